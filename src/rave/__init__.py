@@ -1,0 +1,3 @@
+"""rave: terminal-first personal networking."""
+
+__version__ = "0.1.0"

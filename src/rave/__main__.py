@@ -1,0 +1,3 @@
+from rave.cli import main
+
+main()

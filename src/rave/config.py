@@ -1,0 +1,187 @@
+"""Settings: where the files are, and the ``[rank]`` section of ``config.toml``.
+
+Path precedence, highest first: ``--db PATH``, ``RAVE_DB``, ``RAVE_HOME`` (a folder with
+both ``rave.db`` and ``config.toml``), then platformdirs (``appauthor=False``).
+``RAVE_CONFIG`` names the config file alone.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from rave.errors import ConfigError
+
+APP = "rave"
+TIERS = ("A", "B", "C", "D")
+ALL_TIERS = (*TIERS, "none")
+
+
+@dataclass(frozen=True)
+class Paths:
+    db: Path
+    db_source: str
+    config: Path
+    config_source: str
+
+
+def _platform_data_dir() -> Path:
+    import platformdirs
+
+    return platformdirs.user_data_path(APP, appauthor=False)
+
+
+def _platform_config_dir() -> Path:
+    import platformdirs
+
+    return platformdirs.user_config_path(APP, appauthor=False)
+
+
+def resolve_paths(db_flag: Path | None = None, env: dict[str, str] | None = None) -> Paths:
+    """The database and config locations, with where each came from."""
+    env = dict(os.environ) if env is None else env
+    home = env.get("RAVE_HOME") or None
+    if db_flag is not None:
+        db, db_source = db_flag, "--db"
+    elif env.get("RAVE_DB"):
+        db, db_source = Path(env["RAVE_DB"]), "RAVE_DB"
+    elif home:
+        db, db_source = Path(home) / "rave.db", "RAVE_HOME"
+    else:
+        db, db_source = _platform_data_dir() / "rave.db", "default"
+    if env.get("RAVE_CONFIG"):
+        config, config_source = Path(env["RAVE_CONFIG"]), "RAVE_CONFIG"
+    elif home:
+        config, config_source = Path(home) / "config.toml", "RAVE_HOME"
+    else:
+        config, config_source = _platform_config_dir() / "config.toml", "default"
+    return Paths(
+        db=db.expanduser().absolute(),
+        db_source=db_source,
+        config=config.expanduser().absolute(),
+        config_source=config_source,
+    )
+
+
+# --- [rank] -----------------------------------------------------------------------------
+
+
+def _coefficients() -> dict[str, float]:
+    return {
+        "reply": 15.0,
+        "due": 12.0,
+        "tier": 6.0,
+        "debt": 8.0,
+        "mix": 4.0,
+        "their_post": 2.0,
+        "new": 2.0,
+        "streak": -10.0,
+        "recent_out": -6.0,
+    }
+
+
+def _cadence() -> dict[str, float]:
+    return {"A": 7.0, "B": 30.0, "C": 90.0, "D": 180.0}
+
+
+def _tier_weight() -> dict[str, float]:
+    return {"A": 1.0, "B": 0.65, "C": 0.3, "D": 0.0}
+
+
+@dataclass(frozen=True)
+class RankConfig:
+    """Every coefficient, cadence, threshold and limit of spec/scoring.md."""
+
+    coefficients: dict[str, float] = field(default_factory=_coefficients)
+    cadence: dict[str, float] = field(default_factory=_cadence)
+    tier_weight: dict[str, float] = field(default_factory=_tier_weight)
+    threshold: float = 8.0
+    limit: int = 5
+    intro_per_day: int = 1
+    backoff_streak: int = 3
+    dormant_streak: int = 6
+    post_window_days: float = 3.0
+    new_days: float = 60.0
+    new_max_inbound: int = 3
+    rekindle_ratio: float = 8.0
+    offline_min_days: float = 90.0
+
+
+_TABLES = ("coefficients", "cadence", "tier_weight")
+_INT_KEYS = {"limit", "intro_per_day", "backoff_streak", "dormant_streak", "new_max_inbound"}
+_NON_NEGATIVE = {
+    "threshold",
+    "post_window_days",
+    "new_days",
+    "rekindle_ratio",
+    "offline_min_days",
+}
+
+
+def _number(key: str, value: Any, *, integer: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"config [rank] {key}: expected a number, got {value!r}")
+    if integer and not isinstance(value, int):
+        raise ConfigError(f"config [rank] {key}: expected a whole number, got {value!r}")
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ConfigError(f"config [rank] {key}: expected a finite number, got {value!r}")
+    return value
+
+
+def rank_from_table(table: dict[str, Any]) -> RankConfig:
+    """Build a RankConfig from a parsed ``[rank]`` table; unknown keys and bad values are
+    a ConfigError naming the key."""
+    base = RankConfig()
+    changes: dict[str, Any] = {}
+    scalar_names = {f.name for f in fields(RankConfig)} - set(_TABLES)
+    for key, value in table.items():
+        if key in _TABLES:
+            if not isinstance(value, dict):
+                raise ConfigError(f"config [rank] {key}: expected a table ([rank.{key}])")
+            defaults: dict[str, float] = getattr(base, key)
+            merged = dict(defaults)
+            for sub, sub_value in value.items():
+                if sub not in defaults:
+                    known = ", ".join(defaults)
+                    raise ConfigError(f"config [rank.{key}] {sub}: unknown key (known: {known})")
+                number = float(_number(f"{key}.{sub}", sub_value))
+                if key == "cadence" and number <= 0:
+                    raise ConfigError(f"config [rank.cadence] {sub}: must be more than 0 days")
+                if key == "tier_weight" and not 0 <= number <= 1:
+                    raise ConfigError(f"config [rank.tier_weight] {sub}: must be within 0..1")
+                merged[sub] = number
+            changes[key] = merged
+        elif key in scalar_names:
+            integer = key in _INT_KEYS
+            number = _number(key, value, integer=integer)
+            if (integer or key in _NON_NEGATIVE) and number < 0:
+                raise ConfigError(f"config [rank] {key}: must not be negative")
+            changes[key] = int(number) if integer else float(number)
+        else:
+            raise ConfigError(f"config [rank] {key}: unknown key")
+    if changes.get("backoff_streak", base.backoff_streak) < 2:
+        raise ConfigError("config [rank] backoff_streak: must be at least 2")
+    return replace(base, **changes)
+
+
+def load_config(path: Path) -> dict[str, Any]:
+    """The parsed config file, ``{}`` when it does not exist."""
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        return {}
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config {path}: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"config {path}: {exc.strerror}") from None
+
+
+def load_rank(path: Path) -> RankConfig:
+    table = load_config(path).get("rank", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"config {path}: [rank] must be a table")
+    return rank_from_table(table)

@@ -1,0 +1,176 @@
+"""Ordered schema migrations, kept as plain SQL so both doors (stdlib ``sqlite3`` reads and
+SQLModel writes) can bring a store up to date without importing the ORM.
+
+The schema version is SQLite's ``PRAGMA user_version``. ``models.py`` describes the same
+tables for SQLModel; ``tests/test_store.py`` checks that the two never drift apart.
+A store whose version is newer than :data:`SCHEMA_VERSION` is refused untouched.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from rave.errors import StoreError
+
+_V1 = """
+CREATE TABLE contact (
+    id INTEGER NOT NULL PRIMARY KEY,
+    name TEXT NOT NULL,
+    name_key TEXT NOT NULL,
+    tier TEXT NOT NULL DEFAULT 'C' CHECK (tier IN ('A', 'B', 'C', 'D', 'none')),
+    cadence_days INTEGER CHECK (cadence_days IS NULL OR cadence_days > 0),
+    why TEXT,
+    offer TEXT,
+    met TEXT,
+    company TEXT,
+    title TEXT,
+    location TEXT,
+    birthday TEXT,
+    snoozed_until TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX ix_contact_name_key ON contact (name_key);
+CREATE INDEX ix_contact_tier ON contact (tier);
+
+CREATE TABLE alias (
+    id INTEGER NOT NULL PRIMARY KEY,
+    contact_id INTEGER NOT NULL REFERENCES contact (id) ON DELETE CASCADE,
+    alias TEXT NOT NULL,
+    alias_key TEXT NOT NULL,
+    UNIQUE (contact_id, alias_key)
+);
+CREATE INDEX ix_alias_alias_key ON alias (alias_key);
+
+CREATE TABLE handle (
+    id INTEGER NOT NULL PRIMARY KEY,
+    contact_id INTEGER NOT NULL REFERENCES contact (id) ON DELETE CASCADE,
+    channel TEXT NOT NULL,
+    value TEXT NOT NULL,
+    UNIQUE (channel, value)
+);
+CREATE INDEX ix_handle_contact_id ON handle (contact_id);
+
+CREATE TABLE tag (
+    contact_id INTEGER NOT NULL REFERENCES contact (id) ON DELETE CASCADE,
+    tag TEXT NOT NULL,
+    PRIMARY KEY (contact_id, tag)
+);
+CREATE INDEX ix_tag_tag ON tag (tag);
+
+CREATE TABLE contact_ref (
+    source TEXT NOT NULL,
+    key TEXT NOT NULL,
+    contact_id INTEGER NOT NULL REFERENCES contact (id) ON DELETE CASCADE,
+    PRIMARY KEY (source, key)
+);
+CREATE INDEX ix_contact_ref_contact_id ON contact_ref (contact_id);
+
+CREATE TABLE note (
+    id INTEGER NOT NULL PRIMARY KEY,
+    contact_id INTEGER NOT NULL REFERENCES contact (id) ON DELETE CASCADE,
+    text TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX ix_note_contact_id ON note (contact_id, created_at);
+
+CREATE TABLE interaction (
+    id INTEGER NOT NULL PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('broadcast', 'chat', 'engage')),
+    direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+    channel TEXT NOT NULL,
+    happened_at TEXT NOT NULL,
+    note TEXT,
+    needs_reply INTEGER NOT NULL DEFAULT 0,
+    source TEXT NOT NULL DEFAULT 'cli',
+    external_key TEXT UNIQUE,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX ix_interaction_happened_at ON interaction (happened_at);
+
+CREATE TABLE interaction_contact (
+    interaction_id INTEGER NOT NULL REFERENCES interaction (id) ON DELETE CASCADE,
+    contact_id INTEGER NOT NULL REFERENCES contact (id) ON DELETE CASCADE,
+    PRIMARY KEY (interaction_id, contact_id)
+);
+CREATE INDEX ix_interaction_contact_contact_id
+    ON interaction_contact (contact_id, interaction_id);
+
+CREATE TABLE post (
+    id INTEGER NOT NULL PRIMARY KEY,
+    text TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    url TEXT,
+    posted_at TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX ix_post_posted_at ON post (posted_at);
+
+CREATE TABLE followup (
+    id INTEGER NOT NULL PRIMARY KEY,
+    contact_id INTEGER NOT NULL REFERENCES contact (id) ON DELETE CASCADE,
+    interaction_id INTEGER REFERENCES interaction (id) ON DELETE SET NULL,
+    text TEXT NOT NULL,
+    due TEXT,
+    done_at TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX ix_followup_contact_id ON followup (contact_id);
+CREATE INDEX ix_followup_done_at ON followup (done_at, due);
+"""
+
+#: Migration N brings a store from version N - 1 to version N.
+MIGRATIONS: tuple[str, ...] = (_V1,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def check_not_newer(conn: sqlite3.Connection, where: str) -> int:
+    version = schema_version(conn)
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{where} was written by a newer rave (schema {version}; this rave knows "
+            f"{SCHEMA_VERSION}); it was not touched",
+            hint="upgrade rave (pip install -U rave)",
+        )
+    return version
+
+
+def migrate(conn: sqlite3.Connection, where: str) -> int:
+    """Bring the store up to :data:`SCHEMA_VERSION`, each step in its own transaction.
+
+    Returns the version found. The connection must be in autocommit mode
+    (``isolation_level=None``), as :func:`rave.db.connect` makes it."""
+    version = check_not_newer(conn, where)
+    if version == SCHEMA_VERSION:
+        return version
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        # Re-read under the write lock: another process may have migrated meanwhile.
+        found = check_not_newer(conn, where)
+        for number in range(found + 1, SCHEMA_VERSION + 1):
+            for statement in _statements(MIGRATIONS[number - 1]):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return version
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (``executescript`` would commit)."""
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements

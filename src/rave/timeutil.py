@@ -1,0 +1,251 @@
+"""The only clock, WHEN parsing, and conversions between UTC storage and local display.
+
+Everything inside rave is a timezone-aware UTC ``datetime``. The database stores the
+fixed-width text form ``YYYY-MM-DDTHH:MM:SSZ`` (sortable as text, understood by SQLite's
+date functions); local time appears only when parsing what a person typed and when
+showing a date back to them.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import UTC, date, datetime, time, timedelta
+
+from rave.errors import UsageError
+
+DB_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+WEEKDAYS = {
+    name: index
+    for index, names in enumerate(
+        [
+            ("monday", "mon"),
+            ("tuesday", "tue", "tues"),
+            ("wednesday", "wed"),
+            ("thursday", "thu", "thur", "thurs"),
+            ("friday", "fri"),
+            ("saturday", "sat"),
+            ("sunday", "sun"),
+        ]
+    )
+    for name in names
+}
+
+_RELATIVE = re.compile(r"^(\d{1,4})\s*(h|d|w|m|y)$")
+_UNIT_NAMES = {
+    "hour": "h",
+    "hours": "h",
+    "day": "d",
+    "days": "d",
+    "week": "w",
+    "weeks": "w",
+    "month": "m",
+    "months": "m",
+    "year": "y",
+    "years": "y",
+}
+_WORDY = re.compile(r"^(\d{1,4})\s+([a-z]+)(?:\s+ago)?$")
+
+EXAMPLES_PAST = "now, today, yesterday, 3d, 2w, 1m, friday, 2026-11-20, 2026-11-20T14:30"
+EXAMPLES_FUTURE = "tomorrow, 3d, 2w, 1m, friday, 2026-12-01"
+
+
+def utcnow() -> datetime:
+    """The one clock of rave: the current moment, timezone-aware UTC, whole seconds."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def to_utc(value: datetime) -> datetime:
+    """An aware datetime in UTC; a naive one is taken as local time."""
+    if value.tzinfo is None:
+        value = value.astimezone()  # naive = local wall clock
+    return value.astimezone(UTC).replace(microsecond=0)
+
+
+def to_db(value: datetime) -> str:
+    """The storage text of an aware datetime."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime reached the store")
+    return value.astimezone(UTC).strftime(DB_FORMAT)
+
+
+def from_db(text: str) -> datetime:
+    """An aware UTC datetime from its storage text."""
+    return datetime.strptime(text, DB_FORMAT).replace(tzinfo=UTC)
+
+
+def from_db_opt(text: str | None) -> datetime | None:
+    return None if text is None else from_db(text)
+
+
+def iso_z(value: datetime | None) -> str | None:
+    """ISO 8601 UTC with a ``Z``, as JSON payloads show times."""
+    return None if value is None else to_db(value)
+
+
+def local_midnight(day: date) -> datetime:
+    """The UTC moment at which ``day`` starts in local time."""
+    return to_utc(datetime.combine(day, time()))
+
+
+def local_date(value: datetime) -> date:
+    return value.astimezone().date()
+
+
+def _months_back(day: date, months: int) -> date:
+    month_index = day.year * 12 + (day.month - 1) - months
+    year, month = divmod(month_index, 12)
+    month += 1
+    last = calendar.monthrange(year, month)[1]
+    return date(year, month, min(day.day, last))
+
+
+def _offset(now: datetime, amount: int, unit: str, sign: int) -> datetime:
+    if unit == "h":
+        return now + sign * timedelta(hours=amount)
+    if unit == "d":
+        return now + sign * timedelta(days=amount)
+    if unit == "w":
+        return now + sign * timedelta(weeks=amount)
+    months = amount * (12 if unit == "y" else 1)
+    local = now.astimezone()
+    try:
+        day = _months_back(local.date(), sign * -months)
+    except ValueError as exc:  # beyond year 1 or 9999
+        raise OverflowError from exc
+    return to_utc(datetime.combine(day, local.timetz()))
+
+
+def _relative(text: str) -> tuple[int, str] | None:
+    match = _RELATIVE.match(text)
+    if match:
+        return int(match.group(1)), match.group(2)
+    match = _WORDY.match(text)
+    if match and match.group(2) in _UNIT_NAMES:
+        return int(match.group(1)), _UNIT_NAMES[match.group(2)]
+    return None
+
+
+def _iso(text: str) -> datetime | date | None:
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            return None
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}[t ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(z|[+-]\d{2}:?\d{2})?", text):
+        try:
+            return datetime.fromisoformat(text.upper())
+        except ValueError:
+            return None
+    return None
+
+
+def _bad(text: str, what: str, examples: str) -> UsageError:
+    return UsageError(f"cannot read {text!r} as {what}", hint=f"try one of: {examples}")
+
+
+def parse_past(text: str, *, now: datetime, what: str = "a date") -> datetime:
+    """When something happened: ``now``, ``today``, ``yesterday``, ``3d`` (ago), weekday
+    names (the nearest past one), ISO dates (local noon) and ISO date-times (naive =
+    local). A moment later than ``now`` is refused: rave records what happened."""
+    moment = parse_moment(text, now=now, what=what)
+    date_only = type(_iso(text.strip().lower())) is date
+    if date_only and local_date(moment) == local_date(now):
+        return min(moment, now)
+    if moment > now + timedelta(minutes=5):
+        raise UsageError(
+            f"{text!r} is in the future ({moment.astimezone():%Y-%m-%d %H:%M})",
+            hint="log what happened; use --follow-up TEXT --due WHEN for what is planned",
+        )
+    return min(moment, now)
+
+
+def parse_moment(text: str, *, now: datetime, what: str = "a date") -> datetime:
+    """Like :func:`parse_past` but a moment in the future is allowed (``--as-of``)."""
+    raw = text
+    text = text.strip().lower()
+    try:
+        if text in ("now", "today"):
+            return now
+        if text == "yesterday":
+            return now - timedelta(days=1)
+        if text == "tomorrow":
+            return now + timedelta(days=1)
+        rel = _relative(text.removesuffix(" ago").strip())
+        if rel is not None:
+            return _offset(now, rel[0], rel[1], -1)
+        if text in WEEKDAYS:
+            local = now.astimezone()
+            back = (local.weekday() - WEEKDAYS[text]) % 7 or 7
+            return now - timedelta(days=back)
+        parsed = _iso(text)
+    except OverflowError:
+        raise _bad(raw, what, EXAMPLES_PAST) from None
+    if isinstance(parsed, datetime):
+        return to_utc(parsed)
+    if isinstance(parsed, date):
+        return to_utc(datetime.combine(parsed, time(12)))
+    raise _bad(raw, what, EXAMPLES_PAST)
+
+
+def parse_future_date(text: str, *, now: datetime, what: str = "a due date") -> date:
+    """A local calendar date ahead: ``today``, ``tomorrow``, ``3d``/``2w``/``1m`` ahead,
+    weekday names (the next one), ISO dates. Used by ``--due`` and ``snooze``."""
+    raw = text
+    text = text.strip().lower()
+    today = local_date(now)
+    try:
+        if text in ("today", "now"):
+            return today
+        if text == "tomorrow":
+            return today + timedelta(days=1)
+        rel = _relative(text.removeprefix("in ").strip())
+        if rel is not None:
+            amount, unit = rel
+            if unit == "h":
+                return local_date(now + timedelta(hours=amount))
+            return local_date(_offset(now, amount, unit, +1))
+        if text in WEEKDAYS:
+            ahead = (WEEKDAYS[text] - today.weekday()) % 7 or 7
+            return today + timedelta(days=ahead)
+        parsed = _iso(text)
+    except OverflowError:
+        raise _bad(raw, what, EXAMPLES_FUTURE) from None
+    if isinstance(parsed, datetime):
+        return local_date(to_utc(parsed))
+    if isinstance(parsed, date):
+        return parsed
+    raise _bad(raw, what, EXAMPLES_FUTURE)
+
+
+def days_between(earlier: datetime, later: datetime) -> float:
+    return (later - earlier).total_seconds() / 86400.0
+
+
+def ago(value: datetime | None, now: datetime) -> str:
+    """A short human phrase: ``today``, ``yesterday``, ``5 days ago``, ``3 weeks ago``."""
+    if value is None:
+        return "never"
+    days = (local_date(now) - local_date(value)).days
+    if days < 0:
+        return f"in {-days} days" if days < -1 else "tomorrow"
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "yesterday"
+    if days < 14:
+        return f"{days} days ago"
+    if days < 60:
+        return f"{days // 7} weeks ago"
+    if days < 730:
+        return f"{days // 30} months ago"
+    return f"{days // 365} years ago"
+
+
+def show_date(value: datetime | None) -> str:
+    return "" if value is None else f"{value.astimezone():%Y-%m-%d}"
+
+
+def show_datetime(value: datetime | None) -> str:
+    return "" if value is None else f"{value.astimezone():%Y-%m-%d %H:%M}"

@@ -1,0 +1,164 @@
+"""The words of the contract (kinds, directions, channels, tiers) and the normal forms of
+names and handles. Pure and cheap to import."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import urlsplit
+
+from rave.errors import UsageError
+
+KINDS = ("broadcast", "chat", "engage")
+MEANINGFUL = ("chat", "engage")
+DIRECTIONS = ("out", "in")
+CHANNELS = (
+    "linkedin",
+    "twitter",
+    "facebook",
+    "instagram",
+    "email",
+    "phone",
+    "sms",
+    "whatsapp",
+    "video",
+    "in_person",
+    "other",
+)
+CHANNEL_ALIASES = {
+    "x": "twitter",
+    "irl": "in_person",
+    "meet": "in_person",
+    "in-person": "in_person",
+    "inperson": "in_person",
+    "mail": "email",
+    "call": "phone",
+    "text": "sms",
+    "zoom": "video",
+}
+OFFLINE_CHANNELS = ("in_person", "phone", "video")
+TIER_CHOICES = ("A", "B", "C", "D", "none")
+
+
+def channel(value: str) -> str:
+    """The canonical channel name for what a person typed (``x`` → ``twitter``)."""
+    word = value.strip().lower().replace(" ", "_")
+    word = CHANNEL_ALIASES.get(word, word)
+    if word not in CHANNELS:
+        raise UsageError(
+            f"unknown channel {value!r}",
+            hint=f"use one of: {', '.join(CHANNELS)} (aliases: x, irl, meet)",
+        )
+    return word
+
+
+def kind(value: str) -> str:
+    word = value.strip().lower()
+    matches = [k for k in KINDS if k.startswith(word)] if word else []
+    if len(matches) != 1:
+        raise UsageError(f"unknown kind {value!r}", hint=f"use one of: {', '.join(KINDS)}")
+    return matches[0]
+
+
+def tier(value: str) -> str:
+    word = value.strip()
+    if word.upper() in ("A", "B", "C", "D"):
+        return word.upper()
+    if word.lower() in ("none", "-", ""):
+        return "none"
+    raise UsageError(f"unknown tier {value!r}", hint="use A, B, C, D or none")
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form used for matching names: ``Zoë`` → ``zoe``."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(stripped.split())
+
+
+def clean_text(text: str) -> str:
+    """User text as stored: NFC, control characters (but newlines and tabs) removed."""
+    text = unicodedata.normalize("NFC", text)
+    return "".join(
+        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
+    ).strip()
+
+
+def clean_name(text: str) -> str:
+    name = " ".join(clean_text(text).split())
+    if not name:
+        raise UsageError("a name cannot be empty")
+    if len(name) > 200:
+        raise UsageError("a name is limited to 200 characters")
+    return name
+
+
+def normalize_url(value: str) -> str:
+    """Lower-case, https, no ``www.``, no query, fragment or trailing slash."""
+    text = value.strip()
+    if "://" not in text:
+        text = "https://" + text
+    parts = urlsplit(text.lower())
+    host = parts.netloc.removeprefix("www.")
+    path = parts.path.rstrip("/")
+    return f"https://{host}{path}"
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def normalize_handle(channel_name: str, value: str) -> str:
+    """The normal form a handle is stored and matched under. Raises UsageError for a
+    value that cannot be a handle of that channel."""
+    text = clean_text(value)
+    if not text:
+        raise UsageError(f"an empty {channel_name} handle")
+    if channel_name == "email":
+        text = text.removeprefix("mailto:").lower()
+        if not _EMAIL.match(text):
+            raise UsageError(f"{value!r} is not an email address")
+        return text
+    if channel_name in ("phone", "sms", "whatsapp"):
+        digits = re.sub(r"[^\d+]", "", text)
+        if len(re.sub(r"\D", "", digits)) < 3:
+            raise UsageError(f"{value!r} is not a phone number")
+        return ("+" if digits.startswith("+") else "") + digits.replace("+", "")
+    if channel_name == "twitter":
+        text = text.lower()
+        for prefix in ("https://", "http://", "www.", "twitter.com/", "x.com/"):
+            text = text.removeprefix(prefix)
+        return "@" + text.strip("/").lstrip("@")
+    if channel_name == "linkedin" or "/" in text or text.lower().startswith("http"):
+        return normalize_url(text)
+    return text.lower()
+
+
+def parse_handle(spec: str) -> tuple[str, str]:
+    """``CHANNEL=VALUE`` → (channel, normalised value)."""
+    if "=" not in spec:
+        raise UsageError(
+            f"--handle {spec!r}: expected CHANNEL=VALUE",
+            hint="for example --handle linkedin=https://linkedin.com/in/ana",
+        )
+    name, value = spec.split("=", 1)
+    chan = channel(name)
+    return chan, normalize_handle(chan, value)
+
+
+def guess_handle(ref: str) -> list[tuple[str, str]]:
+    """The (channel, value) pairs a contact reference could be a handle for."""
+    text = ref.strip()
+    out: list[tuple[str, str]] = []
+    if _EMAIL.match(text.removeprefix("mailto:")):
+        out.append(("email", text.removeprefix("mailto:").lower()))
+    if text.startswith("@") and len(text) > 1:
+        out.append(("twitter", "@" + text[1:].lower()))
+    if "/" in text or text.lower().startswith("http"):
+        url = normalize_url(text)
+        out.extend((c, url) for c in CHANNELS)
+        if "twitter.com/" in url or "x.com/" in url:
+            out.append(("twitter", normalize_handle("twitter", text)))
+    if re.fullmatch(r"\+?[\d\s().-]{6,}", text):
+        phone = normalize_handle("phone", text)
+        out.extend((c, phone) for c in ("phone", "sms", "whatsapp"))
+    return out
