@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
-from rave import migrations
+from rave import migrations, scoring
 from rave.errors import LockedError, StoreError
 
 BUSY_TIMEOUT_MS = 15_000
@@ -24,6 +24,8 @@ DIR_MODE = 0o700
 
 
 def _pragmas(conn: sqlite3.Connection, *, wal: bool) -> None:
+    # The warmth formula lives in the pure scoring module; SQL aggregates it.
+    conn.create_function("rave_warmth", 3, scoring.warmth_weight, deterministic=True)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
     if wal:

@@ -114,9 +114,7 @@ class Tag(SQLModel, table=True):
     __table_args__ = (Index("ix_tag_tag", "tag"),)
 
     contact_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True
-        )
+        sa_column=Column(Integer, ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True)
     )
     tag: str = Field(sa_column=Column(Text, primary_key=True))
 
@@ -166,9 +164,7 @@ class Interaction(SQLModel, table=True):
 
 class InteractionContact(SQLModel, table=True):
     __tablename__ = "interaction_contact"
-    __table_args__ = (
-        Index("ix_interaction_contact_contact_id", "contact_id", "interaction_id"),
-    )
+    __table_args__ = (Index("ix_interaction_contact_contact_id", "contact_id", "interaction_id"),)
 
     interaction_id: int = Field(
         sa_column=Column(
@@ -176,9 +172,7 @@ class InteractionContact(SQLModel, table=True):
         )
     )
     contact_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True
-        )
+        sa_column=Column(Integer, ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True)
     )
 
 

@@ -45,6 +45,9 @@ _UNIT_NAMES = {
     "year": "y",
     "years": "y",
 }
+_ISO_DATETIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}[t ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(z|[+-]\d{2}:?\d{2})?"
+)
 _WORDY = re.compile(r"^(\d{1,4})\s+([a-z]+)(?:\s+ago)?$")
 
 EXAMPLES_PAST = "now, today, yesterday, 3d, 2w, 1m, friday, 2026-11-20, 2026-11-20T14:30"
@@ -133,7 +136,7 @@ def _iso(text: str) -> datetime | date | None:
             return date.fromisoformat(text)
         except ValueError:
             return None
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}[t ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(z|[+-]\d{2}:?\d{2})?", text):
+    if _ISO_DATETIME.fullmatch(text):
         try:
             return datetime.fromisoformat(text.upper())
         except ValueError:

@@ -1,0 +1,119 @@
+"""The Typer application: root options, sub-commands, and the one place where errors
+become messages and exit codes (spec/cli.md).
+
+Only Typer is imported at start-up; each command imports what it needs when it runs, so
+``rave --help`` stays near the cost of importing Typer.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from rave import __version__
+from rave.errors import RaveError
+
+EXIT_INTERRUPTED = 130
+
+
+class RaveGroup(TyperGroup):
+    """Turns rave's typed errors into a one-line message and the contract's exit code."""
+
+    def invoke(self, ctx: Any) -> Any:
+        from rave import render
+
+        try:
+            return super().invoke(ctx)
+        except RaveError as exc:
+            render.error(exc.message, exc.hint)
+            raise typer.Exit(exc.exit_code) from None
+        except sqlite3.Error as exc:
+            # Any sqlite error that escaped translation is a store problem, not a bug in
+            # the user's input: report it without a traceback.
+            from rave import db
+
+            translated = db.translate(exc, ctx.obj.db if ctx.obj else Path("rave.db"))
+            if isinstance(translated, RaveError):
+                render.error(translated.message, translated.hint)
+                raise typer.Exit(translated.exit_code) from None
+            raise
+        except KeyboardInterrupt:
+            render.error("interrupted; nothing was written")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+
+
+app = typer.Typer(
+    cls=RaveGroup,
+    name="rave",
+    help=(
+        "Terminal-first personal networking: log every conversation in seconds, and "
+        "each morning see whom to answer, whom to reach out to, and how."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=True,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"rave {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Annotated[
+        Path | None,
+        typer.Option(
+            "--db",
+            help="Database file (default: $RAVE_DB, $RAVE_HOME/rave.db, then the user data dir).",
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    from rave.config import resolve_paths
+
+    ctx.obj = resolve_paths(db)
+
+
+# Command modules register themselves on `app` (imported for that side effect).
+from rave.cli import admin, contacts, log  # noqa: E402, F401
+
+
+def _quiet_broken_pipe() -> None:
+    """After stdout's reader went away (``rave today | head -1``), exit quietly."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except OSError:
+        pass
+
+
+def main() -> None:
+    """Console-script entry point."""
+    if hasattr(signal, "SIGPIPE"):
+        # Behave like a Unix filter: a closed pipe ends the program quietly.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    try:
+        app(prog_name="rave")
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+        sys.exit(1)

@@ -1,0 +1,98 @@
+"""Helpers shared by command modules: the resolved paths, contact completion, WHEN
+options, confirmation. Light imports only."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from rave.config import Paths
+
+
+def paths(ctx: typer.Context) -> Paths:
+    root = ctx.find_root()
+    obj = root.obj
+    if obj is None:  # shell completion runs without the root callback
+        from rave.config import resolve_paths
+
+        obj = resolve_paths(root.params.get("db"))
+    return obj  # type: ignore[no-any-return]
+
+
+def complete_contact(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Contact names for shell completion, read through the read door (no ORM)."""
+    try:
+        from rave import services
+
+        return services.contact_names(paths(ctx).db, incomplete)
+    except Exception:  # completion must never print a traceback into the shell
+        return []
+
+
+def now() -> datetime:
+    from rave import timeutil
+
+    return timeutil.utcnow()
+
+
+def past(text: str | None, *, option: str = "--when") -> datetime:
+    from rave import timeutil
+
+    moment = now()
+    return moment if text is None else timeutil.parse_past(text, now=moment, what=option)
+
+
+def moment(text: str | None, *, option: str = "--as-of") -> datetime:
+    from rave import timeutil
+
+    current = now()
+    return current if text is None else timeutil.parse_moment(text, now=current, what=option)
+
+
+def future_date(text: str, *, option: str) -> date:
+    from rave import timeutil
+
+    return timeutil.parse_future_date(text, now=now(), what=option)
+
+
+def confirm(question: str, *, yes: bool) -> None:
+    """Go on when ``--yes`` was given or the person agrees at a terminal; refuse (exit 1)
+    when nobody can be asked."""
+    from rave.errors import RaveError
+
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise RaveError(f"{question} Refusing without a terminal.", hint="pass --yes to confirm")
+    if not typer.confirm(question, default=False):
+        raise RaveError("cancelled; nothing was changed")
+
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+ContactArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="CONTACT",
+        help="A name, alias, handle (email, profile URL, @twitter) or #ID.",
+        autocompletion=complete_contact,
+    ),
+]
+
+
+def json_ready(value: Any) -> Any:
+    """Datetimes as ISO 8601 UTC with Z, dates as YYYY-MM-DD, tuples as lists."""
+    from rave import timeutil
+
+    if isinstance(value, datetime):
+        return timeutil.iso_z(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_ready(v) for v in value]
+    return value

@@ -1,0 +1,180 @@
+"""Recording what happened: log, post, follow-ups."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from rave.cli import app
+from rave.cli.common import JsonOpt, complete_contact, future_date, past, paths
+
+followup_app = typer.Typer(
+    help="Close follow-ups (`rave followups` lists them).", no_args_is_help=True
+)
+app.add_typer(followup_app, name="followup", rich_help_panel="Recording")
+
+
+@app.command(rich_help_panel="Recording")
+def log(
+    ctx: typer.Context,
+    contacts: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="CONTACT...",
+            help="One or more people (name, alias, handle or #ID).",
+            autocompletion=complete_contact,
+            show_default=False,
+        ),
+    ] = None,
+    kind: Annotated[str, typer.Option("--kind", "-k", help="broadcast, chat or engage.")] = "chat",
+    channel: Annotated[
+        str | None,
+        typer.Option(
+            "--channel",
+            "-c",
+            help="linkedin, twitter (x), facebook, instagram, email, phone, sms, whatsapp, "
+            "video, in_person (irl, meet), other. Default: the last one used with them.",
+            show_default=False,
+        ),
+    ] = None,
+    inbound: Annotated[
+        bool, typer.Option("--in", help="They reached out (default: you did).")
+    ] = False,
+    when: Annotated[
+        str | None,
+        typer.Option(
+            "--when",
+            "-w",
+            help="now, yesterday, 3d, 2w, friday, 2026-11-20, 2026-11-20T14:30.",
+            show_default=False,
+        ),
+    ] = None,
+    note: Annotated[str | None, typer.Option("--note", "-n", help="What was said or done.")] = None,
+    closed: Annotated[
+        bool, typer.Option("--closed", help="No reply is owed (e.g. their 'thanks!').")
+    ] = False,
+    follow_up: Annotated[
+        str | None, typer.Option("--follow-up", help="Something you promised or mean to do.")
+    ] = None,
+    due: Annotated[
+        str | None, typer.Option("--due", help="When the follow-up is due: friday, 3d, 2026-12-01.")
+    ] = None,
+    create: Annotated[
+        bool, typer.Option("--create", help="Add unknown people on the fly (tier none).")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record an interaction right after it happened."""
+    from rave import render, services, timeutil, vocab
+
+    request = services.LogRequest(
+        refs=tuple(contacts or ()),
+        kind=vocab.kind(kind),
+        direction="in" if inbound else "out",
+        channel=None if channel is None else vocab.channel(channel),
+        when=past(when),
+        note=note,
+        closed=closed,
+        follow_up=follow_up,
+        due=None if due is None else future_date(due, option="--due"),
+        create=create,
+    )
+    result = services.log_interaction(paths(ctx).db, request)
+    if as_json:
+        from rave import payloads
+
+        render.json_out(payloads.logged(result))
+        return
+    names = ", ".join(c.name for c in result.contacts)
+    arrow = "from" if result.direction == "in" else "with"
+    text = (
+        f"Logged {result.kind} {arrow} {names} on {result.channel}, "
+        f"{timeutil.ago(result.when, timeutil.utcnow())} (#{result.id})"
+    )
+    if result.needs_reply:
+        text += "; awaiting your reply"
+    render.line(text)
+    for cid in result.created:
+        render.info(f"Created #{cid} (tier none): set a tier with `rave edit #{cid} --tier B`")
+    for item in result.followups:
+        due_text = f", due {item.due.isoformat()}" if item.due else ""
+        render.line(f"Follow-up #{item.id} for {item.contact_name}: {item.text}{due_text}")
+
+
+@app.command(rich_help_panel="Recording")
+def post(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(help="What you posted.")],
+    channel: Annotated[
+        str, typer.Option("--channel", "-c", help="Where you posted it.")
+    ] = "linkedin",
+    url: Annotated[str | None, typer.Option("--url", help="Link to the post.")] = None,
+    when: Annotated[
+        str | None, typer.Option("--when", "-w", help="When you posted it.", show_default=False)
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record your own broadcast to your audience (a post, an article, a newsletter)."""
+    from rave import payloads, render, services, vocab
+
+    result = services.add_post(
+        paths(ctx).db, text, channel=vocab.channel(channel), when=past(when), url=url
+    )
+    if as_json:
+        render.json_out(payloads.post(result))
+    else:
+        render.line(f"Recorded post #{result.id} on {result.channel}")
+
+
+@app.command(rich_help_panel="Recording")
+def followups(
+    ctx: typer.Context,
+    show_all: Annotated[bool, typer.Option("--all", "-a", help="Include done ones.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Open follow-ups, soonest due first."""
+    from rave import payloads, render, services, timeutil
+
+    rows = services.list_followups(paths(ctx).db, include_done=show_all)
+    if as_json:
+        render.json_out([payloads.followup(r) for r in rows])
+        return
+    if not rows:
+        render.info("No open follow-ups.")
+        return
+    today = timeutil.local_date(timeutil.utcnow())
+    render.table(
+        ["id", "contact", "follow-up", "due", "state"],
+        [
+            [
+                str(r.id),
+                r.contact_name,
+                r.text,
+                "" if r.due is None else r.due.isoformat(),
+                "done" if r.done_at else ("overdue" if r.due and r.due < today else "open"),
+            ]
+            for r in rows
+        ],
+        row_styles=[
+            "dim" if r.done_at else ("red" if r.due and r.due < today else None) for r in rows
+        ],
+    )
+
+
+@followup_app.command("done")
+def followup_done(
+    ctx: typer.Context,
+    followup_id: Annotated[int, typer.Argument(metavar="ID", help="The follow-up's id.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Mark a follow-up as done."""
+    from rave import payloads, render, services
+
+    row, changed = services.complete_followup(paths(ctx).db, followup_id)
+    if as_json:
+        render.json_out(payloads.followup(row))
+    elif changed:
+        render.line(f"Done: follow-up #{row.id} for {row.contact_name}: {row.text}")
+    else:
+        render.info(f"Follow-up #{row.id} was already done.")

@@ -1,0 +1,111 @@
+"""The only module that prints. People get Rich (colour only on a terminal, ``NO_COLOR``
+and ``TERM=dumb`` respected); scripts get JSON that Rich never touches. User text is
+data, never markup: it goes through ``rich.text.Text``.
+
+When stdout is not a terminal, tables become plain aligned text that is never wrapped
+or cut, so piping to ``grep``/``cut`` sees whole values.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+def console(*, stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    return Console(
+        file=stream,
+        highlight=False,
+        emoji=False,
+        markup=False,
+        soft_wrap=not stream.isatty(),
+    )
+
+
+def json_out(payload: Any) -> None:
+    """Exactly one JSON document on stdout: no colour, no wrapping."""
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+
+
+def line(text: str = "", style: str | None = None) -> None:
+    """One line of user-facing output on stdout, printed literally."""
+    from rich.text import Text
+
+    console().print(Text(text, style=style or ""), soft_wrap=True)
+
+
+def info(text: str) -> None:
+    """A message for the person (not for scripts): stderr."""
+    from rich.text import Text
+
+    console(stderr=True).print(Text(text), soft_wrap=True)
+
+
+def error(message: str, hint: str | None = None) -> None:
+    from rich.text import Text
+
+    err = console(stderr=True)
+    out = Text("rave: ", style="bold red")
+    out.append(message)
+    err.print(out, soft_wrap=True)
+    if hint:
+        err.print(Text(f"hint: {hint}", style="dim"), soft_wrap=True)
+
+
+def table(
+    columns: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    title: str | None = None,
+    styles: Sequence[str | None] | None = None,
+    row_styles: Sequence[str | None] | None = None,
+) -> None:
+    """A table: Rich on a terminal, plain aligned columns (never wrapped) otherwise."""
+    if not stdout_is_terminal():
+        _plain_table(columns, rows, title=title)
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    grid = Table(title=title, title_justify="left", header_style="bold", expand=False)
+    for index, name in enumerate(columns):
+        style = styles[index] if styles else None
+        grid.add_column(name, style=style or "", overflow="fold")
+    for index, row in enumerate(rows):
+        style = row_styles[index] if row_styles else None
+        grid.add_row(*(Text(cell) for cell in row), style=style or "")
+    console().print(grid)
+
+
+def _plain_table(
+    columns: Sequence[str], rows: Sequence[Sequence[str]], *, title: str | None
+) -> None:
+    cells = [[" ".join(str(c).split()) for c in row] for row in rows]
+    widths = [len(name) for name in columns]
+    for row in cells:
+        for index, cell in enumerate(row):
+            widths[index] = max(widths[index], len(cell))
+    out = sys.stdout
+    if title:
+        out.write(title + "\n")
+    for row in [list(columns), *cells]:
+        padded = [cell.ljust(widths[i]) for i, cell in enumerate(row)]
+        out.write("  ".join(padded).rstrip() + "\n")
+
+
+def section(title: str) -> None:
+    from rich.text import Text
+
+    console().print(Text(title, style="bold underline"))

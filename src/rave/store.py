@@ -1,0 +1,357 @@
+"""The write door: every change goes through a SQLModel session, one transaction per
+command, started with ``BEGIN IMMEDIATE``. Functions take the session as a keyword-only
+argument, never print, and return plain values (ids)."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, event, update
+from sqlalchemy.engine import Engine, create_engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
+from sqlmodel import Session, col, select
+
+from rave import db, vocab
+from rave.errors import NotFoundError, RaveError
+from rave.models import (
+    Alias,
+    Contact,
+    ContactRef,
+    FollowUp,
+    Handle,
+    Interaction,
+    InteractionContact,
+    Note,
+    Post,
+    Tag,
+)
+
+CONTACT_FIELDS = (
+    "tier",
+    "cadence_days",
+    "why",
+    "offer",
+    "met",
+    "company",
+    "title",
+    "location",
+    "birthday",
+)
+
+
+def _engine(path: Path) -> Engine:
+    engine = create_engine(
+        "sqlite://",
+        creator=lambda: db.connect(path, create=True),
+        poolclass=NullPool,
+        hide_parameters=True,  # never echo contact data into logs or tracebacks
+    )
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+@contextlib.contextmanager
+def writing(path: Path) -> Iterator[Session]:
+    """One write transaction: committed when the block ends, rolled back on any error
+    (including Ctrl-C), so nothing is ever half-written."""
+    engine = _engine(path)
+    try:
+        with Session(engine, expire_on_commit=False, autoflush=True) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+    except DBAPIError as exc:
+        orig = exc.orig
+        if isinstance(orig, sqlite3.Error):
+            raise db.translate(orig, path) from None
+        raise
+    except sqlite3.Error as exc:
+        raise db.translate(exc, path) from None
+    finally:
+        engine.dispose()
+
+
+def raw(session: Session) -> sqlite3.Connection:
+    """The session's stdlib connection, inside the same transaction (for the read door's
+    queries, such as resolving a name, during a write)."""
+    conn = session.connection().connection.driver_connection
+    assert isinstance(conn, sqlite3.Connection)
+    return conn
+
+
+def tag_key(tag: str) -> str:
+    key = " ".join(vocab.clean_text(tag).lower().lstrip("#").split())
+    if not key:
+        raise RaveError("a tag cannot be empty")
+    return key
+
+
+def _contact(session: Session, contact_id: int) -> Contact:
+    contact = session.get(Contact, contact_id)
+    if contact is None:
+        raise NotFoundError(f"no contact #{contact_id}")
+    return contact
+
+
+def _add_handles(session: Session, contact_id: int, handles: Iterable[tuple[str, str]]) -> None:
+    for channel, value in handles:
+        owner = session.exec(
+            select(Handle).where(col(Handle.channel) == channel, col(Handle.value) == value)
+        ).first()
+        if owner is None:
+            session.add(Handle(contact_id=contact_id, channel=channel, value=value))
+            session.flush()
+        elif owner.contact_id != contact_id:
+            other = _contact(session, owner.contact_id)
+            raise RaveError(
+                f"{channel} {value} already belongs to #{other.id} {other.name}",
+                hint="a handle identifies one person; `rave merge` joins duplicates",
+            )
+
+
+def _add_tags(session: Session, contact_id: int, tags: Iterable[str]) -> None:
+    for tag in {tag_key(t) for t in tags}:
+        if session.get(Tag, (contact_id, tag)) is None:
+            session.add(Tag(contact_id=contact_id, tag=tag))
+
+
+def _add_aliases(session: Session, contact_id: int, aliases: Iterable[str]) -> None:
+    for alias in aliases:
+        text = vocab.clean_name(alias)
+        key = vocab.fold(text)
+        exists = session.exec(
+            select(Alias).where(col(Alias.contact_id) == contact_id, col(Alias.alias_key) == key)
+        ).first()
+        if exists is None:
+            session.add(Alias(contact_id=contact_id, alias=text, alias_key=key))
+
+
+def add_contact(
+    *,
+    session: Session,
+    name: str,
+    now: datetime,
+    fields: dict[str, Any] | None = None,
+    handles: Iterable[tuple[str, str]] = (),
+    tags: Iterable[str] = (),
+    aliases: Iterable[str] = (),
+) -> int:
+    clean = vocab.clean_name(name)
+    values = {"tier": "C", **(fields or {})}
+    unknown = set(values) - set(CONTACT_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown contact fields {unknown}")
+    contact = Contact(
+        name=clean, name_key=vocab.fold(clean), created_at=now, updated_at=now, **values
+    )
+    session.add(contact)
+    session.flush()
+    assert contact.id is not None
+    _add_handles(session, contact.id, handles)
+    _add_tags(session, contact.id, tags)
+    _add_aliases(session, contact.id, aliases)
+    session.flush()
+    return contact.id
+
+
+def update_contact(
+    *,
+    session: Session,
+    contact_id: int,
+    now: datetime,
+    name: str | None = None,
+    fields: dict[str, Any] | None = None,
+    handles: Iterable[tuple[str, str]] = (),
+    tags: Iterable[str] = (),
+    untag: Iterable[str] = (),
+    aliases: Iterable[str] = (),
+) -> None:
+    contact = _contact(session, contact_id)
+    if name is not None:
+        contact.name = vocab.clean_name(name)
+        contact.name_key = vocab.fold(contact.name)
+    for key, value in (fields or {}).items():
+        if key not in CONTACT_FIELDS:
+            raise ValueError(f"unknown contact field {key}")
+        setattr(contact, key, value)
+    contact.updated_at = now
+    session.add(contact)
+    _add_handles(session, contact_id, handles)
+    _add_tags(session, contact_id, tags)
+    for tag in untag:
+        session.execute(
+            delete(Tag).where(col(Tag.contact_id) == contact_id, col(Tag.tag) == tag_key(tag))
+        )
+    _add_aliases(session, contact_id, aliases)
+    session.flush()
+
+
+def set_snooze(*, session: Session, contact_id: int, until: datetime | None, now: datetime) -> None:
+    contact = _contact(session, contact_id)
+    contact.snoozed_until = until
+    contact.updated_at = now
+    session.add(contact)
+    session.flush()
+
+
+def delete_contact(*, session: Session, contact_id: int) -> None:
+    """Delete a contact and what is only theirs: interactions shared with other people
+    stay (for them); handles, tags, notes and follow-ups go with the contact."""
+    _contact(session, contact_id)
+    conn = raw(session)
+    conn.execute(
+        """
+        DELETE FROM interaction WHERE id IN (
+            SELECT ic.interaction_id FROM interaction_contact ic
+             WHERE ic.contact_id = ?1
+               AND NOT EXISTS (SELECT 1 FROM interaction_contact o
+                                WHERE o.interaction_id = ic.interaction_id
+                                  AND o.contact_id != ?1))
+        """,
+        (contact_id,),
+    )
+    session.execute(delete(Contact).where(col(Contact.id) == contact_id))
+    session.flush()
+
+
+def merge_contacts(*, session: Session, keep_id: int, drop_id: int, now: datetime) -> None:
+    """Move everything of DROP to KEEP (handles, aliases, tags, refs, notes, follow-ups,
+    interactions), fill KEEP's empty fields from DROP, keep DROP's name as an alias,
+    then delete DROP."""
+    if keep_id == drop_id:
+        raise RaveError("cannot merge a contact with itself")
+    keep = _contact(session, keep_id)
+    drop = _contact(session, drop_id)
+    conn = raw(session)
+    for table in ("handle", "alias", "tag", "contact_ref", "interaction_contact"):
+        conn.execute(
+            f"UPDATE OR IGNORE {table} SET contact_id = ? WHERE contact_id = ?",
+            (keep_id, drop_id),
+        )
+    for table in ("note", "followup"):
+        conn.execute(
+            f"UPDATE {table} SET contact_id = ? WHERE contact_id = ?",
+            (keep_id, drop_id),
+        )
+    for key in CONTACT_FIELDS:
+        if key != "tier" and getattr(keep, key) is None and getattr(drop, key) is not None:
+            setattr(keep, key, getattr(drop, key))
+    order = "ABCDn"  # the closer tier of the two wins
+    if order.index(drop.tier[0]) < order.index(keep.tier[0]):
+        keep.tier = drop.tier
+    if vocab.fold(drop.name) != keep.name_key:
+        _add_aliases(session, keep_id, [drop.name])
+    keep.updated_at = now
+    session.add(keep)
+    session.flush()
+    delete_contact(session=session, contact_id=drop_id)
+
+
+def add_note(*, session: Session, contact_id: int, text: str, now: datetime) -> int:
+    _contact(session, contact_id)
+    note = Note(contact_id=contact_id, text=text, created_at=now)
+    session.add(note)
+    session.flush()
+    assert note.id is not None
+    return note.id
+
+
+def add_interaction(
+    *,
+    session: Session,
+    contact_ids: list[int],
+    kind: str,
+    direction: str,
+    channel: str,
+    when: datetime,
+    now: datetime,
+    note: str | None = None,
+    needs_reply: bool = False,
+    source: str = "cli",
+    external_key: str | None = None,
+) -> int:
+    interaction = Interaction(
+        kind=kind,
+        direction=direction,
+        channel=channel,
+        happened_at=when,
+        note=note,
+        needs_reply=needs_reply,
+        source=source,
+        external_key=external_key,
+        created_at=now,
+    )
+    session.add(interaction)
+    session.flush()
+    assert interaction.id is not None
+    for contact_id in dict.fromkeys(contact_ids):
+        session.add(InteractionContact(interaction_id=interaction.id, contact_id=contact_id))
+    session.flush()
+    return interaction.id
+
+
+def add_followup(
+    *,
+    session: Session,
+    contact_id: int,
+    text: str,
+    due: date | None,
+    now: datetime,
+    interaction_id: int | None = None,
+) -> int:
+    followup = FollowUp(
+        contact_id=contact_id,
+        interaction_id=interaction_id,
+        text=text,
+        due=due,
+        created_at=now,
+    )
+    session.add(followup)
+    session.flush()
+    assert followup.id is not None
+    return followup.id
+
+
+def complete_followup(*, session: Session, followup_id: int, now: datetime) -> bool:
+    """Mark a follow-up done; False when it already was."""
+    followup = session.get(FollowUp, followup_id)
+    if followup is None:
+        raise NotFoundError(f"no follow-up #{followup_id}", hint="see `rave followups`")
+    if followup.done_at is not None:
+        return False
+    session.execute(update(FollowUp).where(col(FollowUp.id) == followup_id).values(done_at=now))
+    return True
+
+
+def add_post(
+    *,
+    session: Session,
+    text: str,
+    channel: str,
+    when: datetime,
+    now: datetime,
+    url: str | None = None,
+) -> int:
+    post = Post(text=text, channel=channel, url=url, posted_at=when, created_at=now)
+    session.add(post)
+    session.flush()
+    assert post.id is not None
+    return post.id
+
+
+def add_ref(*, session: Session, contact_id: int, source: str, key: str) -> None:
+    if session.get(ContactRef, (source, key)) is None:
+        session.add(ContactRef(source=source, key=key, contact_id=contact_id))
