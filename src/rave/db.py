@@ -23,11 +23,13 @@ FILE_MODE = 0o600
 DIR_MODE = 0o700
 
 
-def _pragmas(conn: sqlite3.Connection, *, wal: bool) -> None:
+def _pragmas(conn: sqlite3.Connection, *, where: str, wal: bool) -> None:
     # The warmth formula lives in the pure scoring module; SQL aggregates it.
     conn.create_function("rave_warmth", 3, scoring.warmth_weight, deterministic=True)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
+    # Refuse a newer store before anything (even the journal mode) touches the file.
+    migrations.check_not_newer(conn, where)
     if wal:
         conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
@@ -54,7 +56,7 @@ def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
         if not path.exists():
             if not create:
                 conn = sqlite3.connect(":memory:", isolation_level=None)
-                _pragmas(conn, wal=False)
+                _pragmas(conn, where=str(path), wal=False)
                 migrations.migrate(conn, str(path))
                 return conn
             with contextlib.suppress(FileExistsError):
@@ -67,9 +69,9 @@ def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
     except sqlite3.Error as exc:
         raise translate(exc, path) from None
     try:
-        _pragmas(conn, wal=True)
+        _pragmas(conn, where=str(path), wal=True)
         migrations.migrate(conn, str(path))
-    except sqlite3.DatabaseError as exc:
+    except sqlite3.Error as exc:
         conn.close()
         raise translate(exc, path) from None
     except BaseException:

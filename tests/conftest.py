@@ -1,0 +1,76 @@
+"""Every test runs against its own temporary RAVE_HOME, with a fixed terminal width,
+and never sees the real user's data or environment."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from rave.cli import app
+
+RAVE_ENV = ("RAVE_DB", "RAVE_HOME", "RAVE_CONFIG", "NO_COLOR", "FORCE_COLOR")
+
+
+@pytest.fixture(autouse=True)
+def rave_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name in RAVE_ENV:
+        monkeypatch.delenv(name, raising=False)
+    home = tmp_path / "rave-home"
+    monkeypatch.setenv("RAVE_HOME", str(home))
+    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.setenv("TERM", "dumb")
+    return home
+
+
+class Result:
+    def __init__(self, exit_code: int, stdout: str, stderr: str) -> None:
+        self.exit_code = exit_code
+        self.stdout = stdout
+        self.stderr = stderr
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+    def __repr__(self) -> str:
+        return f"Result(exit={self.exit_code}, stdout={self.stdout!r}, stderr={self.stderr!r})"
+
+
+Rave = Callable[..., Result]
+
+
+@pytest.fixture
+def rave() -> Rave:
+    """Run the Typer app in-process: ``rave("log", "Ana", input=...)``."""
+    runner = CliRunner()
+
+    def run(*args: str, input: str | None = None) -> Result:
+        result = runner.invoke(app, list(args), input=input, catch_exceptions=False)
+        return Result(result.exit_code, result.stdout, result.stderr)
+
+    return run
+
+
+def rave_executable() -> str:
+    """The installed console script (the one a user and cron run)."""
+    candidate = Path(sys.executable).parent / "rave"
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which("rave")
+    assert found, "the rave console script is not installed"
+    return found
+
+
+def cron_env(home: Path, **extra: str) -> dict[str, str]:
+    """What cron gives a job: PATH and HOME, nothing else (plus RAVE_HOME)."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home.parent)}
+    env["RAVE_HOME"] = str(home)
+    env.update(extra)
+    return env

@@ -1,0 +1,92 @@
+"""The JSON keys scripts rely on (spec/cli.md, README "JSON for scripts"). Adding keys is
+allowed; removing or renaming one must fail here first."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import Rave
+
+ISO_Z = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+
+LIST_KEYS = {"id", "name", "tier", "tags", "company", "title", "last_meaningful_at", "warmth"}
+SHOW_KEYS = {
+    "id",
+    "name",
+    "tier",
+    "aliases",
+    "handles",
+    "tags",
+    "why",
+    "offer",
+    "met",
+    "company",
+    "title",
+    "location",
+    "cadence_days",
+    "snoozed_until",
+    "notes",
+    "followups",
+    "interactions",
+    "balance",
+    "warmth",
+}
+NOTE_KEYS = {"id", "text", "created_at"}
+FOLLOWUP_KEYS = {"id", "contact_id", "contact_name", "text", "due", "done_at", "created_at"}
+INTERACTION_KEYS = {"id", "when", "kind", "direction", "channel", "note", "needs_reply"}
+LOG_KEYS = {"id", "when", "kind", "direction", "channel", "note", "needs_reply", "contacts"}
+POST_KEYS = {"id", "text", "channel", "url", "when"}
+PATHS_KEYS = {"db", "db_source", "config", "config_source"}
+
+
+def _seed(rave: Rave) -> None:
+    rave("add", "Ana", "--email", "ana@example.com", "--tag", "x")
+    rave("log", "Ana", "--in", "-n", "hello", "--follow-up", "answer", "--due", "2030-01-01")
+    rave("note", "Ana", "likes jazz")
+
+
+def test_list_keys(rave: Rave) -> None:
+    assert rave("list", "--json").json() == []
+    _seed(rave)
+    (row,) = rave("list", "--json").json()
+    assert set(row) >= LIST_KEYS
+    assert ISO_Z.match(row["last_meaningful_at"])
+    assert isinstance(row["tags"], list) and isinstance(row["warmth"], float)
+
+
+def test_show_keys(rave: Rave) -> None:
+    _seed(rave)
+    data = rave("show", "Ana", "--json").json()
+    assert set(data) >= SHOW_KEYS
+    assert set(data["balance"]) == {"broadcast", "chat", "engage"}
+    assert set(data["handles"][0]) == {"channel", "value"}
+    assert set(data["notes"][0]) >= NOTE_KEYS
+    assert set(data["followups"][0]) >= FOLLOWUP_KEYS
+    assert set(data["interactions"][0]) >= INTERACTION_KEYS
+    assert ISO_Z.match(data["interactions"][0]["when"])
+    assert ISO_Z.match(data["notes"][0]["created_at"])
+    assert data["snoozed_until"] is None
+
+
+def test_add_and_edit_return_the_record(rave: Rave) -> None:
+    added = rave("add", "Bob", "--json").json()
+    assert set(added) >= SHOW_KEYS and added["id"] == 1
+    edited = rave("edit", "Bob", "--tier", "A", "--json").json()
+    assert set(edited) >= SHOW_KEYS and edited["tier"] == "A"
+
+
+def test_log_post_followup_keys(rave: Rave) -> None:
+    rave("add", "Ana")
+    logged = rave("log", "Ana", "--json").json()
+    assert set(logged) >= LOG_KEYS
+    assert ISO_Z.match(logged["when"])
+    assert set(rave("post", "hello", "--json").json()) >= POST_KEYS
+    assert rave("followups", "--json").json() == []
+    rave("log", "Ana", "--follow-up", "x")
+    (item,) = rave("followups", "--json").json()
+    assert set(item) >= FOLLOWUP_KEYS
+    assert set(rave("followup", "done", str(item["id"]), "--json").json()) >= FOLLOWUP_KEYS
+
+
+def test_paths_keys(rave: Rave) -> None:
+    assert set(rave("paths", "--json").json()) >= PATHS_KEYS

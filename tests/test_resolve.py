@@ -1,0 +1,114 @@
+"""Finding people: exact, prefix or word, fuzzy; accents and case; never a guess."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rave import db, queries, store
+from rave.errors import AmbiguousError, NotFoundError, RaveError
+
+PEOPLE = [
+    (
+        "Ana Pérez",
+        {"handles": [("email", "ana@example.com"), ("twitter", "@anap")], "aliases": ["Anita"]},
+    ),
+    ("Anabel Ortiz", {}),
+    ("Bob Stone", {"handles": [("linkedin", "https://linkedin.com/in/bobstone")]}),
+    ("Zoë Müller", {}),
+    ("John Smith", {}),
+    ("John Smyth", {}),
+    ("Émile Zola", {"handles": [("phone", "+33612345678")]}),
+]
+
+
+@pytest.fixture(scope="module")
+def conn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sqlite3.Connection]:
+    path: Path = tmp_path_factory.mktemp("resolve") / "rave.db"
+    now = datetime.now(UTC)
+    with store.writing(path) as session:
+        for name, extra in PEOPLE:
+            store.add_contact(session=session, name=name, now=now, **extra)
+    connection = db.connect(path)
+    yield connection
+    connection.close()
+
+
+def name_of(conn: sqlite3.Connection, ref: str) -> str:
+    return queries.find_contact(conn, ref).name
+
+
+@pytest.mark.parametrize(
+    ("ref", "expected"),
+    [
+        ("Ana Pérez", "Ana Pérez"),  # exact
+        ("ana perez", "Ana Pérez"),  # case and accents
+        ("ANITA", "Ana Pérez"),  # alias
+        ("ana@EXAMPLE.com", "Ana Pérez"),  # email handle
+        ("@AnaP", "Ana Pérez"),  # twitter handle
+        ("https://www.linkedin.com/in/BobStone/", "Bob Stone"),  # profile URL
+        ("+33 6 12 34 56 78", "Émile Zola"),  # phone
+        ("#2", "Anabel Ortiz"),  # id
+        ("anab", "Anabel Ortiz"),  # unique prefix
+        ("stone", "Bob Stone"),  # word
+        ("zoe", "Zoë Müller"),  # prefix, accent-insensitive
+        ("muller", "Zoë Müller"),  # word, accent-insensitive
+        ("emile", "Émile Zola"),
+        ("Bbo Stone", "Bob Stone"),  # fuzzy: transposition
+        ("Stoen", "Bob Stone"),  # fuzzy word
+        ("Zoe Muler", "Zoë Müller"),  # fuzzy full name
+    ],
+)
+def test_resolves(conn: sqlite3.Connection, ref: str, expected: str) -> None:
+    assert name_of(conn, ref) == expected
+
+
+def test_exact_beats_prefix(conn: sqlite3.Connection) -> None:
+    # "Ana Pérez" is also a prefix of nothing else, but "ana" alone is a prefix of two
+    with pytest.raises(AmbiguousError) as info:
+        name_of(conn, "ana")
+    assert [name for _, name in info.value.candidates] == ["Ana Pérez", "Anabel Ortiz"]
+    assert info.value.exit_code == 4
+
+
+def test_close_fuzzy_matches_are_ambiguous_not_guessed(conn: sqlite3.Connection) -> None:
+    with pytest.raises(AmbiguousError) as info:
+        name_of(conn, "John Smoth")
+    assert {name for _, name in info.value.candidates} == {"John Smith", "John Smyth"}
+
+
+@pytest.mark.parametrize("ref", ["Nobody", "#999", "x", "", "   ", "@", "Zq"])
+def test_not_found(conn: sqlite3.Connection, ref: str) -> None:
+    with pytest.raises(NotFoundError) as info:
+        name_of(conn, ref)
+    assert info.value.exit_code == 3
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60))
+def test_any_text_resolves_or_raises_a_contract_error(conn: sqlite3.Connection, ref: str) -> None:
+    try:
+        found = queries.find_contact(conn, ref)
+    except (NotFoundError, AmbiguousError):
+        return
+    except RaveError as exc:  # pragma: no cover - would be a contract breach
+        pytest.fail(f"unexpected {type(exc).__name__}: {exc}")
+    assert found.name in {name for name, _ in PEOPLE}
+
+
+@given(st.sampled_from([name for name, _ in PEOPLE]))
+def test_every_full_name_finds_exactly_that_person(conn: sqlite3.Connection, name: str) -> None:
+    assert name_of(conn, name) == name
+    assert name_of(conn, name.upper()) == name
+
+
+def test_edit_distance_limits() -> None:
+    assert queries.edit_distance("john", "jonh", 2) == 1
+    assert queries.edit_distance("kitten", "sitting", 5) == 3
+    assert queries.edit_distance("abc", "abcdefgh", 2) == 3  # > limit

@@ -1,0 +1,150 @@
+"""The installed `rave` script as cron and shell scripts run it: no terminal, a minimal
+environment, stdout a pipe. Also the read door's promise: read commands never import
+the ORM."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import cron_env, rave_executable
+
+ANSI = "\x1b["
+
+
+def run(
+    home: Path, *args: str, stdin: str | None = None, **env: str
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [rave_executable(), *args],
+        input=stdin,
+        stdin=None if stdin is not None else subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=cron_env(home, **env),
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.fixture
+def seeded(rave_home: Path, rave) -> Path:
+    """A small store, written in-process (fast); the tests then run the real script."""
+    for args in (
+        ("add", "Ana Pérez", "--tier", "B", "--email", "ana@example.com"),
+        ("add", "[bold red]Bob[/]", "--tier", "A"),
+        ("log", "Ana", "--in", "-c", "email", "-n", "asked about the workshop " + "x" * 150),
+        (
+            "log",
+            "#2",
+            "-k",
+            "engage",
+            "-w",
+            "3d",
+            "--follow-up",
+            "send slides",
+            "--due",
+            "2030-01-01",
+        ),
+    ):
+        assert rave(*args).exit_code == 0
+    return rave_home
+
+
+def test_no_ansi_and_no_wrapping_when_piped(seeded: Path) -> None:
+    for args in (("list",), ("show", "ana"), ("followups",), ("paths",)):
+        out = run(seeded, *args)
+        assert out.returncode == 0, out.stderr
+        assert ANSI not in out.stdout and ANSI not in out.stderr
+    shown = run(seeded, "show", "ana").stdout
+    assert "asked about the workshop " + "x" * 150 in shown  # one line, never cut
+    assert "[bold red]Bob[/]" in run(seeded, "list").stdout
+
+
+def test_json_is_valid_and_colourless_even_when_forced(seeded: Path) -> None:
+    out = run(seeded, "list", "--json", FORCE_COLOR="1", TERM="xterm-256color")
+    assert ANSI not in out.stdout
+    names = [row["name"] for row in json.loads(out.stdout)]
+    assert names == ["[bold red]Bob[/]", "Ana Pérez"] or sorted(names) == sorted(
+        ["[bold red]Bob[/]", "Ana Pérez"]
+    )
+    detail = json.loads(run(seeded, "show", "ana", "--json").stdout)
+    assert detail["interactions"][0]["needs_reply"] is True
+
+
+def test_exit_codes_from_the_contract(seeded: Path) -> None:
+    assert run(seeded, "show", "nobody").returncode == 3
+    assert run(seeded, "log", "ana", "-w", "whenever").returncode == 2
+    assert run(seeded, "list", "--bogus").returncode == 2
+    run(seeded, "add", "Ana Smith")
+    ambiguous = run(seeded, "show", "ana")
+    assert ambiguous.returncode == 4
+    assert "Ana Pérez" in ambiguous.stderr and "Ana Smith" in ambiguous.stderr
+    for result in (ambiguous, run(seeded, "show", "nobody")):
+        assert "Traceback" not in result.stderr
+
+
+def test_rm_never_prompts_without_a_terminal(seeded: Path) -> None:
+    refused = run(seeded, "rm", "Ana Pérez")
+    assert refused.returncode == 1
+    assert "--yes" in refused.stderr
+    assert run(seeded, "rm", "Ana Pérez", "--yes").returncode == 0
+    assert run(seeded, "show", "Ana Pérez").returncode == 3
+
+
+def test_note_reads_stdin(seeded: Path) -> None:
+    assert run(seeded, "note", "ana", "-", stdin="private detail\n").returncode == 0
+    detail = json.loads(run(seeded, "show", "ana", "--json").stdout)
+    assert detail["notes"][0]["text"] == "private detail"
+
+
+PROBE = """
+import sys
+from rave.cli import app
+try:
+    app(args=sys.argv[1:], prog_name="rave")
+except SystemExit:
+    pass
+heavy = sorted(m for m in ("sqlalchemy", "sqlmodel") if m in sys.modules)
+sys.stderr.write("HEAVY=" + ",".join(heavy) + "\\n")
+"""
+
+
+def heavy_modules(home: Path, *args: str) -> str:
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        capture_output=True,
+        text=True,
+        env=cron_env(home),
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+        check=False,
+    )
+    marker = [line for line in out.stderr.splitlines() if line.startswith("HEAVY=")]
+    assert marker, out.stderr
+    return marker[-1].removeprefix("HEAVY=")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--help",),
+        ("list",),
+        ("list", "--json"),
+        ("show", "ana"),
+        ("show", "ana", "--json"),
+        ("followups",),
+        ("paths",),
+    ],
+)
+def test_read_commands_do_not_import_the_orm(seeded: Path, args: tuple[str, ...]) -> None:
+    assert heavy_modules(seeded, *args) == ""
+
+
+def test_write_commands_do_use_the_orm(seeded: Path) -> None:
+    # the probe can tell: a write goes through SQLModel
+    assert heavy_modules(seeded, "note", "ana", "hello") == "sqlalchemy,sqlmodel"
