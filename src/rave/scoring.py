@@ -29,7 +29,7 @@ def warmth_weight(kind: str, channel: str, age_days: float) -> float:
     Interactions in the future of ``as_of`` (negative age) count nothing."""
     if age_days < 0:
         return 0.0
-    return (
+    return float(
         WARMTH_KIND.get(kind, 0.0)
         * WARMTH_CHANNEL.get(channel, 1.0)
         * 2.0 ** (-age_days / WARMTH_HALF_LIFE_DAYS)
@@ -48,6 +48,7 @@ LOW_KEY_STREAK = 2  # `streak` is 0.5 and the action low_key from here to backof
 OFFLINE_TIERS = ("A", "B")
 MIX_HIGH = 2  # broadcasts since the last real exchange that make `chat` say "only liked"
 DECIMALS = 3
+_SCALE = 1000  # 10**DECIMALS
 
 TERMS = ("reply", "due", "tier", "debt", "mix", "their_post", "new", "streak", "recent_out")
 ACTIONS = ("reply", "retry", "low_key", "repay", "intro", "rekindle", "offline", "engage", "chat")
@@ -73,6 +74,14 @@ class Event:
 
 def _order(event: Event) -> tuple[datetime, int]:
     return (event.when, event.id)
+
+
+def _when(event: Event | None) -> datetime | None:
+    return None if event is None else event.when
+
+
+def _channel(event: Event | None) -> str | None:
+    return None if event is None else event.channel
 
 
 def _days(earlier: datetime, later: datetime) -> float:
@@ -228,24 +237,24 @@ def derive_state(
         snoozed_until=snoozed_until,
         why=why,
         offer=offer,
-        last_meaningful=last_m and last_m.when,
-        last_meaningful_channel=last_m and last_m.channel,
-        first_meaningful=first_m and first_m.when,
+        last_meaningful=_when(last_m),
+        last_meaningful_channel=_channel(last_m),
+        first_meaningful=_when(first_m),
         n_in_meaningful=n_in,
-        pending_in=pending and pending.when,
-        pending_channel=pending and pending.channel,
-        pending_kind=pending and pending.kind,
+        pending_in=_when(pending),
+        pending_channel=_channel(pending),
+        pending_kind=None if pending is None else pending.kind,
         out_streak=streak,
-        last_out=last_out and last_out.when,
-        last_out_channel=last_out and last_out.channel,
+        last_out=_when(last_out),
+        last_out_channel=_channel(last_out),
         alt_channel=alt,
         bcast_since_meaningful=bcasts,
         debt=debt,
         debt_since=debt_since,
         chats_since_engage=chats,
         last_offline=last_offline,
-        last_in_broadcast=last_post and last_post.when,
-        last_in_broadcast_channel=last_post and last_post.channel,
+        last_in_broadcast=_when(last_post),
+        last_in_broadcast_channel=_channel(last_post),
         responded_to_broadcast=responded,
         recent_meaningful=recent,
         recent_in_meaningful=recent_in,
@@ -321,93 +330,113 @@ def _plural(count: int, word: str) -> str:
 def _term(name: str, measure: float, note: str, config: RankConfig) -> Term:
     measure = round(measure, DECIMALS)
     coefficient = config.coefficients[name]
-    return Term(name, measure, coefficient, round(measure * coefficient, DECIMALS), note)
+    contribution = round(measure * coefficient, DECIMALS) + 0.0  # never -0.0
+    return Term(name, measure, coefficient, contribution, note)
 
 
 def exact_sum(values: Iterable[float]) -> float:
     """The sum of 3-decimal numbers as their exact decimal sum (no float drift)."""
-    return sum(round(v * 10**DECIMALS) for v in values) / 10**DECIMALS
+    return sum(round(v * _SCALE) for v in values) / _SCALE
 
 
-def _terms(s: ContactState, r: float | None, as_of: datetime, config: RankConfig) -> list[Term]:
-    c, targeted = s.cadence, s.tier != "none"
-    rows: dict[str, tuple[float, str]] = {}
-    if s.pending_in is not None:
-        thanks = s.pending_kind == "engage"
-        verb, tail = ("helped you", "say thanks") if thanks else ("wrote", "unanswered")
-        rows["reply"] = (
-            1.0,
-            f"{verb} {_ago(s.pending_in, as_of)} {_via(s.pending_channel)}, {tail}",
-        )
-    else:
-        rows["reply"] = (0.0, "nothing waiting for your answer")
-    if r is None:
-        rows["due"] = (0.0, "tier none has no cadence")
-    elif s.last_meaningful is None:
-        rows["due"] = (1.0, "no real exchange yet")
-    else:
-        due = (
-            0.0
-            if r < DUE_START
-            else min(1.0, DUE_FLOOR + (1 - DUE_FLOOR) * (r - DUE_START) / DUE_START)
-        )
-        since = math.floor(_days(s.last_meaningful, as_of))
-        likes = "; only likes since" if s.bcast_since_meaningful else ""
-        rows["due"] = (due, f"{since} days since a real exchange (cadence {c:g} days){likes}")
-    if s.debt:
-        debt = (
-            DEBT_FLOOR + _days(s.debt_since or as_of, as_of) / DEBT_DAYS + DEBT_EACH * (s.debt - 1)
-        )
-        times = f" ({s.debt} times)" if s.debt > 1 else ""
-        rows["debt"] = (
-            min(1.0, debt),
-            f"helped you{times}, first {_ago(s.debt_since or as_of, as_of)}; not repaid yet",
-        )
-    else:
-        rows["debt"] = (0.0, "you owe them nothing")
+def _reply(s: ContactState, as_of: datetime, config: RankConfig) -> tuple[float, str]:
+    if s.pending_in is None:
+        return 0.0, "nothing waiting for your answer"
+    thanks = s.pending_kind == "engage"
+    verb, tail = ("helped you", "say thanks") if thanks else ("wrote", "unanswered")
+    return 1.0, f"{verb} {_ago(s.pending_in, as_of)} {_via(s.pending_channel)}, {tail}"
+
+
+def _due(s: ContactState, as_of: datetime, config: RankConfig) -> tuple[float, str]:
+    if s.tier == "none":
+        return 0.0, "tier none has no cadence"
+    if s.last_meaningful is None:
+        return 1.0, "no real exchange yet"
+    days = _days(s.last_meaningful, as_of)
+    r = days / s.cadence
+    due = 0.0
+    if r >= DUE_START:
+        due = min(1.0, DUE_FLOOR + (1 - DUE_FLOOR) * (r - DUE_START) / DUE_START)
+    likes = "; only likes since" if s.bcast_since_meaningful else ""
+    since = math.floor(days)
+    return due, f"{since} days since a real exchange (cadence {s.cadence:g} days){likes}"
+
+
+def _debt(s: ContactState, as_of: datetime, config: RankConfig) -> tuple[float, str]:
+    if not s.debt or s.debt_since is None:
+        return 0.0, "you owe them nothing"
+    debt = DEBT_FLOOR + _days(s.debt_since, as_of) / DEBT_DAYS + DEBT_EACH * (s.debt - 1)
+    times = f" ({s.debt} times)" if s.debt > 1 else ""
+    return min(1.0, debt), f"helped you{times} since {_ago(s.debt_since, as_of)}, not repaid"
+
+
+def _mix(s: ContactState, as_of: datetime, config: RankConfig) -> tuple[float, str]:
     n = s.bcast_since_meaningful
-    rows["mix"] = (
-        min(1.0, n / MIX_FULL),
-        f"{_plural(n, 'broadcast')} (likes, shares) since the last real exchange",
-    )
+    note = f"{_plural(n, 'broadcast')} (likes, shares) since the last real exchange"
+    return min(1.0, n / MIX_FULL), note
+
+
+def _their_post(s: ContactState, as_of: datetime, config: RankConfig) -> tuple[float, str]:
     post = s.last_in_broadcast
     if post is None:
-        rows["their_post"] = (0.0, "no post of theirs logged")
-    else:
-        fresh = _days(post, as_of) <= config.post_window_days and not s.responded_to_broadcast
-        tail = "no response yet" if not s.responded_to_broadcast else "you responded"
-        rows["their_post"] = (
-            float(fresh),
-            f"posted {_ago(post, as_of)} {_via(s.last_in_broadcast_channel)}, {tail}",
-        )
+        return 0.0, "no post of theirs logged"
+    fresh = _days(post, as_of) <= config.post_window_days and not s.responded_to_broadcast
+    tail = "you responded" if s.responded_to_broadcast else "no response yet"
+    return float(fresh), f"posted {_ago(post, as_of)} {_via(s.last_in_broadcast_channel)}, {tail}"
+
+
+def _new(s: ContactState, as_of: datetime, config: RankConfig) -> tuple[float, str]:
     first = s.first_meaningful
-    is_new = (
-        targeted
-        and first is not None
+    if first is None:
+        return 0.0, "no real exchange yet"
+    new = (
+        s.tier != "none"
         and _days(first, as_of) < config.new_days
         and s.n_in_meaningful < config.new_max_inbound
     )
-    first_seen = "never" if first is None else _ago(first, as_of)
-    rows["new"] = (
-        float(is_new),
-        f"first real exchange {first_seen}, {s.n_in_meaningful} from them",
-    )
+    return float(new), f"first real exchange {_ago(first, as_of)}, {s.n_in_meaningful} from them"
+
+
+def _streak(s: ContactState, as_of: datetime, config: RankConfig) -> tuple[float, str]:
     k = s.out_streak
-    streak = (
-        0.0 if s.pending_in is not None or k <= 1 else 1.0 if k >= config.backoff_streak else 0.5
-    )
-    rows["streak"] = (streak, f"{_plural(k, 'message')} from you in a row without an answer")
-    window = min(max(c / 4, RECENT_OUT_DAYS[0]), RECENT_OUT_DAYS[1])
-    recent = s.last_out is not None and _days(s.last_out, as_of) < window
-    last_out = (
-        "you have not written" if s.last_out is None else f"you wrote {_ago(s.last_out, as_of)}"
-    )
-    rows["recent_out"] = (float(recent), f"{last_out} (quiet for {window:g} days after writing)")
+    note = f"{_plural(k, 'message')} from you in a row without an answer"
+    if s.pending_in is not None or k < LOW_KEY_STREAK:
+        return 0.0, note
+    return (1.0 if k >= config.backoff_streak else 0.5), note
+
+
+def recent_out_window(cadence: float) -> float:
+    """Days after your last message during which `recent_out` holds: clamp(cadence/4, 2, 7)."""
+    return min(max(cadence / 4, RECENT_OUT_DAYS[0]), RECENT_OUT_DAYS[1])
+
+
+def _recent_out(s: ContactState, as_of: datetime, config: RankConfig) -> tuple[float, str]:
+    window = recent_out_window(s.cadence)
+    if s.last_out is None:
+        return 0.0, "you have not written yet"
+    recent = _days(s.last_out, as_of) < window
+    return float(recent), f"you wrote {_ago(s.last_out, as_of)} (quiet for {window:g} days)"
+
+
+_MEASURES = {
+    "reply": _reply,
+    "due": _due,
+    "debt": _debt,
+    "mix": _mix,
+    "their_post": _their_post,
+    "new": _new,
+    "streak": _streak,
+    "recent_out": _recent_out,
+}
+
+
+def _terms(s: ContactState, as_of: datetime, config: RankConfig) -> tuple[Term, ...]:
+    rows = {name: measure(s, as_of, config) for name, measure in _MEASURES.items()}
     gate = any(rows[t][0] > 0 for t in ("reply", "due", "debt", "their_post"))
     weight = config.tier_weight.get(s.tier, 0.0) if gate else 0.0
     only = "" if gate else " (counts only with reply, due, debt or their post)"
     rows["tier"] = (weight, f"tier {s.tier}{only}")
-    return [_term(name, *rows[name], config) for name in TERMS]
+    return tuple(_term(name, *rows[name], config) for name in TERMS)
 
 
 def _action(s: ContactState, r: float | None, as_of: datetime, config: RankConfig) -> str:
@@ -490,7 +519,7 @@ def assess(state: ContactState, *, as_of: datetime, config: RankConfig = _DEFAUL
     r: float | None = None
     if s.tier != "none":
         r = math.inf if s.last_meaningful is None else _days(s.last_meaningful, as_of) / s.cadence
-    terms = tuple(_terms(s, r, as_of, config))
+    terms = _terms(s, as_of, config)
     score = exact_sum(t.contribution for t in terms)
     lane = 0 if s.pending_in is not None else 1
     action = _action(s, r, as_of, config)

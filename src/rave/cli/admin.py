@@ -28,12 +28,12 @@ def paths_(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     render.table(
         ["what", "path", "from", "exists"],
         [
-            ["database", payload["db"], found.db_source, "yes" if payload["db_exists"] else "no"],
+            ["database", str(found.db), found.db_source, "yes" if found.db.exists() else "no"],
             [
                 "config",
-                payload["config"],
+                str(found.config),
                 found.config_source,
-                "yes" if payload["config_exists"] else "no",
+                "yes" if found.config.exists() else "no",
             ],
         ],
     )

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from rave.cli import app
 from rave.cli.common import ContactArg, JsonOpt, complete_contact, confirm, paths
+
+if TYPE_CHECKING:
+    from rave.services import ContactInput
 
 TierOpt = Annotated[
     str | None,
@@ -58,7 +61,7 @@ def _input(
     location: str | None,
     alias: list[str] | None,
     cadence: int | None,
-):  # type: ignore[no-untyped-def]
+) -> ContactInput:
     from rave.services import ContactInput
 
     return ContactInput(
