@@ -70,7 +70,8 @@ def to_db(value: datetime) -> str:
     """The storage text of an aware datetime."""
     if value.tzinfo is None:
         raise ValueError("naive datetime reached the store")
-    return value.astimezone(UTC).strftime(DB_FORMAT)
+    utc = value.astimezone(UTC)
+    return f"{utc.year:04d}" + utc.strftime(DB_FORMAT[2:])
 
 
 def from_db(text: str) -> datetime:
@@ -104,20 +105,23 @@ def _months_back(day: date, months: int) -> date:
     return date(year, month, min(day.day, last))
 
 
+def _local_shift(now: datetime, *, days: int = 0, months: int = 0) -> datetime:
+    """``now`` moved by whole local calendar days/months, keeping the local wall-clock
+    time (so a daylight-saving change does not move the local date)."""
+    local = now.astimezone()
+    day = local.date()
+    if months:
+        day = _months_back(day, -months)
+    day += timedelta(days=days)
+    return to_utc(datetime.combine(day, local.time()))
+
+
 def _offset(now: datetime, amount: int, unit: str, sign: int) -> datetime:
     if unit == "h":
         return now + sign * timedelta(hours=amount)
-    if unit == "d":
-        return now + sign * timedelta(days=amount)
-    if unit == "w":
-        return now + sign * timedelta(weeks=amount)
-    months = amount * (12 if unit == "y" else 1)
-    local = now.astimezone()
-    try:
-        day = _months_back(local.date(), sign * -months)
-    except ValueError as exc:  # beyond year 1 or 9999
-        raise OverflowError from exc
-    return to_utc(datetime.combine(day, local.timetz()))
+    if unit in ("d", "w"):
+        return _local_shift(now, days=sign * amount * (7 if unit == "w" else 1))
+    return _local_shift(now, months=sign * amount * (12 if unit == "y" else 1))
 
 
 def _relative(text: str) -> tuple[int, str] | None:
@@ -131,6 +135,8 @@ def _relative(text: str) -> tuple[int, str] | None:
 
 
 def _iso(text: str) -> datetime | date | None:
+    if text[:4].isdigit() and not 1000 <= int(text[:4]) <= 9999:
+        return None  # a typo such as 0026-11-20, and no room for time-zone arithmetic
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         try:
             return date.fromisoformat(text)
@@ -158,7 +164,7 @@ def parse_past(text: str, *, now: datetime, what: str = "a date") -> datetime:
         return min(moment, now)
     if moment > now + timedelta(minutes=5):
         raise UsageError(
-            f"{text!r} is in the future ({moment.astimezone():%Y-%m-%d %H:%M})",
+            f"{text!r} is in the future",
             hint="log what happened; use --follow-up TEXT --due WHEN for what is planned",
         )
     return min(moment, now)
@@ -172,23 +178,23 @@ def parse_moment(text: str, *, now: datetime, what: str = "a date") -> datetime:
         if text in ("now", "today"):
             return now
         if text == "yesterday":
-            return now - timedelta(days=1)
+            return _local_shift(now, days=-1)
         if text == "tomorrow":
-            return now + timedelta(days=1)
+            return _local_shift(now, days=1)
         rel = _relative(text.removesuffix(" ago").strip())
         if rel is not None:
             return _offset(now, rel[0], rel[1], -1)
         if text in WEEKDAYS:
             local = now.astimezone()
             back = (local.weekday() - WEEKDAYS[text]) % 7 or 7
-            return now - timedelta(days=back)
+            return _local_shift(now, days=-back)
         parsed = _iso(text)
-    except OverflowError:
+        if isinstance(parsed, datetime):
+            return to_utc(parsed)
+        if isinstance(parsed, date):
+            return to_utc(datetime.combine(parsed, time(12)))
+    except (OverflowError, ValueError):
         raise _bad(raw, what, EXAMPLES_PAST) from None
-    if isinstance(parsed, datetime):
-        return to_utc(parsed)
-    if isinstance(parsed, date):
-        return to_utc(datetime.combine(parsed, time(12)))
     raise _bad(raw, what, EXAMPLES_PAST)
 
 
@@ -203,7 +209,7 @@ def parse_future_date(text: str, *, now: datetime, what: str = "a due date") -> 
             return today
         if text == "tomorrow":
             return today + timedelta(days=1)
-        rel = _relative(text.removeprefix("in ").strip())
+        rel = None if text.endswith("ago") else _relative(text.removeprefix("in ").strip())
         if rel is not None:
             amount, unit = rel
             if unit == "h":
@@ -213,12 +219,12 @@ def parse_future_date(text: str, *, now: datetime, what: str = "a due date") -> 
             ahead = (WEEKDAYS[text] - today.weekday()) % 7 or 7
             return today + timedelta(days=ahead)
         parsed = _iso(text)
-    except OverflowError:
+        if isinstance(parsed, datetime):
+            return local_date(to_utc(parsed))
+        if isinstance(parsed, date):
+            return parsed
+    except (OverflowError, ValueError):
         raise _bad(raw, what, EXAMPLES_FUTURE) from None
-    if isinstance(parsed, datetime):
-        return local_date(to_utc(parsed))
-    if isinstance(parsed, date):
-        return parsed
     raise _bad(raw, what, EXAMPLES_FUTURE)
 
 

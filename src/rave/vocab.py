@@ -71,7 +71,7 @@ def tier(value: str) -> str:
 
 def fold(text: str) -> str:
     """Case- and accent-insensitive form used for matching names: ``Zoë`` → ``zoe``."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(stripped.split())
 
@@ -94,13 +94,21 @@ def clean_name(text: str) -> str:
 
 
 def normalize_url(value: str) -> str:
-    """Lower-case, https, no ``www.``, no query, fragment or trailing slash."""
-    text = value.strip()
+    """Lower-case, https, no ``www.``, no query, fragment or trailing slash.
+    Raises UsageError for text that cannot be a URL."""
+    text = "".join(value.split()).lower()
     if "://" not in text:
         text = "https://" + text
-    parts = urlsplit(text.lower())
-    host = parts.netloc.removeprefix("www.")
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        raise UsageError(f"{value!r} is not a URL") from None
+    host = parts.netloc
+    while host.startswith("www."):
+        host = host[4:]
     path = parts.path.rstrip("/")
+    if not host:
+        raise UsageError(f"{value!r} is not a URL")
     return f"https://{host}{path}"
 
 
@@ -114,7 +122,7 @@ def normalize_handle(channel_name: str, value: str) -> str:
     if not text:
         raise UsageError(f"an empty {channel_name} handle")
     if channel_name == "email":
-        text = text.removeprefix("mailto:").lower()
+        text = text.lower().removeprefix("mailto:")
         if not _EMAIL.match(text):
             raise UsageError(f"{value!r} is not an email address")
         return text
@@ -125,9 +133,12 @@ def normalize_handle(channel_name: str, value: str) -> str:
         return ("+" if digits.startswith("+") else "") + digits.replace("+", "")
     if channel_name == "twitter":
         text = text.lower()
-        for prefix in ("https://", "http://", "www.", "twitter.com/", "x.com/"):
+        for prefix in ("https://", "http://", "www.", "mobile.", "twitter.com/", "x.com/"):
             text = text.removeprefix(prefix)
-        return "@" + text.strip("/").lstrip("@")
+        name = re.split(r"[/?#]", text.lstrip("@"), maxsplit=1)[0].strip()
+        if not name:
+            raise UsageError(f"{value!r} is not a twitter handle")
+        return "@" + name
     if channel_name == "linkedin" or "/" in text or text.lower().startswith("http"):
         return normalize_url(text)
     return text.lower()
@@ -146,19 +157,26 @@ def parse_handle(spec: str) -> tuple[str, str]:
 
 
 def guess_handle(ref: str) -> list[tuple[str, str]]:
-    """The (channel, value) pairs a contact reference could be a handle for."""
+    """The (channel, value) pairs a contact reference could be a handle for (never
+    raises: text that is no handle gives no pairs)."""
     text = ref.strip()
     out: list[tuple[str, str]] = []
-    if _EMAIL.match(text.removeprefix("mailto:")):
-        out.append(("email", text.removeprefix("mailto:").lower()))
+
+    def attempt(channels: tuple[str, ...], value: str, normal: str) -> None:
+        try:
+            normalized = normalize_handle(normal, value)
+        except UsageError:
+            return
+        out.extend((c, normalized) for c in channels)
+
+    if _EMAIL.match(text.lower().removeprefix("mailto:")):
+        attempt(("email",), text, "email")
     if text.startswith("@") and len(text) > 1:
-        out.append(("twitter", "@" + text[1:].lower()))
+        attempt(("twitter",), text, "twitter")
     if "/" in text or text.lower().startswith("http"):
-        url = normalize_url(text)
-        out.extend((c, url) for c in CHANNELS)
-        if "twitter.com/" in url or "x.com/" in url:
-            out.append(("twitter", normalize_handle("twitter", text)))
+        attempt(CHANNELS, text, "linkedin")
+        if "twitter.com/" in text.lower() or "x.com/" in text.lower():
+            attempt(("twitter",), text, "twitter")
     if re.fullmatch(r"\+?[\d\s().-]{6,}", text):
-        phone = normalize_handle("phone", text)
-        out.extend((c, phone) for c in ("phone", "sms", "whatsapp"))
+        attempt(("phone", "sms", "whatsapp"), text, "phone")
     return out

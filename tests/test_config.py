@@ -1,0 +1,338 @@
+"""Where the files are (spec/cli.md, "Where data lives") and the ``[rank]`` section of
+config.toml (every number of spec/scoring.md is a default there)."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+import pytest
+
+from rave.config import RankConfig, load_config, load_rank, rank_from_table, resolve_paths
+from rave.errors import ConfigError, RaveError
+
+DEFAULT_DB = platformdirs.user_data_path("rave", appauthor=False) / "rave.db"
+DEFAULT_CONFIG = platformdirs.user_config_path("rave", appauthor=False) / "config.toml"
+
+
+# --- paths ---------------------------------------------------------------------------------
+
+
+def test_defaults_are_the_platformdirs_paths() -> None:
+    paths = resolve_paths(env={})
+    assert paths.db == DEFAULT_DB.absolute()
+    assert paths.db.name == "rave.db"
+    assert paths.db_source == "default"
+    assert paths.config == DEFAULT_CONFIG.absolute()
+    assert paths.config.name == "config.toml"
+    assert paths.config_source == "default"
+
+
+def test_db_flag_beats_everything(tmp_path: Path) -> None:
+    env = {
+        "RAVE_DB": str(tmp_path / "env.db"),
+        "RAVE_HOME": str(tmp_path / "home"),
+        "RAVE_CONFIG": str(tmp_path / "cfg.toml"),
+    }
+    paths = resolve_paths(tmp_path / "flag.db", env=env)
+    assert paths.db == tmp_path / "flag.db"
+    assert paths.db_source == "--db"
+    assert paths.config == tmp_path / "cfg.toml"
+    assert paths.config_source == "RAVE_CONFIG"
+
+
+def test_rave_db_beats_rave_home_for_the_database_only(tmp_path: Path) -> None:
+    env = {"RAVE_DB": str(tmp_path / "env.db"), "RAVE_HOME": str(tmp_path / "home")}
+    paths = resolve_paths(env=env)
+    assert paths.db == tmp_path / "env.db"
+    assert paths.db_source == "RAVE_DB"
+    assert paths.config == tmp_path / "home" / "config.toml"
+    assert paths.config_source == "RAVE_HOME"
+
+
+def test_rave_home_holds_both_files(tmp_path: Path) -> None:
+    paths = resolve_paths(env={"RAVE_HOME": str(tmp_path / "home")})
+    assert paths.db == tmp_path / "home" / "rave.db"
+    assert paths.db_source == "RAVE_HOME"
+    assert paths.config == tmp_path / "home" / "config.toml"
+    assert paths.config_source == "RAVE_HOME"
+
+
+def test_db_flag_beats_rave_home(tmp_path: Path) -> None:
+    paths = resolve_paths(tmp_path / "flag.db", env={"RAVE_HOME": str(tmp_path / "home")})
+    assert paths.db == tmp_path / "flag.db"
+    assert paths.db_source == "--db"
+    assert paths.config == tmp_path / "home" / "config.toml"
+    assert paths.config_source == "RAVE_HOME"
+
+
+def test_rave_config_names_the_config_file_alone(tmp_path: Path) -> None:
+    paths = resolve_paths(env={"RAVE_CONFIG": str(tmp_path / "my.toml")})
+    assert paths.config == tmp_path / "my.toml"
+    assert paths.config_source == "RAVE_CONFIG"
+    assert paths.db == DEFAULT_DB.absolute()
+    assert paths.db_source == "default"
+
+
+def test_rave_config_beats_rave_home(tmp_path: Path) -> None:
+    env = {"RAVE_CONFIG": str(tmp_path / "my.toml"), "RAVE_HOME": str(tmp_path / "home")}
+    paths = resolve_paths(env=env)
+    assert paths.config == tmp_path / "my.toml"
+    assert paths.config_source == "RAVE_CONFIG"
+    assert paths.db == tmp_path / "home" / "rave.db"
+    assert paths.db_source == "RAVE_HOME"
+
+
+def test_empty_variables_count_as_unset() -> None:
+    paths = resolve_paths(env={"RAVE_DB": "", "RAVE_HOME": "", "RAVE_CONFIG": ""})
+    assert (paths.db, paths.db_source) == (DEFAULT_DB.absolute(), "default")
+    assert (paths.config, paths.config_source) == (DEFAULT_CONFIG.absolute(), "default")
+
+
+def test_relative_paths_become_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    paths = resolve_paths(Path("rel.db"), env={"RAVE_CONFIG": "conf/rave.toml"})
+    assert paths.db == tmp_path / "rel.db"
+    assert paths.db.is_absolute()
+    assert paths.config == tmp_path / "conf" / "rave.toml"
+    home = resolve_paths(env={"RAVE_HOME": "h"})
+    assert home.db == tmp_path / "h" / "rave.db"
+
+
+def test_tilde_is_expanded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    paths = resolve_paths(env={"RAVE_DB": "~/x.db", "RAVE_CONFIG": "~/c.toml"})
+    assert paths.db == tmp_path / "x.db"
+    assert paths.config == tmp_path / "c.toml"
+    flag = resolve_paths(Path("~/flag.db"), env={})
+    assert flag.db == tmp_path / "flag.db"
+
+
+def test_reads_the_process_environment_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("RAVE_DB", "RAVE_HOME", "RAVE_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    paths = resolve_paths()
+    assert (paths.db, paths.db_source) == (DEFAULT_DB.absolute(), "default")
+    assert (paths.config, paths.config_source) == (DEFAULT_CONFIG.absolute(), "default")
+    monkeypatch.setenv("RAVE_HOME", str(tmp_path / "home"))
+    paths = resolve_paths()
+    assert paths.db == tmp_path / "home" / "rave.db"
+    assert paths.config_source == "RAVE_HOME"
+    monkeypatch.setenv("RAVE_DB", str(tmp_path / "env.db"))
+    assert resolve_paths().db == tmp_path / "env.db"
+    assert resolve_paths(tmp_path / "flag.db").db == tmp_path / "flag.db"
+
+
+# --- [rank] defaults -----------------------------------------------------------------------
+
+
+def assert_spec_defaults(rank: RankConfig) -> None:
+    assert rank.coefficients == {
+        "reply": 15,
+        "due": 12,
+        "tier": 6,
+        "debt": 8,
+        "mix": 4,
+        "their_post": 2,
+        "new": 2,
+        "streak": -10,
+        "recent_out": -6,
+    }
+    assert rank.cadence == {"A": 7, "B": 30, "C": 90, "D": 180}
+    assert rank.tier_weight == {"A": 1.0, "B": 0.65, "C": 0.3, "D": 0.0}
+    assert rank.threshold == 8
+    assert rank.limit == 5
+    assert isinstance(rank.limit, int)
+
+
+def test_defaults_are_the_scoring_spec_numbers() -> None:
+    assert_spec_defaults(rank_from_table({}))
+    assert_spec_defaults(RankConfig())
+    assert rank_from_table({}) == RankConfig()
+
+
+def test_overrides_merge_with_the_defaults() -> None:
+    rank = rank_from_table(
+        {
+            "limit": 10,
+            "threshold": 5,
+            "coefficients": {"reply": 20, "streak": -20.5},
+            "cadence": {"A": 14},
+            "tier_weight": {"D": 0.1},
+        }
+    )
+    assert rank.limit == 10
+    assert isinstance(rank.limit, int)
+    assert rank.threshold == 5.0
+    assert isinstance(rank.threshold, float)
+    assert rank.coefficients["reply"] == 20.0
+    assert rank.coefficients["streak"] == -20.5
+    assert rank.coefficients["due"] == 12.0
+    assert rank.cadence == {"A": 14.0, "B": 30.0, "C": 90.0, "D": 180.0}
+    assert rank.tier_weight == {"A": 1.0, "B": 0.65, "C": 0.3, "D": 0.1}
+
+
+def test_overrides_do_not_leak_into_later_defaults() -> None:
+    rank_from_table({"coefficients": {"reply": 99}, "cadence": {"B": 1}})
+    assert_spec_defaults(rank_from_table({}))
+    assert_spec_defaults(RankConfig())
+
+
+def test_zero_is_allowed_where_it_makes_sense() -> None:
+    rank = rank_from_table({"limit": 0, "threshold": 0, "coefficients": {"mix": 0}})
+    assert rank.limit == 0
+    assert rank.threshold == 0.0
+    assert rank.coefficients["mix"] == 0.0
+
+
+BAD_TABLES: list[tuple[dict[str, Any], str]] = [
+    ({"limit": "5"}, "limit"),
+    ({"limit": True}, "limit"),
+    ({"limit": False}, "limit"),
+    ({"limit": -1}, "limit"),
+    ({"limit": 2.5}, "limit"),
+    ({"limit": [5]}, "limit"),
+    ({"threshold": "high"}, "threshold"),
+    ({"threshold": math.nan}, "threshold"),
+    ({"threshold": math.inf}, "threshold"),
+    ({"threshold": -1}, "threshold"),
+    ({"threshold": True}, "threshold"),
+    ({"intro_per_day": 1.0}, "intro_per_day"),
+    ({"backoff_streak": 1}, "backoff_streak"),
+    ({"new_days": -1}, "new_days"),
+    ({"colour": "red"}, "colour"),
+    ({"reply": 15}, "reply"),  # a coefficient outside [rank.coefficients]
+    ({"coefficients": 3}, "coefficients"),
+    ({"coefficients": {"replies": 3}}, "replies"),
+    ({"coefficients": {"reply": "x"}}, "reply"),
+    ({"coefficients": {"reply": True}}, "reply"),
+    ({"coefficients": {"reply": math.nan}}, "reply"),
+    ({"coefficients": {"due": -math.inf}}, "due"),
+    ({"cadence": "weekly"}, "cadence"),
+    ({"cadence": {"A": 0}}, "A"),
+    ({"cadence": {"B": -30}}, "B"),
+    ({"cadence": {"C": math.nan}}, "C"),
+    ({"cadence": {"E": 10}}, "E"),
+    ({"cadence": {"none": 10}}, "none"),
+    ({"cadence": {"A": "7d"}}, "A"),
+    ({"tier_weight": {"A": 1.5}}, "A"),
+    ({"tier_weight": {"B": -0.1}}, "B"),
+    ({"tier_weight": {"Z": 0.5}}, "Z"),
+]
+
+
+@pytest.mark.parametrize(("table", "key"), BAD_TABLES)
+def test_bad_values_are_a_config_error_naming_the_key(table: dict[str, Any], key: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        rank_from_table(table)
+    err = info.value
+    assert isinstance(err, RaveError)
+    assert re.search(rf"\b{re.escape(key)}\b", err.message), err.message
+    section = next(iter(table))
+    if isinstance(table[section], dict):
+        assert section in err.message  # e.g. "cadence" as well as "A"
+
+
+# --- load_rank / load_config on real files ---------------------------------------------------
+
+
+def test_load_rank_reads_a_toml_file(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        "# my settings\n"
+        "[rank]\n"
+        "limit = 3\n"
+        "threshold = 6.5\n"
+        "\n"
+        "[rank.coefficients]\n"
+        "reply = 20\n"
+        "\n"
+        "[rank.cadence]\n"
+        "A = 10\n"
+        "D = 365\n",
+        encoding="utf-8",
+    )
+    rank = load_rank(path)
+    assert rank.limit == 3
+    assert rank.threshold == 6.5
+    assert rank.coefficients["reply"] == 20.0
+    assert rank.coefficients["due"] == 12.0
+    assert rank.cadence == {"A": 10.0, "B": 30.0, "C": 90.0, "D": 365.0}
+
+
+def test_load_rank_on_a_missing_file_gives_the_defaults(tmp_path: Path) -> None:
+    assert_spec_defaults(load_rank(tmp_path / "nope.toml"))
+    assert load_config(tmp_path / "nope.toml") == {}
+
+
+@pytest.mark.parametrize("text", ["", "# nothing\n", "[other]\nkey = 1\n", "[rank]\n"])
+def test_load_rank_without_settings_gives_the_defaults(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    assert_spec_defaults(load_rank(path))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[rank\nlimit = 3\n",
+        "[rank]\nlimit = \n",
+        "[rank]\nlimit = 3\nlimit = 4\n",
+        "[rank]\nthreshold = 8,5\n",
+        "rank = {",
+    ],
+)
+def test_malformed_toml_is_a_config_error_naming_the_file(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_rank(path)
+    assert str(path) in info.value.message
+
+
+def test_a_config_file_that_is_not_utf8_is_a_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_bytes(b"# caf\xe9 settings (Latin-1)\n[rank]\nlimit = 3\n")
+    with pytest.raises(ConfigError) as info:
+        load_rank(path)
+    assert str(path) in info.value.message
+
+
+def test_a_directory_in_place_of_the_config_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_rank(tmp_path)
+    assert str(tmp_path) in info.value.message
+
+
+def test_rank_that_is_not_a_table_is_a_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("rank = 5\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_rank(path)
+    assert "[rank]" in info.value.message
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("[rank]\nthreshold = nan\n", "threshold"),
+        ("[rank]\nthreshold = inf\n", "threshold"),
+        ("[rank]\nlimit = true\n", "limit"),
+        ("[rank]\nlimit = '5'\n", "limit"),
+        ("[rank]\nlimit = -2\n", "limit"),
+        ("[rank]\nlmit = 5\n", "lmit"),
+        ("[rank.cadence]\nA = 0\n", "A"),
+        ("[rank.coefficients]\nrepyl = 1\n", "repyl"),
+    ],
+)
+def test_bad_values_in_a_file_name_the_key(tmp_path: Path, text: str, key: str) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_rank(path)
+    assert re.search(rf"\b{re.escape(key)}\b", info.value.message), info.value.message
