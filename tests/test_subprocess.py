@@ -139,6 +139,10 @@ def heavy_modules(home: Path, *args: str) -> str:
         ("show", "ana", "--json"),
         ("followups",),
         ("paths",),
+        ("today",),
+        ("today", "--json", "--explain"),
+        ("why", "ana"),
+        ("why", "ana", "--json"),
     ],
 )
 def test_read_commands_do_not_import_the_orm(seeded: Path, args: tuple[str, ...]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rave import queries, services, timeutil
+from rave import queries, scoring, services, timeutil
 
 
 def followup(row: queries.FollowUpRow) -> dict[str, Any]:
@@ -98,4 +98,17 @@ def post(result: services.PostResult) -> dict[str, Any]:
         "channel": result.channel,
         "url": result.url,
         "when": timeutil.iso_z(result.when),
+    }
+
+
+def suggestion(assessment: scoring.Assessment, rank: int | None) -> dict[str, Any]:
+    """One item of `rave today --json` (plus `advice`, one line on what to do)."""
+    return {**scoring.suggestion_dict(assessment, rank), "advice": assessment.advice}
+
+
+def why(result: services.WhyResult) -> dict[str, Any]:
+    return {
+        **scoring.why_dict(result.assessment, result.rank),
+        "advice": result.assessment.advice,
+        "skipped": result.skipped,
     }

@@ -95,7 +95,7 @@ def root(
 
 
 # Command modules register themselves on `app` (imported for that side effect).
-from rave.cli import admin, contacts, log  # noqa: E402, F401
+from rave.cli import admin, contacts, log, today  # noqa: E402, F401
 
 
 def _quiet_broken_pipe() -> None:

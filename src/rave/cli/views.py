@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rave import queries, render, timeutil
+from rave import queries, render, scoring, services, timeutil
 
 KIND_STYLE = {"broadcast": "dim", "chat": "cyan", "engage": "green"}
 
@@ -69,4 +69,126 @@ def contact(detail: queries.ContactDetail) -> None:
             for i in detail.interactions
         ],
         row_styles=[KIND_STYLE.get(i.kind) for i in detail.interactions],
+    )
+
+
+HIDDEN_TEXT = {
+    "snoozed": "snoozed",
+    "backoff": "paused after unanswered messages (back-off)",
+    "dormant": "dormant: many messages without an answer",
+    "below_threshold": "below the threshold: nothing pressing",
+    "untargeted": "tier none: shown only when they write or you owe them",
+}
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"
+
+
+def _formula(assessment: scoring.Assessment) -> str:
+    parts = [
+        f"{'+' if t.contribution > 0 else '−'} {t.term} {_num(abs(t.contribution))}"
+        for t in assessment.terms
+        if t.contribution
+    ]
+    text = " ".join(parts).removeprefix("+ ") or "0"
+    return f"{text} = {_num(assessment.score)}"
+
+
+def ranking(result: scoring.Ranking, *, explain: bool) -> None:
+    """The daily list: the reply lane first, then outreach, then a footer."""
+    lanes = [
+        ("Answer first", [s for s in result.suggestions if s.assessment.lane == 0]),
+        ("Reach out", [s for s in result.suggestions if s.assessment.lane == 1]),
+    ]
+    if not result.suggestions:
+        render.line("Nobody to answer or reach out to today. Enjoy the quiet, or post something.")
+    for title, items in lanes:
+        if not items:
+            continue
+        columns = ["#", "name", "tier", "action", "reason", "channel", "talking point"]
+        if explain:
+            columns.insert(4, "score")
+        rows = []
+        for item in items:
+            a = item.assessment
+            row = [
+                str(item.rank),
+                a.state.name,
+                a.state.tier,
+                a.action,
+                a.reason,
+                a.channel or "",
+                a.talking_point or "",
+            ]
+            if explain:
+                row.insert(4, _num(a.score))
+            rows.append(row)
+        render.table(columns, rows, title=title, styles=["dim", "bold", None, "cyan"])
+        if explain:
+            for item in items:
+                a = item.assessment
+                render.line(f"  {item.rank}. {a.state.name}: {_formula(a)}; {a.advice}")
+    skipped = result.skipped
+    paused = [
+        f"{skipped['snoozed']} snoozed" if skipped["snoozed"] else "",
+        f"{skipped['backoff']} in back-off" if skipped["backoff"] else "",
+        f"{skipped['dormant']} dormant" if skipped["dormant"] else "",
+    ]
+    waiting = [
+        f"{skipped['over_limit'] + skipped['intro_capped']} more over the limit"
+        if skipped["over_limit"] + skipped["intro_capped"]
+        else "",
+        f"{skipped['below_threshold']} with nothing pressing" if skipped["below_threshold"] else "",
+        f"{skipped['untargeted']} not targeted (tier none)" if skipped["untargeted"] else "",
+    ]
+    footer = "; ".join(
+        p for p in (", ".join(x for x in paused if x), ", ".join(x for x in waiting if x)) if p
+    )
+    if footer:
+        render.info(f"Not shown: {footer}. `rave why NAME` explains anyone.")
+    if explain:
+        for label, group in (("In back-off", result.backoff), ("Dormant", result.dormant)):
+            for a in group:
+                until = (
+                    f" until {timeutil.show_date(a.backoff_until)}"
+                    if a.backoff_until and label == "In back-off"
+                    else ""
+                )
+                render.info(
+                    f"{label}: {a.state.name} ({a.state.out_streak} messages unanswered){until}"
+                )
+
+
+def why(result: services.WhyResult) -> None:
+    a = result.assessment
+    s = a.state
+    if result.rank is not None:
+        place = f"#{result.rank} in today's list ({a.lane_name} lane)"
+    elif a.hidden is not None:
+        place = "not in today's list: " + HIDDEN_TEXT[a.hidden]
+        if a.hidden == "backoff" and a.backoff_until:
+            place += f" until {timeutil.show_date(a.backoff_until)}"
+        if a.hidden == "snoozed" and s.snoozed_until:
+            place += f" until {timeutil.show_date(s.snoozed_until)}"
+    else:
+        place = "not in today's list: others rank higher (raise --limit to see more)"
+    render.line(f"{s.name} (#{s.contact_id}, tier {s.tier}): {place}", style="bold")
+    render.line(f"action: {a.action}: {a.advice}")
+    render.table(
+        ["term", "measure", "coefficient", "contribution", "note"],
+        [
+            [t.term, _num(t.measure), _num(t.coefficient), _num(t.contribution), t.note]
+            for t in a.terms
+        ],
+        row_styles=[None if t.contribution else "dim" for t in a.terms],
+    )
+    render.line(
+        f"score: {_formula(a)}" + (f" (threshold {_num(result.threshold)})" if a.lane == 1 else "")
+    )
+    render.line(f"reason: {a.reason}")
+    if a.talking_point:
+        render.line(f"talking point: {a.talking_point}")
+    render.line(
+        f"last real exchange: {timeutil.ago(s.last_meaningful, s.as_of)}; warmth {s.warmth:.2f}"
     )

@@ -1,0 +1,138 @@
+"""The daily list and its explanation: today, why, snooze, unsnooze, demo."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from rave.cli import app
+from rave.cli.common import ContactArg, JsonOpt, future_date, moment, paths
+
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="Rank as of another moment: 2026-12-01, 3d (ago), a weekday.",
+        show_default=False,
+    ),
+]
+
+
+@app.command(rich_help_panel="Daily")
+def today(
+    ctx: typer.Context,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit", "-l", min=0, help="At most N outreach suggestions (default 5, [rank] limit)."
+        ),
+    ] = None,
+    as_of: AsOfOpt = None,
+    tier: Annotated[str | None, typer.Option("--tier", "-t", help="Only this tier.")] = None,
+    tag: Annotated[str | None, typer.Option("--tag", help="Only contacts with this tag.")] = None,
+    channel: Annotated[
+        str | None,
+        typer.Option(
+            "--channel", "-c", help="Only people you reach on this channel (a handle or past talk)."
+        ),
+    ] = None,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Show each score's terms and who is paused.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Whom to answer first, whom to reach out to, and how: the ranked daily list."""
+    from rave import payloads, render, services, vocab
+    from rave.cli import views
+
+    ranking = services.today(
+        paths(ctx),
+        as_of=moment(as_of),
+        limit=limit,
+        tier=None if tier is None else vocab.tier(tier),
+        tag=tag,
+        channel=None if channel is None else vocab.channel(channel),
+    )
+    if as_json:
+        render.json_out([payloads.suggestion(s.assessment, s.rank) for s in ranking.suggestions])
+    else:
+        views.ranking(ranking, explain=explain)
+
+
+@app.command(rich_help_panel="Daily")
+def why(
+    ctx: typer.Context, contact: ContactArg, as_of: AsOfOpt = None, as_json: JsonOpt = False
+) -> None:
+    """The score table for one contact: each term's measure, coefficient and
+    contribution, and why a hidden contact is hidden."""
+    from rave import payloads, render, services
+    from rave.cli import views
+
+    result = services.why(paths(ctx), contact, as_of=moment(as_of))
+    if as_json:
+        render.json_out(payloads.why(result))
+    else:
+        views.why(result)
+
+
+@app.command(rich_help_panel="Daily")
+def snooze(
+    ctx: typer.Context,
+    contact: ContactArg,
+    until: Annotated[str, typer.Argument(help="2w, friday, 2026-12-01: back in `today` that day.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Hide a contact from `today` until a date."""
+    from rave import render, services, timeutil
+
+    day = future_date(until, option="UNTIL")
+    found, moment_ = services.snooze(paths(ctx).db, contact, day)
+    if as_json:
+        render.json_out(
+            {"id": found.id, "name": found.name, "snoozed_until": timeutil.iso_z(moment_)}
+        )
+    else:
+        render.line(f"Snoozed #{found.id} {found.name} until {day.isoformat()}")
+
+
+@app.command(rich_help_panel="Daily")
+def unsnooze(ctx: typer.Context, contact: ContactArg, as_json: JsonOpt = False) -> None:
+    """Bring a snoozed contact back into `today`."""
+    from rave import render, services
+
+    found, _ = services.snooze(paths(ctx).db, contact, None)
+    if as_json:
+        render.json_out({"id": found.id, "name": found.name, "snoozed_until": None})
+    else:
+        render.line(f"#{found.id} {found.name} is back in `rave today`")
+
+
+@app.command(rich_help_panel="Daily")
+def demo(as_json: JsonOpt = False) -> None:
+    """Show rave on a sample network, in a temporary store (your data is not touched):
+    its `today` list and one `why`."""
+    from rave import demo as sample
+    from rave import payloads, render
+    from rave.cli import views
+
+    ranking, explained = sample.run()
+    if as_json:
+        render.json_out(
+            {
+                "today": [payloads.suggestion(s.assessment, s.rank) for s in ranking.suggestions],
+                "why": payloads.why(explained),
+            }
+        )
+        return
+    render.info("A sample network with a few weeks of history, in a temporary store.")
+    render.line("$ rave today", style="bold")
+    views.ranking(ranking, explain=False)
+    render.line("")
+    render.line(f"$ rave why {explained.assessment.state.name!r}", style="bold")
+    views.why(explained)
+    render.line("")
+    render.info(
+        'Your turn: rave add "Name" --tier B, then rave log "Name" after each '
+        "conversation, and rave today each morning."
+    )

@@ -1,0 +1,196 @@
+"""`rave demo`: a small, believable network with a few weeks of history, written through
+the normal write door into a temporary store (never the user's), then ranked."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from rave import scoring, services, timeutil
+from rave.config import Paths
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    tier: str
+    company: str | None = None
+    title: str | None = None
+    why: str | None = None
+    offer: str | None = None
+    tags: tuple[str, ...] = ()
+    handles: tuple[tuple[str, str], ...] = ()
+    notes: tuple[tuple[int, str], ...] = ()  # (days ago, text)
+    # (days ago, kind, direction, channel, note, needs_reply)
+    history: tuple[tuple[float, str, str, str, str | None, bool], ...] = field(default=())
+
+
+PEOPLE = (
+    Person(
+        "Maya Chen",
+        "A",
+        company="Northwind",
+        title="Head of Product",
+        tags=("client",),
+        handles=(("linkedin", "https://linkedin.com/in/mayachen"),),
+        history=(
+            (40, "engage", "out", "video", "kick-off call for the pricing study", False),
+            (21, "chat", "in", "linkedin", "liked the workshop outline", False),
+            (2, "chat", "in", "linkedin", "asked if the workshop can run in January", True),
+        ),
+    ),
+    Person(
+        "Tom Becker",
+        "B",
+        company="Becker & Partner",
+        title="Founder",
+        offer="a review of his team's onboarding docs",
+        history=(
+            (60, "chat", "out", "email", "congratulated him on the new office", False),
+            (25, "engage", "in", "email", "introduced you to Lena at Fabrikam", False),
+        ),
+    ),
+    Person(
+        "Priya Nair",
+        "A",
+        company="Contoso Pay",
+        title="CTO",
+        why="runs the payments team you want to work with",
+        offer="your notes on PSD3 readiness",
+        tags=("target",),
+    ),
+    Person(
+        "Jonas Weber",
+        "A",
+        company="Tailspin",
+        title="Engineering Manager",
+        notes=((9, "training for the Berlin marathon"),),
+        history=(
+            (30, "engage", "out", "in_person", "lunch after the meetup", False),
+            (20, "chat", "in", "twitter", "joked about YAML", False),
+            (14, "chat", "out", "twitter", "sent him the conference CFP", False),
+            (10, "chat", "in", "twitter", "thanks for the CFP link", False),
+        ),
+    ),
+    Person(
+        "Sofia Rossi",
+        "B",
+        company="Adatum",
+        title="Marketing Director",
+        history=(
+            (70, "chat", "in", "linkedin", "asked about your newsletter", False),
+            (64, "chat", "out", "linkedin", "sent the back issues", False),
+            (50, "chat", "in", "linkedin", "shared it with her team", False),
+            (44, "chat", "in", "email", "wants to compare notes on events", False),
+            (38, "chat", "out", "email", "agreed to talk in the new year", False),
+        ),
+    ),
+    Person(
+        "Lucas Moreau",
+        "C",
+        company="Litware",
+        title="Consultant",
+        notes=((800, "moved to Lisbon"),),
+        history=((800, "engage", "out", "in_person", "coffee in Lyon", False),),
+    ),
+    Person(
+        "Emma Clark",
+        "B",
+        company="Proseware",
+        title="Designer",
+        history=(
+            (45, "chat", "out", "instagram", "complimented her portfolio", False),
+            (40, "chat", "in", "instagram", "said thanks, asked about your studio", False),
+            (20, "broadcast", "out", "instagram", "liked her post", False),
+            (12, "broadcast", "out", "instagram", "liked her post", False),
+            (5, "broadcast", "out", "instagram", "shared her launch", False),
+        ),
+    ),
+    Person(
+        "Daniel Kim",
+        "B",
+        company="Fourth Coffee",
+        history=(
+            (70, "chat", "in", "email", "thanks for the talk", False),
+            (30, "chat", "out", "email", "sent the slides", False),
+            (18, "chat", "out", "email", "asked how the rollout went", False),
+        ),
+    ),
+    Person(
+        "Nora Silva",
+        "C",
+        company="Woodgrove",
+        history=((6, "engage", "out", "phone", "call about her job search", False),),
+    ),
+    Person("Ravi Patel", "none", company="Blue Yonder"),
+)
+
+
+def build(path: Path, *, now: datetime) -> None:
+    """Write the sample network into the (new) store at ``path``."""
+    from rave import store
+
+    with store.writing(path) as session:
+        for person in PEOPLE:
+            contact_id = store.add_contact(
+                session=session,
+                name=person.name,
+                now=now - timedelta(days=90),
+                fields={
+                    "tier": person.tier,
+                    "company": person.company,
+                    "title": person.title,
+                    "why": person.why,
+                    "offer": person.offer,
+                },
+                handles=person.handles,
+                tags=person.tags,
+            )
+            for days, text in person.notes:
+                store.add_note(
+                    session=session,
+                    contact_id=contact_id,
+                    text=text,
+                    now=now - timedelta(days=days),
+                )
+            for days, kind, direction, channel, note, needs_reply in person.history:
+                when = now - timedelta(days=days)
+                store.add_interaction(
+                    session=session,
+                    contact_ids=[contact_id],
+                    kind=kind,
+                    direction=direction,
+                    channel=channel,
+                    when=when,
+                    now=when,
+                    note=note,
+                    needs_reply=needs_reply,
+                )
+        store.add_post(
+            session=session,
+            text="Five lessons from our pricing workshops",
+            channel="linkedin",
+            when=now - timedelta(days=9),
+            now=now - timedelta(days=9),
+        )
+
+
+def run() -> tuple[scoring.Ranking, services.WhyResult]:
+    """Build the sample in a temporary folder, rank it, explain the first suggestion,
+    and remove the folder."""
+    now = timeutil.utcnow()
+    with tempfile.TemporaryDirectory(prefix="rave-demo-") as folder:
+        home = Path(folder)
+        paths = Paths(
+            db=home / "rave.db",
+            db_source="demo",
+            config=home / "config.toml",
+            config_source="demo",
+        )
+        build(paths.db, now=now)
+        ranking = services.today(paths, as_of=now)
+        first = ranking.suggestions[0].assessment.state.name
+        explained = services.why(paths, first, as_of=now)
+    return ranking, explained
