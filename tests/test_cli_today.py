@@ -64,7 +64,7 @@ def test_today_human_output_and_footer(rave: Rave) -> None:
     assert out.stdout.index("Answer first") < out.stdout.index("Reach out")
     assert out.stdout.index("Ana Reply") < out.stdout.index("Bob Due")
     assert "Carl Fresh" not in out.stdout
-    assert "nothing pressing" in out.stderr and "tier none" in out.stderr
+    assert "nothing pressing" in out.stderr and "not targeted" in out.stderr
 
 
 def test_today_explain_shows_the_arithmetic(rave: Rave) -> None:

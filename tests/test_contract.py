@@ -90,3 +90,43 @@ def test_log_post_followup_keys(rave: Rave) -> None:
 
 def test_paths_keys(rave: Rave) -> None:
     assert set(rave("paths", "--json").json()) >= PATHS_KEYS
+
+
+TODAY_KEYS = {
+    "rank",
+    "contact_id",
+    "name",
+    "tier",
+    "lane",
+    "action",
+    "score",
+    "reason",
+    "channel",
+    "talking_point",
+    "terms",
+}
+WHY_KEYS = TODAY_KEYS | {"hidden", "state"}
+DIGEST_KEYS = {"as_of", "reply", "outreach", "followups_due", "not_shown"}
+
+
+def test_today_why_digest_snooze_keys(rave: Rave) -> None:
+    assert rave("today", "--json").json() == []
+    empty_digest = rave("digest", "--json").json()
+    assert set(empty_digest) >= DIGEST_KEYS and empty_digest["reply"] == []
+    _seed(rave)
+    (item,) = rave("today", "--json").json()
+    assert set(item) >= TODAY_KEYS
+    assert set(item["terms"][0]) >= {"term", "measure", "coefficient", "contribution", "note"}
+    assert set(rave("why", "Ana", "--json").json()) >= WHY_KEYS
+    digest = rave("digest", "--json").json()
+    assert set(digest["reply"][0]) >= TODAY_KEYS
+    snoozed = rave("snooze", "Ana", "2w", "--json").json()
+    assert set(snoozed) >= {"id", "name", "snoozed_until"} and ISO_Z.match(snoozed["snoozed_until"])
+    assert set(rave("unsnooze", "Ana", "--json").json()) >= {"id", "name", "snoozed_until"}
+
+
+def test_batch_log_json_is_a_list_of_log_records(rave: Rave) -> None:
+    rave("add", "Ana")
+    out = rave("log", "--batch", "-", "--json", input='{"contact": "Ana"}\n')
+    (record,) = out.json()
+    assert set(record) >= LOG_KEYS

@@ -112,3 +112,14 @@ def why(result: services.WhyResult) -> dict[str, Any]:
         "advice": result.assessment.advice,
         "skipped": result.skipped,
     }
+
+
+def digest(result: services.Digest) -> dict[str, Any]:
+    items = [suggestion(s.assessment, s.rank) for s in result.ranking.suggestions]
+    return {
+        "as_of": timeutil.iso_z(result.as_of),
+        "reply": [i for i in items if i["lane"] == "reply"],
+        "outreach": [i for i in items if i["lane"] == "outreach"],
+        "followups_due": [followup(f) for f in result.followups_due],
+        "not_shown": dict(result.ranking.skipped),
+    }

@@ -109,3 +109,8 @@ def section(title: str) -> None:
     from rich.text import Text
 
     console().print(Text(title, style="bold underline"))
+
+
+def plain(text: str) -> None:
+    """Text exactly as given (the digest: made for mail, never styled)."""
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")

@@ -7,6 +7,7 @@ never pay for it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Any
 
 from rave import db, queries, scoring, timeutil, vocab
 from rave.config import Paths, RankConfig, load_rank
-from rave.errors import NotFoundError, RaveError, UsageError
+from rave.errors import BadInputError, NotFoundError, RaveError, UsageError
 
 
 @dataclass(frozen=True)
@@ -241,66 +242,60 @@ def _default_channel(conn: Any, contact_ids: list[int]) -> str:
     return str(row[0]) if row else "other"
 
 
-def log_interaction(path: Path, request: LogRequest) -> LogResult:
+def _log_one(session: Any, request: LogRequest, now: datetime) -> LogResult:
+    """Record one interaction inside an open write session."""
     from rave import store
 
     if not request.refs:
         raise UsageError("name at least one contact", hint='rave log "Ana" -k chat')
     if request.due is not None and not request.follow_up:
         raise UsageError("--due needs --follow-up TEXT")
+    follow_up = vocab.clean_text(request.follow_up) if request.follow_up is not None else None
+    if follow_up == "":
+        raise UsageError("the follow-up text is empty")
     note = vocab.clean_text(request.note) if request.note else None
-    now = timeutil.utcnow()
-    with store.writing(path) as session:
-        conn = store.raw(session)
-        contacts: list[queries.ContactRef] = []
-        created: list[int] = []
-        for ref in request.refs:
-            try:
-                contact = queries.find_contact(conn, ref)
-            except NotFoundError:
-                if not request.create or ref.strip().startswith("#"):
-                    raise
-                name = vocab.clean_name(ref)
-                new_id = store.add_contact(
-                    session=session, name=name, now=now, fields={"tier": "none"}
-                )
-                contact = queries.ContactRef(new_id, name)
-                created.append(new_id)
-            if contact not in contacts:
-                contacts.append(contact)
-        ids = [c.id for c in contacts]
-        channel = request.channel or _default_channel(conn, ids)
-        needs_reply = (
-            request.direction == "in" and request.kind in vocab.MEANINGFUL and not request.closed
-        )
-        interaction_id = store.add_interaction(
+    conn = store.raw(session)
+    contacts: list[queries.ContactRef] = []
+    created: list[int] = []
+    for ref in request.refs:
+        try:
+            contact = queries.find_contact(conn, ref)
+        except NotFoundError:
+            if not request.create or ref.strip().startswith("#"):
+                raise
+            name = vocab.clean_name(ref)
+            new_id = store.add_contact(session=session, name=name, now=now, fields={"tier": "none"})
+            contact = queries.ContactRef(new_id, name)
+            created.append(new_id)
+        if contact not in contacts:
+            contacts.append(contact)
+    ids = [c.id for c in contacts]
+    channel = request.channel or _default_channel(conn, ids)
+    needs_reply = (
+        request.direction == "in" and request.kind in vocab.MEANINGFUL and not request.closed
+    )
+    interaction_id = store.add_interaction(
+        session=session,
+        contact_ids=ids,
+        kind=request.kind,
+        direction=request.direction,
+        channel=channel,
+        when=request.when,
+        now=now,
+        note=note,
+        needs_reply=needs_reply,
+    )
+    followup_ids = [
+        store.add_followup(
             session=session,
-            contact_ids=ids,
-            kind=request.kind,
-            direction=request.direction,
-            channel=channel,
-            when=request.when,
+            contact_id=cid,
+            text=follow_up,
+            due=request.due,
             now=now,
-            note=note,
-            needs_reply=needs_reply,
+            interaction_id=interaction_id,
         )
-        followup_ids: list[int] = []
-        if request.follow_up:
-            text = vocab.clean_text(request.follow_up)
-            if not text:
-                raise UsageError("the follow-up text is empty")
-            followup_ids = [
-                store.add_followup(
-                    session=session,
-                    contact_id=cid,
-                    text=text,
-                    due=request.due,
-                    now=now,
-                    interaction_id=interaction_id,
-                )
-                for cid in ids
-            ]
-        followups = tuple(queries.followup(conn, fid) for fid in followup_ids)
+        for cid in (ids if follow_up else [])
+    ]
     return LogResult(
         id=interaction_id,
         when=request.when,
@@ -311,8 +306,39 @@ def log_interaction(path: Path, request: LogRequest) -> LogResult:
         needs_reply=needs_reply,
         contacts=tuple(contacts),
         created=tuple(created),
-        followups=followups,
+        followups=tuple(queries.followup(conn, fid) for fid in followup_ids),
     )
+
+
+def log_interaction(path: Path, request: LogRequest) -> LogResult:
+    from rave import store
+
+    with store.writing(path) as session:
+        return _log_one(session, request, timeutil.utcnow())
+
+
+def log_batch(
+    path: Path, source: str, lines: Iterable[str], *, create: bool = False
+) -> list[LogResult]:
+    """Record every JSON Lines interaction of ``lines`` in one transaction: a bad line
+    (unreadable, unknown contact, bad value) stops everything with BadInputError naming
+    the line, and nothing is written."""
+    from rave import batchlog, store
+
+    now = timeutil.utcnow()
+    results: list[LogResult] = []
+    with store.writing(path) as session:
+        for number, text in enumerate(lines, 1):
+            if not text.strip():
+                continue
+            try:
+                request = batchlog.parse_line(text, now=now, create=create)
+                results.append(_log_one(session, request, now))
+            except BadInputError:
+                raise
+            except RaveError as exc:
+                raise BadInputError(source, number, exc.message) from None
+    return results
 
 
 def add_post(
@@ -405,3 +431,24 @@ def snooze(path: Path, ref: str, until: date | None) -> tuple[queries.ContactRef
             session=session, contact_id=contact.id, until=moment, now=timeutil.utcnow()
         )
     return contact, moment
+
+
+@dataclass(frozen=True)
+class Digest:
+    as_of: datetime
+    ranking: scoring.Ranking
+    followups_due: tuple[queries.FollowUpRow, ...]
+
+    @property
+    def empty(self) -> bool:
+        return not self.ranking.suggestions and not self.followups_due
+
+
+def digest(paths: Paths, *, as_of: datetime, limit: int | None = None) -> Digest:
+    """The morning summary: today's list and the follow-ups due by today (local)."""
+    config = rank_config(paths)
+    with db.reading(paths.db) as conn:
+        states = queries.contact_states(conn, as_of=as_of, config=config)
+        due = queries.followups(conn, due_by=timeutil.local_date(as_of))
+    ranking = scoring.rank(states, as_of=as_of, config=config, limit=limit)
+    return Digest(as_of=as_of, ranking=ranking, followups_due=tuple(due))

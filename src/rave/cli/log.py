@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -63,10 +66,23 @@ def log(
     create: Annotated[
         bool, typer.Option("--create", help="Add unknown people on the fly (tier none).")
     ] = False,
+    batch: Annotated[
+        str | None,
+        typer.Option(
+            "--batch",
+            metavar="FILE",
+            help="Record many interactions from JSON Lines (- for stdin), all or nothing.",
+            show_default=False,
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Record an interaction right after it happened."""
+    """Record an interaction right after it happened (or many, with --batch)."""
     from rave import render, services, timeutil, vocab
+
+    if batch is not None:
+        _log_batch(ctx, batch, contacts or [], create=create, as_json=as_json)
+        return
 
     request = services.LogRequest(
         refs=tuple(contacts or ()),
@@ -100,6 +116,52 @@ def log(
     for item in result.followups:
         due_text = f", due {item.due.isoformat()}" if item.due else ""
         render.line(f"Follow-up #{item.id} for {item.contact_name}: {item.text}{due_text}")
+
+
+def _lines(source: str) -> Iterator[str]:
+    """The lines of FILE (or stdin for ``-``); undecodable text is bad input (exit 65)."""
+    from rave.errors import BadInputError, UsageError
+
+    number = 0
+    try:
+        handle = sys.stdin if source == "-" else Path(source).open(encoding="utf-8-sig")  # noqa: SIM115
+    except FileNotFoundError:
+        raise UsageError(f"no such file: {source}") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {source}: {exc.strerror}") from None
+    try:
+        while True:
+            try:
+                line = handle.readline()
+            except UnicodeDecodeError:
+                raise BadInputError(source, number + 1, "not UTF-8 text") from None
+            if not line:
+                return
+            number += 1
+            yield line
+    finally:
+        if handle is not sys.stdin:
+            handle.close()
+
+
+def _log_batch(
+    ctx: typer.Context, source: str, contacts: list[str], *, create: bool, as_json: bool
+) -> None:
+    from rave import payloads, render, services
+    from rave.errors import UsageError
+
+    if contacts:
+        raise UsageError("give contacts on the command line or --batch FILE, not both")
+    name = "<stdin>" if source == "-" else source
+    results = services.log_batch(paths(ctx).db, name, _lines(source), create=create)
+    if as_json:
+        render.json_out([payloads.logged(r) for r in results])
+        return
+    created = sum(len(r.created) for r in results)
+    extra = f" ({created} new contacts, tier none)" if created else ""
+    render.line(
+        f"Logged {len(results)} interaction{'s' if len(results) != 1 else ''} from {name}{extra}"
+    )
 
 
 @app.command(rich_help_panel="Recording")

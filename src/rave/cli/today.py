@@ -136,3 +136,30 @@ def demo(as_json: JsonOpt = False) -> None:
         'Your turn: rave add "Name" --tier B, then rave log "Name" after each '
         "conversation, and rave today each morning."
     )
+
+
+@app.command(rich_help_panel="Daily")
+def digest(
+    ctx: typer.Context,
+    limit: Annotated[
+        int | None, typer.Option("--limit", "-l", min=0, help="At most N outreach suggestions.")
+    ] = None,
+    quiet_if_empty: Annotated[
+        bool,
+        typer.Option("--quiet-if-empty", help="Print nothing when there is nothing to do (cron)."),
+    ] = False,
+    as_of: AsOfOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """A plain-text morning digest for cron mail: the reply lane, top suggestions,
+    follow-ups due, and a count of the rest."""
+    from rave import payloads, render, services
+    from rave.cli import views
+
+    result = services.digest(paths(ctx), as_of=moment(as_of), limit=limit)
+    if quiet_if_empty and result.empty:
+        return
+    if as_json:
+        render.json_out(payloads.digest(result))
+    else:
+        render.plain(views.digest_text(result))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rave import queries, render, scoring, services, timeutil
 
 KIND_STYLE = {"broadcast": "dim", "chat": "cyan", "engage": "green"}
@@ -129,22 +131,7 @@ def ranking(result: scoring.Ranking, *, explain: bool) -> None:
             for item in items:
                 a = item.assessment
                 render.line(f"  {item.rank}. {a.state.name}: {_formula(a)}; {a.advice}")
-    skipped = result.skipped
-    paused = [
-        f"{skipped['snoozed']} snoozed" if skipped["snoozed"] else "",
-        f"{skipped['backoff']} in back-off" if skipped["backoff"] else "",
-        f"{skipped['dormant']} dormant" if skipped["dormant"] else "",
-    ]
-    waiting = [
-        f"{skipped['over_limit'] + skipped['intro_capped']} more over the limit"
-        if skipped["over_limit"] + skipped["intro_capped"]
-        else "",
-        f"{skipped['below_threshold']} with nothing pressing" if skipped["below_threshold"] else "",
-        f"{skipped['untargeted']} not targeted (tier none)" if skipped["untargeted"] else "",
-    ]
-    footer = "; ".join(
-        p for p in (", ".join(x for x in paused if x), ", ".join(x for x in waiting if x)) if p
-    )
+    footer = _not_shown(result.skipped)
     if footer:
         render.info(f"Not shown: {footer}. `rave why NAME` explains anyone.")
     if explain:
@@ -192,3 +179,53 @@ def why(result: services.WhyResult) -> None:
     render.line(
         f"last real exchange: {timeutil.ago(s.last_meaningful, s.as_of)}; warmth {s.warmth:.2f}"
     )
+
+
+def _not_shown(skipped: dict[str, int] | Any) -> str:
+    labels = [
+        ("over_limit", "over the limit"),
+        ("intro_capped", "new people for another day"),
+        ("snoozed", "snoozed"),
+        ("backoff", "in back-off"),
+        ("dormant", "dormant"),
+        ("below_threshold", "with nothing pressing"),
+        ("untargeted", "not targeted"),
+    ]
+    return ", ".join(f"{skipped[key]} {label}" for key, label in labels if skipped.get(key))
+
+
+def digest_text(result: services.Digest) -> str:
+    """The digest as plain text: what cron mails."""
+    lines = [f"rave digest for {result.as_of.astimezone():%A %d %B %Y}", ""]
+    lanes = (
+        ("Answer first", [s for s in result.ranking.suggestions if s.assessment.lane == 0]),
+        ("Reach out", [s for s in result.ranking.suggestions if s.assessment.lane == 1]),
+    )
+    for title, items in lanes:
+        if not items:
+            continue
+        lines.append(f"{title} ({len(items)})")
+        for item in items:
+            a = item.assessment
+            where = f" on {a.channel}" if a.channel else ""
+            lines.append(
+                f"  {item.rank}. {a.state.name} [{a.state.tier}] {a.action}{where}: {a.reason}"
+            )
+            lines.append(f"     {a.advice}")
+            if a.talking_point:
+                lines.append(f"     talking point: {a.talking_point}")
+        lines.append("")
+    if result.followups_due:
+        today = timeutil.local_date(result.as_of)
+        lines.append(f"Follow-ups due ({len(result.followups_due)})")
+        for f in result.followups_due:
+            late = " (overdue)" if f.due is not None and f.due < today else ""
+            due = f.due.isoformat() if f.due else ""
+            lines.append(f"  [{f.id}] {f.contact_name}: {f.text} (due {due}){late}")
+        lines.append("")
+    if result.empty:
+        lines.append("Nothing to do today.")
+    rest = _not_shown(result.ranking.skipped)
+    if rest:
+        lines.append(f"Not shown: {rest}.")
+    return "\n".join(lines).rstrip() + "\n"
