@@ -148,12 +148,12 @@ def build(path: Path, *, now: datetime) -> None:
                 handles=person.handles,
                 tags=person.tags,
             )
-            for days, text in person.notes:
+            for note_age, text in person.notes:
                 store.add_note(
                     session=session,
                     contact_id=contact_id,
                     text=text,
-                    now=now - timedelta(days=days),
+                    now=now - timedelta(days=note_age),
                 )
             for days, kind, direction, channel, note, needs_reply in person.history:
                 when = now - timedelta(days=days)

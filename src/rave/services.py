@@ -294,7 +294,8 @@ def _log_one(session: Any, request: LogRequest, now: datetime) -> LogResult:
             now=now,
             interaction_id=interaction_id,
         )
-        for cid in (ids if follow_up else [])
+        for cid in ids
+        if follow_up
     ]
     return LogResult(
         id=interaction_id,

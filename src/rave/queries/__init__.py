@@ -1,0 +1,51 @@
+"""The read door: plain SQL on the stdlib ``sqlite3`` connection → frozen dataclasses.
+
+Nothing here imports SQLAlchemy or SQLModel: ``list``, ``show``, ``today``, ``why``,
+``digest`` and shell completion read through this package only.
+"""
+
+from rave.queries.contacts import (
+    SORTS,
+    contact_detail,
+    followup,
+    followups,
+    list_contacts,
+)
+from rave.queries.people import (
+    contact_names,
+    edit_distance,
+    find_contact,
+    find_contacts,
+    handle_owner,
+    same_name,
+)
+from rave.queries.ranking import contact_states
+from rave.queries.records import (
+    ContactDetail,
+    ContactRef,
+    ContactSummary,
+    FollowUpRow,
+    InteractionRow,
+    NoteRow,
+)
+
+__all__ = [
+    "SORTS",
+    "ContactDetail",
+    "ContactRef",
+    "ContactSummary",
+    "FollowUpRow",
+    "InteractionRow",
+    "NoteRow",
+    "contact_detail",
+    "contact_names",
+    "contact_states",
+    "edit_distance",
+    "find_contact",
+    "find_contacts",
+    "followup",
+    "followups",
+    "handle_owner",
+    "list_contacts",
+    "same_name",
+]

@@ -1,0 +1,238 @@
+"""Lists, profiles and follow-ups."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import date, datetime
+
+from rave import timeutil, vocab
+from rave.errors import NotFoundError
+from rave.queries.people import like_escape
+from rave.queries.records import (
+    ContactDetail,
+    ContactSummary,
+    FollowUpRow,
+    InteractionRow,
+    NoteRow,
+)
+
+# --- lists and profiles -------------------------------------------------------------------
+
+_LAST_MEANINGFUL = """
+    (SELECT MAX(i.happened_at) FROM interaction_contact ic
+       JOIN interaction i ON i.id = ic.interaction_id
+      WHERE ic.contact_id = c.id AND i.kind IN ('chat', 'engage') AND i.happened_at <= :as_of)
+"""
+_WARMTH = """
+    (SELECT COALESCE(SUM(rave_warmth(i.kind, i.channel,
+                                     julianday(:as_of) - julianday(i.happened_at))), 0.0)
+       FROM interaction_contact ic JOIN interaction i ON i.id = ic.interaction_id
+      WHERE ic.contact_id = c.id AND i.happened_at <= :as_of)
+"""
+_TAGS = (
+    "(SELECT json_group_array(tag) FROM (SELECT tag FROM tag WHERE contact_id = c.id ORDER BY tag))"
+)
+
+SORTS = {
+    "name": "c.name_key, c.id",
+    "recent": "last_meaningful IS NULL, last_meaningful DESC, c.name_key, c.id",
+    "tier": "CASE c.tier WHEN 'none' THEN 'Z' ELSE c.tier END, c.name_key, c.id",
+}
+
+
+def list_contacts(
+    conn: sqlite3.Connection,
+    *,
+    as_of: datetime,
+    tier: str | None = None,
+    tag: str | None = None,
+    search: str | None = None,
+    sort: str = "name",
+) -> list[ContactSummary]:
+    where = ["1 = 1"]
+    params: dict[str, object] = {"as_of": timeutil.to_db(as_of)}
+    if tier is not None:
+        where.append("c.tier = :tier")
+        params["tier"] = tier
+    if tag is not None:
+        where.append("EXISTS (SELECT 1 FROM tag t WHERE t.contact_id = c.id AND t.tag = :tag)")
+        params["tag"] = tag.strip().lower()
+    if search:
+        params["search"] = "%" + like_escape(vocab.fold(search)) + "%"
+        params["raw"] = "%" + like_escape(search.strip().lower()) + "%"
+        where.append(
+            "(c.name_key LIKE :search ESCAPE '\\'"
+            " OR lower(COALESCE(c.company, '')) LIKE :raw ESCAPE '\\'"
+            " OR lower(COALESCE(c.title, '')) LIKE :raw ESCAPE '\\'"
+            " OR EXISTS (SELECT 1 FROM alias a WHERE a.contact_id = c.id"
+            "            AND a.alias_key LIKE :search ESCAPE '\\')"
+            " OR EXISTS (SELECT 1 FROM handle h WHERE h.contact_id = c.id"
+            "            AND h.value LIKE :raw ESCAPE '\\'))"
+        )
+    sql = f"""
+        SELECT c.id, c.name, c.tier, {_TAGS} AS tags, c.company, c.title,
+               {_LAST_MEANINGFUL} AS last_meaningful, {_WARMTH} AS warmth
+          FROM contact c
+         WHERE {" AND ".join(where)}
+         ORDER BY {SORTS[sort]}
+    """
+    return [
+        ContactSummary(
+            id=row[0],
+            name=row[1],
+            tier=row[2],
+            tags=tuple(json.loads(row[3])),
+            company=row[4],
+            title=row[5],
+            last_meaningful_at=timeutil.from_db_opt(row[6]),
+            warmth=float(row[7]),
+        )
+        for row in conn.execute(sql, params)
+    ]
+
+
+def _followups(
+    conn: sqlite3.Connection, where: str, params: tuple[object, ...]
+) -> list[FollowUpRow]:
+    sql = f"""
+        SELECT f.id, f.contact_id, c.name, f.text, f.due, f.done_at, f.created_at
+          FROM followup f JOIN contact c ON c.id = f.contact_id
+         WHERE {where}
+         ORDER BY f.done_at IS NOT NULL, f.due IS NULL, f.due, f.created_at, f.id
+    """
+    return [
+        FollowUpRow(
+            id=row[0],
+            contact_id=row[1],
+            contact_name=row[2],
+            text=row[3],
+            due=None if row[4] is None else date.fromisoformat(row[4]),
+            done_at=timeutil.from_db_opt(row[5]),
+            created_at=timeutil.from_db(row[6]),
+        )
+        for row in conn.execute(sql, params)
+    ]
+
+
+def followups(
+    conn: sqlite3.Connection, *, include_done: bool = False, due_by: date | None = None
+) -> list[FollowUpRow]:
+    """Open follow-ups (and done ones with ``include_done``), soonest due first."""
+    clauses = ["1 = 1" if include_done else "f.done_at IS NULL"]
+    params: list[object] = []
+    if due_by is not None:
+        clauses.append("f.due IS NOT NULL AND f.due <= ?")
+        params.append(due_by.isoformat())
+    return _followups(conn, " AND ".join(clauses), tuple(params))
+
+
+def followup(conn: sqlite3.Connection, followup_id: int) -> FollowUpRow:
+    rows = _followups(conn, "f.id = ?", (followup_id,))
+    if not rows:
+        raise NotFoundError(f"no follow-up #{followup_id}", hint="see `rave followups`")
+    return rows[0]
+
+
+def _interactions(
+    conn: sqlite3.Connection, contact_id: int, as_of: datetime, limit: int
+) -> list[InteractionRow]:
+    rows = conn.execute(
+        """
+        SELECT i.id, i.happened_at, i.kind, i.direction, i.channel, i.note, i.needs_reply,
+               (SELECT json_group_array(o.name) FROM interaction_contact oc
+                  JOIN contact o ON o.id = oc.contact_id
+                 WHERE oc.interaction_id = i.id AND oc.contact_id != :cid)
+          FROM interaction_contact ic JOIN interaction i ON i.id = ic.interaction_id
+         WHERE ic.contact_id = :cid AND i.happened_at <= :as_of
+         ORDER BY i.happened_at DESC, i.id DESC
+         LIMIT :limit
+        """,
+        {"cid": contact_id, "as_of": timeutil.to_db(as_of), "limit": limit},
+    )
+    return [
+        InteractionRow(
+            id=row[0],
+            when=timeutil.from_db(row[1]),
+            kind=row[2],
+            direction=row[3],
+            channel=row[4],
+            note=row[5],
+            needs_reply=bool(row[6]),
+            with_others=tuple(json.loads(row[7])),
+        )
+        for row in rows
+    ]
+
+
+def contact_detail(
+    conn: sqlite3.Connection, contact_id: int, *, as_of: datetime, timeline: int = 20
+) -> ContactDetail:
+    row = conn.execute(
+        f"""
+        SELECT c.id, c.name, c.tier, c.cadence_days, c.why, c.offer, c.met, c.company,
+               c.title, c.location, c.birthday, c.snoozed_until, c.created_at,
+               {_TAGS}, {_WARMTH}
+          FROM contact c WHERE c.id = :cid
+        """,
+        {"cid": contact_id, "as_of": timeutil.to_db(as_of)},
+    ).fetchone()
+    if row is None:
+        raise NotFoundError(f"no contact #{contact_id}")
+    aliases = tuple(
+        r[0]
+        for r in conn.execute(
+            "SELECT alias FROM alias WHERE contact_id = ? ORDER BY id", (contact_id,)
+        )
+    )
+    handles = tuple(
+        (r[0], r[1])
+        for r in conn.execute(
+            "SELECT channel, value FROM handle WHERE contact_id = ? ORDER BY channel, value",
+            (contact_id,),
+        )
+    )
+    notes = tuple(
+        NoteRow(r[0], r[1], timeutil.from_db(r[2]))
+        for r in conn.execute(
+            "SELECT id, text, created_at FROM note WHERE contact_id = ? "
+            "ORDER BY created_at DESC, id DESC",
+            (contact_id,),
+        )
+    )
+    balance = dict.fromkeys(vocab.KINDS, 0)
+    total = 0
+    for kind, count in conn.execute(
+        """
+        SELECT i.kind, COUNT(*) FROM interaction_contact ic
+          JOIN interaction i ON i.id = ic.interaction_id
+         WHERE ic.contact_id = ? AND i.happened_at <= ? GROUP BY i.kind
+        """,
+        (contact_id, timeutil.to_db(as_of)),
+    ):
+        balance[kind] = count
+        total += count
+    return ContactDetail(
+        id=row[0],
+        name=row[1],
+        tier=row[2],
+        cadence_days=row[3],
+        why=row[4],
+        offer=row[5],
+        met=row[6],
+        company=row[7],
+        title=row[8],
+        location=row[9],
+        birthday=row[10],
+        snoozed_until=timeutil.from_db_opt(row[11]),
+        created_at=timeutil.from_db(row[12]),
+        tags=tuple(json.loads(row[13])),
+        warmth=float(row[14]),
+        aliases=aliases,
+        handles=handles,
+        notes=notes,
+        followups=tuple(_followups(conn, "f.contact_id = ? AND f.done_at IS NULL", (contact_id,))),
+        interactions=tuple(_interactions(conn, contact_id, as_of, timeline)),
+        interaction_count=total,
+        balance=balance,
+    )

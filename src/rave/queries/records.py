@@ -1,0 +1,82 @@
+"""Frozen records the read door returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+# --- records ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ContactRef:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class ContactSummary:
+    id: int
+    name: str
+    tier: str
+    tags: tuple[str, ...]
+    company: str | None
+    title: str | None
+    last_meaningful_at: datetime | None
+    warmth: float
+
+
+@dataclass(frozen=True)
+class NoteRow:
+    id: int
+    text: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class FollowUpRow:
+    id: int
+    contact_id: int
+    contact_name: str
+    text: str
+    due: date | None
+    done_at: datetime | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class InteractionRow:
+    id: int
+    when: datetime
+    kind: str
+    direction: str
+    channel: str
+    note: str | None
+    needs_reply: bool
+    with_others: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ContactDetail:
+    id: int
+    name: str
+    tier: str
+    cadence_days: int | None
+    aliases: tuple[str, ...]
+    handles: tuple[tuple[str, str], ...]
+    tags: tuple[str, ...]
+    why: str | None
+    offer: str | None
+    met: str | None
+    company: str | None
+    title: str | None
+    location: str | None
+    birthday: str | None
+    snoozed_until: datetime | None
+    created_at: datetime
+    notes: tuple[NoteRow, ...]
+    followups: tuple[FollowUpRow, ...]
+    interactions: tuple[InteractionRow, ...]
+    interaction_count: int
+    balance: dict[str, int]
+    warmth: float
