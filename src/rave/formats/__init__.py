@@ -1,0 +1,179 @@
+"""The file formats rave reads and writes: pure, no database.
+
+One module per format; each parser *streams* plain records out of a file and each writer
+turns plain records into a file. Matching records against the store, transactions and
+the CLI live elsewhere (``services.py``); this package only knows about files.
+
+- ``linkedin``: ``read_connections(path)`` → ContactRecord (``Connections.csv``)
+- ``linkedin_messages``: ``read_messages(path, me=)`` → MessageRecord, ``find_me(path)``
+- ``vcard``: ``read_vcards(path)`` → ContactRecord; ``write_vcards(contacts, stream)``
+- ``google``: ``read_google(path)`` → ContactRecord (Google Contacts CSV)
+- ``ravecsv``: ``read_contacts(path)`` → ContactRecord; ``write_contacts(contacts, stream)``
+- ``ics``: ``write_ics(followups, snoozes, stream)``
+- ``ravejson``: ``load(path)``, ``validate(document, file)``, ``dump(document, stream)``
+
+Conventions shared by every parser:
+
+- A parser is a generator taking the path and an optional :class:`ParseStats`, which
+  it fills while it runs (rows read, records yielded, rows skipped by reason, values
+  dropped, warnings such as "not UTF-8, read as cp1252"). Pass your own to read it
+  afterwards.
+- Columns are found by name, never position; text is NFC-normalised with control
+  characters removed (``vocab.clean_text``); a field is capped at
+  :data:`MAX_FIELD_CHARS` (longer text is truncated with a warning) and a name at
+  :data:`MAX_NAME_CHARS` (longer is an error: such a row is garbage, not a person).
+- Bad data raises :class:`rave.errors.BadInputError` ``(file, line, reason)`` with the
+  physical line where the bad record starts (exit 65). Nothing is half-parsed: callers
+  consume the whole generator inside their transaction.
+- A file that cannot be opened raises ``OSError`` unchanged (the CLI reports it).
+- Writers take a text stream that the caller opened with ``encoding="utf-8"`` and
+  ``newline=""`` (so the CRLF line ends of vCard and iCalendar stay as written).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+MAX_FIELD_CHARS = 10_000
+"""Longest text kept from any one field (a note, a company); longer is truncated."""
+
+MAX_NAME_CHARS = 200
+"""Longest name (same limit as ``vocab.clean_name``); longer is a BadInputError."""
+
+MAX_HANDLE_CHARS = 300
+"""Longest email, phone or profile URL kept; longer values are dropped with a warning."""
+
+EXCERPT_CHARS = 280
+"""Longest message excerpt kept as an interaction note."""
+
+MAX_WARNINGS = 50
+"""Warnings kept in :attr:`ParseStats.warnings`; the rest are only counted."""
+
+
+@dataclass
+class ContactRecord:
+    """One person as a file describes them. Every parser fills what its format has;
+    the writers (vCard, rave CSV) read the same fields.
+
+    ``emails`` and ``phones`` hold normalised values (``vocab.normalize_handle``);
+    ``handles`` holds the other channels as ``(channel, normalised value)`` pairs, e.g.
+    ``("linkedin", "https://linkedin.com/in/ana")`` or ``("twitter", "@ana")``.
+    ``refs`` are the keys that identify the person in the source, strongest first:
+    ``("linkedin", profile URL)``, ``("vcard-uid", UID)``, ``("email", address)``.
+    ``birthday`` is ``YYYY-MM-DD`` or ``--MM-DD`` (no year). ``tier`` and
+    ``cadence_days`` are only set by rave's own CSV (None means "not given").
+    ``connected_on`` is LinkedIn's *Connected On* (a date, stored as 12:00 UTC).
+    """
+
+    name: str
+    line: int | None = None
+    id: int | None = None
+    tier: str | None = None
+    aliases: list[str] = field(default_factory=list)
+    emails: list[str] = field(default_factory=list)
+    phones: list[str] = field(default_factory=list)
+    handles: list[tuple[str, str]] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    company: str | None = None
+    title: str | None = None
+    location: str | None = None
+    why: str | None = None
+    offer: str | None = None
+    met: str | None = None
+    cadence_days: int | None = None
+    birthday: str | None = None
+    note: str | None = None
+    refs: list[tuple[str, str]] = field(default_factory=list)
+    connected_on: datetime | None = None
+
+    def all_handles(self) -> list[tuple[str, str]]:
+        """Emails, phones and other handles as one de-duplicated ``(channel, value)``
+        list, in that order: what the store keeps as handles."""
+        pairs = [("email", e) for e in self.emails] + [("phone", p) for p in self.phones]
+        return list(dict.fromkeys(pairs + self.handles))
+
+
+@dataclass(frozen=True)
+class Person:
+    """A participant of a message: a display name and a normalised profile URL, either
+    of which may be missing (old exports have no URLs; deleted accounts no name)."""
+
+    name: str | None
+    url: str | None
+
+
+@dataclass(frozen=True)
+class MessageRecord:
+    """One LinkedIn message.
+
+    ``when`` is aware UTC. ``excerpt`` is the content with HTML removed, whitespace
+    collapsed, at most :data:`EXCERPT_CHARS` characters. ``external_key`` is
+    ``linkedin:<conversation id>|<when, ISO Z>|<sender URL or name>``: the same message
+    gives the same key on every import. ``direction`` (``"out"``/``"in"``) and
+    ``others`` (the people on the other side: the recipients of what I sent, the sender
+    of what I received) are filled by ``linkedin_messages.read_messages``.
+    """
+
+    line: int
+    conversation_id: str | None
+    conversation_title: str | None
+    when: datetime
+    sender: Person
+    recipients: tuple[Person, ...]
+    subject: str | None
+    excerpt: str
+    folder: str | None
+    external_key: str
+    direction: str | None = None
+    others: tuple[Person, ...] = ()
+
+
+@dataclass
+class ParseStats:
+    """What a parser saw. ``rows`` counts data rows (or cards) read, ``records`` the
+    records yielded, ``skipped`` rows left out on purpose by reason (empty rows,
+    ``LinkedIn Member`` placeholders, drafts), ``dropped`` values that could not be used
+    (an invalid email) by kind, ``truncated`` fields cut at :data:`MAX_FIELD_CHARS`.
+    ``warnings`` are sentences for the user (at most :data:`MAX_WARNINGS`; the number
+    left out is in ``warnings_omitted``); ``encoding`` is how the file was decoded."""
+
+    rows: int = 0
+    records: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    dropped: Counter[str] = field(default_factory=Counter)
+    truncated: int = 0
+    warnings: list[str] = field(default_factory=list)
+    warnings_omitted: int = 0
+    encoding: str | None = None
+
+    @property
+    def skipped_total(self) -> int:
+        return sum(self.skipped.values())
+
+    def skip(self, reason: str) -> None:
+        self.skipped[reason] += 1
+
+    def warn(self, message: str) -> None:
+        if len(self.warnings) < MAX_WARNINGS:
+            self.warnings.append(message)
+        else:
+            self.warnings_omitted += 1
+
+    def drop(self, kind: str, message: str) -> None:
+        self.dropped[kind] += 1
+        self.warn(message)
+
+
+__all__ = [
+    "EXCERPT_CHARS",
+    "MAX_FIELD_CHARS",
+    "MAX_HANDLE_CHARS",
+    "MAX_NAME_CHARS",
+    "MAX_WARNINGS",
+    "ContactRecord",
+    "MessageRecord",
+    "ParseStats",
+    "Person",
+]

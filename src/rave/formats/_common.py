@@ -1,0 +1,218 @@
+"""Helpers shared by the parsers: cleaning and capping text, names, handles, birthdays,
+message excerpts. Pure and cheap to import."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+from datetime import date
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from rave import vocab
+from rave.errors import BadInputError, UsageError
+from rave.formats import (
+    EXCERPT_CHARS,
+    MAX_FIELD_CHARS,
+    MAX_HANDLE_CHARS,
+    MAX_NAME_CHARS,
+    ContactRecord,
+    ParseStats,
+)
+
+T = TypeVar("T")
+
+
+_ASCII_CONTROLS = {code: None for code in (*range(32), 127) if chr(code) not in "\n\t"}
+
+
+def clean(value: str) -> str:
+    """``vocab.clean_text`` with a fast path for ASCII (most cells of most files)."""
+    if value.isascii():
+        return value.translate(_ASCII_CONTROLS).strip()
+    return vocab.clean_text(value)
+
+
+def unique(items: Iterable[T]) -> list[T]:
+    """``items`` without repeats, first occurrence kept."""
+    return list(dict.fromkeys(items))
+
+
+def text(value: str | None, stats: ParseStats, file: str, line: int, what: str) -> str | None:
+    """A field as rave keeps it: cleaned (``vocab.clean_text``), capped at
+    MAX_FIELD_CHARS with a warning, None when empty."""
+    if value is None:
+        return None
+    cleaned = clean(value)
+    if len(cleaned) > MAX_FIELD_CHARS:
+        stats.truncated += 1
+        stats.warn(f"{file}:{line}: {what} cut to {MAX_FIELD_CHARS} characters")
+        cleaned = cleaned[:MAX_FIELD_CHARS].rstrip()
+    return cleaned or None
+
+
+def name(parts: Iterable[str | None], file: str, line: int) -> str | None:
+    """A display name from its parts (first, middle, last...): cleaned, whitespace
+    collapsed; None when empty; longer than MAX_NAME_CHARS is a BadInputError."""
+    joined = " ".join(clean(p) for p in parts if p)
+    result = " ".join(joined.split())
+    if len(result) > MAX_NAME_CHARS:
+        raise BadInputError(
+            file, line, f"a name of {len(result)} characters (the limit is {MAX_NAME_CHARS})"
+        )
+    return result or None
+
+
+def short_text(value: str | None) -> str | None:
+    """A one-line label (a tag, an alias): cleaned, whitespace collapsed, capped."""
+    if value is None:
+        return None
+    result = " ".join(clean(value).split())[:MAX_NAME_CHARS]
+    return result or None
+
+
+_HOSTS = {
+    "linkedin.com": "linkedin",
+    "lnkd.in": "linkedin",
+    "twitter.com": "twitter",
+    "x.com": "twitter",
+    "facebook.com": "facebook",
+    "fb.com": "facebook",
+    "instagram.com": "instagram",
+    "wa.me": "whatsapp",
+}
+
+
+def channel_for_url(url: str) -> str | None:
+    """The channel a profile URL belongs to (``linkedin.com`` → linkedin), else None."""
+    candidate = url.strip()
+    if "://" not in candidate:
+        candidate = "https://" + candidate
+    try:
+        host = (urlsplit(candidate).hostname or "").lower()
+    except ValueError:
+        return None
+    for suffix, channel in _HOSTS.items():
+        if host == suffix or host.endswith("." + suffix):
+            return channel
+    return None
+
+
+def service_channel(service: str | None) -> str | None:
+    """A channel from a service label (``TYPE=linkedin``, ``SERVICE-TYPE=X``), or None."""
+    if not service:
+        return None
+    word = service.strip().lower().replace(" ", "_")
+    word = vocab.CHANNEL_ALIASES.get(word, word)
+    return word if word in vocab.CHANNELS else None
+
+
+def add_value(
+    record: ContactRecord,
+    channel: str,
+    raw: str,
+    stats: ParseStats,
+    file: str,
+    line: int,
+) -> None:
+    """Normalise ``raw`` as a handle of ``channel`` and add it to the record (emails and
+    phones to their lists). A value that is not a valid handle is dropped with a
+    warning, not an error: one bad phone should not stop a whole import."""
+    raw = raw.strip()
+    if not raw:
+        return
+    if len(raw) > MAX_HANDLE_CHARS:
+        stats.drop(channel, f"{file}:{line}: dropped a {channel} value that is too long")
+        return
+    try:
+        value = vocab.normalize_handle(channel, raw)
+    except UsageError as exc:
+        stats.drop(channel, f"{file}:{line}: dropped {channel} {raw!r}: {exc.message}")
+        return
+    if channel == "email":
+        if value not in record.emails:
+            record.emails.append(value)
+    elif channel in ("phone", "sms"):
+        if value not in record.phones:
+            record.phones.append(value)
+    elif (channel, value) not in record.handles:
+        record.handles.append((channel, value))
+
+
+def add_url(
+    record: ContactRecord,
+    url: str,
+    stats: ParseStats,
+    file: str,
+    line: int,
+    service: str | None = None,
+) -> None:
+    """A website or social profile. For a URL the host decides the channel
+    (``linkedin.com`` → linkedin, unknown hosts → ``other``: a mislabelled website is
+    not a Twitter handle); for a bare user name the ``service`` label (a ``TYPE``
+    parameter, a website label) does, else ``other``."""
+    url = url.strip()
+    if not url:
+        return
+    if "/" in url or url.lower().startswith("http"):
+        channel = channel_for_url(url) or "other"
+    else:
+        channel = service_channel(service) or "other"
+    add_value(record, channel, url, stats, file, line)
+
+
+_BDAY_FULL = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})(?:[T ].*)?")
+_BDAY_NO_YEAR = re.compile(r"--(\d{2})-?(\d{2})")
+
+
+def birthday(value: str | None) -> str | None:
+    """``YYYY-MM-DD`` or ``--MM-DD`` from the forms found in the wild (``19800415``,
+    ``1980-04-15T00:00:00Z``, ``--0415``, ``--04-15``); None when empty or unreadable
+    (a missing birthday is better than an invented one)."""
+    if not value:
+        return None
+    raw = value.strip()
+    match = _BDAY_NO_YEAR.fullmatch(raw)
+    if match:
+        month, day = int(match.group(1)), int(match.group(2))
+        try:
+            date(2000, month, day)  # a leap year: --02-29 is a real birthday
+        except ValueError:
+            return None
+        return f"--{month:02d}-{day:02d}"
+    match = _BDAY_FULL.fullmatch(raw)
+    if match:
+        try:
+            parsed = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        except ValueError:
+            return None
+        return parsed.isoformat()
+    return None
+
+
+def location(*parts: str | None) -> str | None:
+    """``City, Country`` style text from address parts (empty parts left out)."""
+    kept = unique(" ".join(clean(p).split()) for p in parts if p and p.strip())
+    result = ", ".join(k for k in kept if k)
+    return result[:MAX_NAME_CHARS] or None
+
+
+_BLOCK_TAGS = re.compile(r"<\s*(?:br|/p|/div|/li|p|div|li)\b[^<>]*>", re.IGNORECASE)
+_TAGS = re.compile(r"<[a-zA-Z/!][^<>]*>")
+
+
+def excerpt(content: str | None, limit: int = EXCERPT_CHARS) -> str:
+    """A short plain-text excerpt of message content: HTML tags removed and entities
+    decoded, whitespace collapsed, at most ``limit`` characters (cut at a word, with
+    ``…``)."""
+    if not content:
+        return ""
+    plain = _TAGS.sub("", _BLOCK_TAGS.sub(" ", content[: limit * 40]))
+    plain = " ".join(clean(html.unescape(plain)).split())
+    if len(plain) <= limit:
+        return plain
+    cut = plain[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:.") + "…"

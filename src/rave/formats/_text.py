@@ -1,0 +1,201 @@
+"""Opening text files the way they arrive, and streaming CSV rows with line numbers.
+
+Encoding, in order: a UTF-8 BOM (``EF BB BF``) → UTF-8; a UTF-16 BOM (``FF FE`` /
+``FE FF``) → UTF-16 LE/BE; no BOM but NUL bytes in every other position of the first
+bytes → UTF-16 without BOM; otherwise UTF-8 if the *whole* file decodes as UTF-8
+(checked in a streaming pass, in chunks), else Windows-1252 with a warning (undecodable
+bytes become U+FFFD). Files are opened with ``newline=""`` so quoted CSV fields keep
+their line breaks. A zip archive or a binary file is a BadInputError.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import BinaryIO, TextIO
+
+from rave.errors import BadInputError
+
+CSV_FIELD_LIMIT = 1 << 22
+"""Largest CSV field the csv module accepts (4 MiB): enough for any real message, small
+enough that an unclosed quote cannot swallow a whole big file into memory."""
+
+_CHUNK = 1 << 20
+_SNIFF = 4096
+
+
+@dataclass
+class TextSource:
+    """An open, decoded text file. Use as a context manager."""
+
+    stream: TextIO
+    file: str
+    encoding: str
+    warning: str | None = None
+
+    def __enter__(self) -> TextSource:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stream.close()
+
+
+def _is_utf8(raw: BinaryIO) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        while chunk := raw.read(_CHUNK):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _utf16_without_bom(sample: bytes) -> str | None:
+    pairs = len(sample) // 2
+    if pairs < 2:
+        return None
+    even = sum(1 for i in range(0, pairs * 2, 2) if sample[i] == 0)
+    odd = sum(1 for i in range(1, pairs * 2, 2) if sample[i] == 0)
+    if odd > pairs * 0.4 and even < pairs * 0.05:
+        return "utf-16-le"
+    if even > pairs * 0.4 and odd < pairs * 0.05:
+        return "utf-16-be"
+    return None
+
+
+def open_text(path: str | os.PathLike[str]) -> TextSource:
+    """Open ``path`` for reading text, sniffing its encoding (see the module docstring).
+    The returned source's ``warning`` is a sentence to show the user, or None."""
+    file = os.fspath(path)
+    raw = Path(path).open("rb")  # noqa: SIM115 - handed over to the TextIOWrapper
+    try:
+        sample = raw.read(_SNIFF)
+        warning = None
+        if sample.startswith(codecs.BOM_UTF8):
+            skip, encoding = 3, "utf-8"
+        elif sample.startswith(codecs.BOM_UTF16_LE):
+            skip, encoding = 2, "utf-16-le"
+        elif sample.startswith(codecs.BOM_UTF16_BE):
+            skip, encoding = 2, "utf-16-be"
+        elif sample.startswith(b"PK\x03\x04"):
+            raise BadInputError(
+                file, None, "this is a zip archive; unzip it and import the file inside"
+            )
+        elif b"\x00" in sample:
+            guessed = _utf16_without_bom(sample)
+            if guessed is None:
+                raise BadInputError(file, None, "this is a binary file, not text")
+            skip, encoding = 0, guessed
+        else:
+            skip, encoding = 0, "utf-8"
+        if encoding == "utf-8":
+            raw.seek(skip)
+            if not _is_utf8(raw):
+                encoding = "cp1252"
+                warning = (
+                    f"{file} is not valid UTF-8; read it as Windows-1252 (cp1252). "
+                    "Check accented names; re-save the file as UTF-8 if they look wrong."
+                )
+        raw.seek(skip)
+        errors = "replace" if encoding == "cp1252" else "strict"
+        stream = io.TextIOWrapper(raw, encoding=encoding, errors=errors, newline="")
+    except BaseException:
+        raw.close()
+        raise
+    return TextSource(stream=stream, file=file, encoding=encoding, warning=warning)
+
+
+def ensure_field_limit() -> None:
+    """Raise the csv module's field limit to :data:`CSV_FIELD_LIMIT` (never lower it)."""
+    if csv.field_size_limit() < CSV_FIELD_LIMIT:
+        csv.field_size_limit(CSV_FIELD_LIMIT)
+
+
+def csv_rows(source: TextSource) -> Iterator[tuple[int, list[str]]]:
+    """``(line, cells)`` for every non-blank CSV record, ``line`` being the physical line
+    where the record starts. Malformed CSV (a stray quote, a field over the limit, an
+    undecodable byte) is a BadInputError at that line."""
+    ensure_field_limit()
+    reader = csv.reader(source.stream, strict=True)
+    start = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise BadInputError(source.file, start, f"malformed CSV: {exc}") from None
+        except UnicodeDecodeError:
+            raise BadInputError(
+                source.file, start, f"cannot be decoded as {source.encoding}"
+            ) from None
+        if any(cell != "" for cell in row) or len(row) > 1:
+            yield start, row
+        start = reader.line_num + 1
+
+
+def header_key(name: str) -> str:
+    """The form column names are compared in: no BOM, case-folded, single spaces."""
+    return " ".join(name.replace("\ufeff", "").split()).casefold()
+
+
+class Columns:
+    """A header row: cells are looked up by column name, never by position."""
+
+    def __init__(self, header: list[str]) -> None:
+        self.names = [header_key(h) for h in header]
+        self.index: dict[str, int] = {}
+        self._lookup: dict[str, int | None] = {}
+        self.duplicates: list[str] = []
+        for i, name in enumerate(self.names):
+            if name in self.index:
+                self.duplicates.append(name)
+            else:
+                self.index[name] = i
+
+    def __contains__(self, name: str) -> bool:
+        return header_key(name) in self.index
+
+    def get(self, row: list[str], name: str) -> str:
+        """The cell under ``name``; ``""`` when the column or the cell is missing."""
+        try:
+            i = self._lookup[name]
+        except KeyError:
+            i = self._lookup[name] = self.index.get(header_key(name))
+        return row[i] if i is not None and i < len(row) else ""
+
+    def numbered(self, pattern: str) -> list[int]:
+        """The numbers N of columns matching ``pattern`` (a regex with one group for N,
+        matched against the folded name), sorted: ``E-mail N - Value`` → [1, 2, 3]."""
+        found = set()
+        regex = re.compile(pattern)
+        for name in self.index:
+            match = regex.fullmatch(name)
+            if match:
+                found.add(int(match.group(1)))
+        return sorted(found)
+
+    def check_width(self, row: list[str], file: str, line: int) -> None:
+        """A row with more non-empty cells than the header has columns is misaligned
+        (an unquoted comma); trailing empty cells, as spreadsheets add, are fine."""
+        extra = row[len(self.names) :]
+        if any(cell.strip() for cell in extra):
+            raise BadInputError(
+                file,
+                line,
+                f"{len(row)} fields but the header has {len(self.names)}; "
+                "is a comma in a value not quoted?",
+            )

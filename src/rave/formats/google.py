@@ -1,0 +1,165 @@
+"""Google Contacts CSV ("Google CSV" from contacts.google.com → Export).
+
+Two headers, both read by column name:
+
+- current (UTF-8 with a BOM): ``First Name,Middle Name,Last Name,Phonetic First Name,
+  ...,Name Prefix,Name Suffix,Nickname,File As,Organization Name,Organization Title,
+  Organization Department,Birthday,Notes,Photo,Labels,E-mail 1 - Label,E-mail 1 - Value,
+  ...,Phone 1 - Label,Phone 1 - Value,...,Address 1 - City,...,Website 1 - Label,
+  Website 1 - Value,...``
+- legacy (often UTF-16 with a BOM): ``Name,Given Name,Additional Name,Family Name,...,
+  Nickname,...,Birthday,...,Location,...,Notes,...,Photo,Group Membership,
+  E-mail 1 - Type,E-mail 1 - Value,...,Organization 1 - Name,Organization 1 - Title,...``
+
+Mapping: name = First Middle Last Suffix (legacy: ``Name``, else Given Additional
+Family), falling back to File As, Nickname, the organisation, then the first email; a
+row with none of these is skipped and counted. Values joined with `` ::: `` inside one
+cell are split. ``Labels``/``Group Membership`` → tags, without the leading ``* `` of
+Google's system groups and without ``myContacts``/``My Contacts``/``starred``.
+``Nickname`` → aliases; ``Organization Name``/``Title`` → company/title; ``Notes`` →
+note; ``Birthday`` (``1980-04-15`` or ``--04-15``) → birthday; ``Location`` or the first
+address (city, country) → location; websites → handles by host or label (LinkedIn,
+Twitter...), others as ``other``. ``Photo`` is ignored. Refs: ``("email", …)``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+from rave.errors import BadInputError
+from rave.formats import ContactRecord, ParseStats
+from rave.formats import _common as common
+from rave.formats._text import Columns, csv_rows, open_text
+
+SEPARATOR = " ::: "
+_SYSTEM_LABELS = {"mycontacts", "my contacts", "starred"}
+EXPECTED_HEADER = "First Name,Middle Name,Last Name,... or Name,Given Name,Additional Name,..."
+
+
+def _is_header(columns: Columns) -> bool:
+    names = set(columns.index)
+    return (
+        {"first name", "last name"} <= names
+        or {"given name", "family name"} <= names
+        or ("name" in names and "group membership" in names)
+    )
+
+
+def _values(cell: str) -> list[str]:
+    return [v.strip() for v in cell.split(":::") if v.strip()]
+
+
+def labels_to_tags(cell: str) -> list[str]:
+    """``* coworkers ::: * myContacts ::: friends`` → ``["coworkers", "friends"]``."""
+    tags: list[str] = []
+    for raw in _values(cell):
+        label = common.short_text(raw.removeprefix("*").strip())
+        if label and label.casefold() not in _SYSTEM_LABELS and label not in tags:
+            tags.append(label)
+    return tags
+
+
+def read_google(
+    path: str | os.PathLike[str], *, stats: ParseStats | None = None
+) -> Iterator[ContactRecord]:
+    """Stream the contacts of a Google Contacts CSV (current or legacy) as
+    ContactRecords."""
+    stats = stats if stats is not None else ParseStats()
+    with open_text(path) as source:
+        stats.encoding = source.encoding
+        if source.warning:
+            stats.warn(source.warning)
+        columns: Columns | None = None
+        for line, row in csv_rows(source):
+            if columns is None:
+                columns = Columns(row)
+                if not _is_header(columns):
+                    raise BadInputError(
+                        source.file,
+                        line,
+                        f"no Google Contacts header row; expected {EXPECTED_HEADER}",
+                    )
+                continue
+            stats.rows += 1
+            record = _record(columns, row, source.file, line, stats)
+            if record is not None:
+                stats.records += 1
+                yield record
+        if columns is None:
+            raise BadInputError(source.file, None, "the file is empty")
+
+
+def _first(columns: Columns, row: list[str], *names: str) -> str:
+    for name in names:
+        values = _values(columns.get(row, name))
+        if values:
+            return values[0]
+    return ""
+
+
+def _record(
+    columns: Columns, row: list[str], file: str, line: int, stats: ParseStats
+) -> ContactRecord | None:
+    if not any(cell.strip() for cell in row):
+        stats.skip("empty row")
+        return None
+    columns.check_width(row, file, line)
+    get = columns.get
+    record = ContactRecord(name="", line=line)
+    for n in columns.numbered(r"e-mail (\d+) - value"):
+        for value in _values(get(row, f"E-mail {n} - Value")):
+            common.add_value(record, "email", value, stats, file, line)
+    for n in columns.numbered(r"phone (\d+) - value"):
+        for value in _values(get(row, f"Phone {n} - Value")):
+            common.add_value(record, "phone", value, stats, file, line)
+    for n in columns.numbered(r"website (\d+) - value"):
+        label = get(row, f"Website {n} - Label") or get(row, f"Website {n} - Type")
+        label = label.removeprefix("*").strip()
+        for value in _values(get(row, f"Website {n} - Value")):
+            common.add_url(record, value, stats, file, line, label or None)
+
+    name = common.name([get(row, "Name")], file, line) or common.name(
+        [
+            get(row, "First Name") or get(row, "Given Name"),
+            get(row, "Middle Name") or get(row, "Additional Name"),
+            get(row, "Last Name") or get(row, "Family Name"),
+            get(row, "Name Suffix"),
+        ],
+        file,
+        line,
+    )
+    aliases = [a for a in (common.short_text(v) for v in _values(get(row, "Nickname"))) if a]
+    company = _first(columns, row, "Organization Name", "Organization 1 - Name")
+    name = (
+        name
+        or common.name([get(row, "File As")], file, line)
+        or (aliases[0] if aliases else None)
+        or common.name([company], file, line)
+        or (record.emails[0] if record.emails else None)
+    )
+    if name is None:
+        stats.skip("no name, organisation or email")
+        return None
+    record.name = name
+    record.aliases = common.unique(a for a in aliases if a != name)
+    record.company = common.text(company, stats, file, line, "Organization Name")
+    record.title = common.text(
+        _first(columns, row, "Organization Title", "Organization 1 - Title"),
+        stats,
+        file,
+        line,
+        "Organization Title",
+    )
+    record.note = common.text(get(row, "Notes"), stats, file, line, "Notes")
+    raw_birthday = get(row, "Birthday").strip()
+    record.birthday = common.birthday(raw_birthday)
+    if raw_birthday and record.birthday is None:
+        stats.drop("birthday", f"{file}:{line}: dropped birthday {raw_birthday!r}")
+    record.location = common.location(get(row, "Location")) or common.location(
+        _first(columns, row, "Address 1 - City") or _first(columns, row, "Address 1 - Region"),
+        _first(columns, row, "Address 1 - Country"),
+    )
+    record.tags = labels_to_tags(get(row, "Labels") or get(row, "Group Membership"))
+    record.refs = [("email", e) for e in record.emails]
+    return record

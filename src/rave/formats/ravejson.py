@@ -1,0 +1,358 @@
+"""rave's own JSON document: everything in the store, lossless.
+
+Envelope::
+
+    {"format": "rave", "version": 1,
+     "contacts": [...], "interactions": [...], "posts": [...], "notes": [...],
+     "followups": [...]}
+
+Times are ISO 8601 UTC with a ``Z`` and whole seconds (``2026-03-01T14:30:00Z``, as
+``timeutil.to_db``); ``due`` is a date ``YYYY-MM-DD``; ``birthday`` ``YYYY-MM-DD`` or
+``--MM-DD``. Records (keys marked * are required; the others may be missing or null,
+except lists, which may be missing or ``[]``)::
+
+    contacts:     {id*, name*, tier, cadence_days, why, offer, met, company, title,
+                   location, birthday, snoozed_until, created_at, updated_at,
+                   aliases: [str], handles: [{channel, value}], tags: [str],
+                   refs: [{source, key}]}
+    interactions: {id*, kind*, direction*, channel*, when*, note, needs_reply, source,
+                   external_key, created_at, contact_ids*: [contact id, ...] (not empty)}
+    posts:        {id*, text*, channel*, url, when*, created_at}
+    notes:        {id*, contact_id*, text*, created_at}
+    followups:    {id*, contact_id*, interaction_id, text*, due, done_at, created_at}
+
+``id`` values are positive integers, unique within their list; ``contact_id``,
+``contact_ids`` and ``interaction_id`` must name records of the same document; a handle
+(channel, value) and a ref (source, key) may belong to one contact only. ``tier`` is
+``A``-``D`` or ``none``; ``kind``, ``direction`` and ``channel`` use the words of
+``rave.vocab``. Keys not listed are ignored (a later version 1 may add keys); a
+document of a newer *version* is refused. :func:`dump` writes sorted keys, 2-space
+indentation, UTF-8 (no ``\\u`` escapes) and a final newline, so the same store always
+gives the same bytes when the lists are in the same (id) order.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any, TextIO
+
+from rave import vocab
+from rave.errors import BadInputError, UsageError
+from rave.formats import MAX_NAME_CHARS
+from rave.formats._common import birthday as normalize_birthday
+from rave.formats._text import open_text
+
+FORMAT = "rave"
+VERSION = 1
+KINDS = ("contacts", "interactions", "posts", "notes", "followups")
+
+_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+Check = Callable[[Any], str | None]
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _id(value: Any) -> str | None:
+    return None if _is_int(value) and value > 0 else "must be a positive integer"
+
+
+def _text(value: Any) -> str | None:
+    return None if isinstance(value, str) else "must be a string"
+
+
+def _nonempty(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return "must be a string"
+    return None if value.strip() else "must not be empty"
+
+
+def _name(value: Any) -> str | None:
+    problem = _nonempty(value)
+    if problem is None and len(value) > MAX_NAME_CHARS:
+        problem = f"is longer than {MAX_NAME_CHARS} characters"
+    return problem
+
+
+def _time(value: Any) -> str | None:
+    if isinstance(value, str) and _TIME.fullmatch(value):
+        try:
+            datetime.fromisoformat(value.removesuffix("Z") + "+00:00")
+        except ValueError:
+            pass
+        else:
+            return None
+    return "must be a UTC time like 2026-03-01T14:30:00Z"
+
+
+def _date(value: Any) -> str | None:
+    if isinstance(value, str) and _DATE.fullmatch(value):
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            return None
+    return "must be a date like 2026-03-01"
+
+
+def _birthday(value: Any) -> str | None:
+    if isinstance(value, str) and normalize_birthday(value) == value:
+        return None
+    return "must be YYYY-MM-DD or --MM-DD"
+
+
+def _bool(value: Any) -> str | None:
+    return None if isinstance(value, bool) else "must be true or false"
+
+
+def _one_of(words: tuple[str, ...]) -> Check:
+    def check(value: Any) -> str | None:
+        return None if value in words else f"must be one of {', '.join(words)}"
+
+    return check
+
+
+def _str_list(value: Any) -> str | None:
+    if not isinstance(value, list):
+        return "must be a list of strings"
+    if all(isinstance(v, str) and v.strip() for v in value):
+        return None
+    return "must be a list of non-empty strings"
+
+
+# key → (check, required)
+_SPECS: dict[str, dict[str, tuple[Check, bool]]] = {
+    "contacts": {
+        "id": (_id, True),
+        "name": (_name, True),
+        "tier": (_one_of(vocab.TIER_CHOICES), False),
+        "cadence_days": (_id, False),
+        "why": (_text, False),
+        "offer": (_text, False),
+        "met": (_text, False),
+        "company": (_text, False),
+        "title": (_text, False),
+        "location": (_text, False),
+        "birthday": (_birthday, False),
+        "snoozed_until": (_time, False),
+        "created_at": (_time, False),
+        "updated_at": (_time, False),
+        "aliases": (_str_list, False),
+        "tags": (_str_list, False),
+    },
+    "interactions": {
+        "id": (_id, True),
+        "kind": (_one_of(vocab.KINDS), True),
+        "direction": (_one_of(vocab.DIRECTIONS), True),
+        "channel": (_one_of(vocab.CHANNELS), True),
+        "when": (_time, True),
+        "note": (_text, False),
+        "needs_reply": (_bool, False),
+        "source": (_text, False),
+        "external_key": (_text, False),
+        "created_at": (_time, False),
+    },
+    "posts": {
+        "id": (_id, True),
+        "text": (_nonempty, True),
+        "channel": (_one_of(vocab.CHANNELS), True),
+        "url": (_text, False),
+        "when": (_time, True),
+        "created_at": (_time, False),
+    },
+    "notes": {
+        "id": (_id, True),
+        "contact_id": (_id, True),
+        "text": (_nonempty, True),
+        "created_at": (_time, False),
+    },
+    "followups": {
+        "id": (_id, True),
+        "contact_id": (_id, True),
+        "interaction_id": (_id, False),
+        "text": (_nonempty, True),
+        "due": (_date, False),
+        "done_at": (_time, False),
+        "created_at": (_time, False),
+    },
+}
+
+
+class _Validator:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.handles: dict[tuple[str, str], str] = {}
+        self.refs: dict[tuple[str, str], str] = {}
+
+    def fail(self, where: str, reason: str) -> BadInputError:
+        return BadInputError(self.file, None, f"{where}: {reason}")
+
+    def fields(self, kind: str, index: int, record: Any) -> None:
+        where = f"{kind}[{index}]"
+        if not isinstance(record, dict):
+            raise self.fail(where, "must be an object")
+        for key, (check, required) in _SPECS[kind].items():
+            if key not in record or record[key] is None:
+                if required:
+                    raise self.fail(where, f"missing {key!r}")
+                continue
+            problem = check(record[key])
+            if problem:
+                raise self.fail(where, f"{key!r} {problem} (got {_show(record[key])})")
+
+    def contact_extras(self, index: int, record: dict[str, Any]) -> None:
+        where = f"contacts[{index}]"
+        handles = record.get("handles") or []
+        if not isinstance(handles, list):
+            raise self.fail(where, "'handles' must be a list")
+        for h, handle in enumerate(handles):
+            at = f"{where}.handles[{h}]"
+            if not isinstance(handle, dict):
+                raise self.fail(at, "must be an object with channel and value")
+            channel, value = handle.get("channel"), handle.get("value")
+            if channel not in vocab.CHANNELS:
+                raise self.fail(at, f"'channel' must be one of {', '.join(vocab.CHANNELS)}")
+            if not isinstance(value, str):
+                raise self.fail(at, "'value' must be a string")
+            try:
+                key = (channel, vocab.normalize_handle(channel, value))
+            except UsageError as exc:
+                raise self.fail(at, exc.message) from None
+            if key in self.handles and self.handles[key] != where:
+                raise self.fail(at, f"{channel} {key[1]} also belongs to {self.handles[key]}")
+            self.handles[key] = where
+        refs = record.get("refs") or []
+        if not isinstance(refs, list):
+            raise self.fail(where, "'refs' must be a list")
+        for r, ref in enumerate(refs):
+            at = f"{where}.refs[{r}]"
+            if not isinstance(ref, dict):
+                raise self.fail(at, "must be an object with source and key")
+            source, ref_key = ref.get("source"), ref.get("key")
+            if not (isinstance(source, str) and source and isinstance(ref_key, str) and ref_key):
+                raise self.fail(at, "'source' and 'key' must be non-empty strings")
+            pair = (source, ref_key)
+            if pair in self.refs and self.refs[pair] != where:
+                raise self.fail(at, f"{source} {ref_key} also belongs to {self.refs[pair]}")
+            self.refs[pair] = where
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def validate(document: Any, file: str) -> None:
+    """Check a decoded rave JSON document: the envelope (``format``/``version``; a newer
+    version is refused), every record's required keys and value types, unique ids, and
+    that references point into the document. Raises BadInputError naming the record
+    (``contacts[3]: missing 'name'``); the line is None."""
+    if not isinstance(document, dict):
+        raise BadInputError(file, None, "not a rave export: expected a JSON object")
+    if document.get("format") != FORMAT:
+        raise BadInputError(
+            file, None, f"not a rave export: 'format' is {_show(document.get('format'))}"
+        )
+    version = document.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise BadInputError(file, None, f"unknown format version {_show(version)}")
+    if version > VERSION:
+        raise BadInputError(
+            file,
+            None,
+            f"written by a newer rave (format version {version}); this rave reads "
+            f"version {VERSION}: upgrade rave to import it",
+        )
+    checker = _Validator(file)
+    ids: dict[str, set[int]] = {}
+    for kind in KINDS:
+        records = document.get(kind, [])
+        if not isinstance(records, list):
+            raise BadInputError(file, None, f"{kind!r} must be a list")
+        seen: set[int] = set()
+        for index, record in enumerate(records):
+            checker.fields(kind, index, record)
+            if record["id"] in seen:
+                raise checker.fail(f"{kind}[{index}]", f"id {record['id']} appears twice")
+            seen.add(record["id"])
+            if kind == "contacts":
+                checker.contact_extras(index, record)
+        ids[kind] = seen
+    _check_links(document, ids, checker)
+
+
+def _check_links(document: dict[str, Any], ids: dict[str, set[int]], checker: _Validator) -> None:
+    contacts = ids["contacts"]
+    for index, record in enumerate(document.get("interactions", [])):
+        where = f"interactions[{index}]"
+        people = record.get("contact_ids")
+        if not isinstance(people, list) or not people:
+            raise checker.fail(where, "'contact_ids' must be a non-empty list of contact ids")
+        for person in people:
+            if not _is_int(person):
+                raise checker.fail(where, f"'contact_ids' holds {_show(person)}, not an id")
+            if person not in contacts:
+                raise checker.fail(where, f"contact {person} is not in the document")
+    for kind in ("notes", "followups"):
+        for index, record in enumerate(document.get(kind, [])):
+            if record["contact_id"] not in contacts:
+                raise checker.fail(
+                    f"{kind}[{index}]", f"contact {record['contact_id']} is not in the document"
+                )
+    for index, record in enumerate(document.get("followups", [])):
+        link = record.get("interaction_id")
+        if link is not None and link not in ids["interactions"]:
+            raise checker.fail(f"followups[{index}]", f"interaction {link} is not in the document")
+
+
+def load(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read and validate a rave JSON file. Invalid JSON is a BadInputError with its
+    line; the returned document has all five lists (missing ones as ``[]``)."""
+    with open_text(path) as source:
+        try:
+            document = json.load(source.stream)
+        except json.JSONDecodeError as exc:
+            raise BadInputError(source.file, exc.lineno, f"invalid JSON: {exc.msg}") from None
+        except UnicodeDecodeError:
+            raise BadInputError(
+                source.file, None, f"cannot be decoded as {source.encoding}"
+            ) from None
+        validate(document, source.file)
+    for kind in KINDS:
+        document.setdefault(kind, [])
+    return document  # type: ignore[no-any-return]
+
+
+def new_document(
+    *,
+    contacts: list[dict[str, Any]],
+    interactions: list[dict[str, Any]],
+    posts: list[dict[str, Any]],
+    notes: list[dict[str, Any]],
+    followups: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The envelope around the five record lists."""
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "contacts": contacts,
+        "interactions": interactions,
+        "posts": posts,
+        "notes": notes,
+        "followups": followups,
+    }
+
+
+def dump(document: dict[str, Any], stream: TextIO) -> None:
+    """Write ``document`` deterministically: sorted keys, indent 2, UTF-8 characters as
+    they are, no NaN, a final newline."""
+    json.dump(document, stream, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
+    stream.write("\n")

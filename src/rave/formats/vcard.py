@@ -1,0 +1,437 @@
+"""vCard files (``.vcf``): read 2.1, 3.0 and 4.0; write 3.0.
+
+Reading. The file is split into cards line by line (so memory holds one card at a
+time and errors carry real line numbers); ``PHOTO``, ``LOGO``, ``SOUND`` and ``KEY``
+properties are dropped on the way, base64 continuation lines included, so megabytes of
+pictures are never kept. Each card's lines are then parsed with vobject's line parser
+(``getLogicalLines`` with ``allowQP=True``, ``textLineToContentLine``): unfolding,
+parameters, property groups and quoted-printable, which vCard 2.1 from phones uses
+(``FN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:Zo=C3=AB``). Values are unescaped and split
+here rather than by vobject's value behaviours, which keep only the first of several
+comma-separated values (``NICKNAME:Bobo,B.``) and cut unescaped 2.1 text at a comma.
+
+Mapping: ``FN`` → name (``N`` as given/additional/family when ``FN`` is missing; a card
+with neither is a BadInputError at its ``BEGIN:VCARD`` line); ``EMAIL``, ``TEL``
+(repeat; a ``tel:`` URI is fine); ``URL``, ``X-SOCIALPROFILE``/``SOCIALPROFILE`` (RFC
+9554) and ``X-TWITTER`` → handles, the channel taken from the ``TYPE``/``SERVICE-TYPE``
+parameter, the ``X-ABLabel`` of the property group (``item1.URL`` + ``item1.X-ABLabel``)
+or the host; ``ORG`` (first component) → company; ``TITLE``; ``NOTE``; ``CATEGORIES`` →
+tags (without Google's ``myContacts``/``starred``); ``NICKNAME`` → aliases; ``BDAY`` →
+``YYYY-MM-DD`` or ``--MM-DD`` (``--0415``, and Apple's ``X-APPLE-OMIT-YEAR``); the first
+``ADR`` → location (city, country); ``UID`` → ref ``("vcard-uid", UID)``. Property
+groups are honoured. Invalid emails or phones are dropped with a warning.
+
+Writing (:func:`write_vcards`): vCard 3.0, UTF-8, CRLF line ends, lines folded at 75
+octets without splitting a UTF-8 sequence (serialised here: vobject's folder measures
+short lines in characters, not octets). ``UID`` is the contact's ``vcard-uid`` ref if it
+has one, else ``rave-contact-<id>@rave``, so exporting twice gives the same UIDs.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import os
+import re
+import uuid
+from collections.abc import Iterable, Iterator
+from typing import Any, TextIO
+
+from rave.errors import BadInputError
+from rave.formats import ContactRecord, ParseStats
+from rave.formats import _common as common
+from rave.formats._text import TextSource, open_text
+
+FOLD_OCTETS = 75
+MAX_CARD_CHARS = 1 << 20
+"""A card over 1 MiB of text once its pictures are dropped is not a contact card."""
+
+_PROPERTY = re.compile(r"(?:[A-Za-z0-9_-]+\.)?([A-Za-z0-9_-]+)[;:]")
+_DROPPED = {"PHOTO", "LOGO", "SOUND", "KEY"}
+_SYSTEM_LABELS = {"mycontacts", "starred", "my contacts"}
+_PROFILE_BASE = {
+    "linkedin": "https://linkedin.com/in/",
+    "facebook": "https://facebook.com/",
+    "instagram": "https://instagram.com/",
+}
+
+# --------------------------------------------------------------------------- reading
+
+
+def _cards(source: TextSource, stats: ParseStats) -> Iterator[tuple[int, list[str], list[int]]]:
+    """``(start line, physical lines, their line numbers)`` for each card, pictures
+    dropped."""
+    file = source.file
+    depth = 0
+    start = 0
+    lines: list[str] = []
+    numbers: list[int] = []
+    size = 0
+    dropping = qp = soft_break = False
+
+    def keep(text: str, number: int) -> None:
+        nonlocal size
+        size += len(text) + 2
+        if size > MAX_CARD_CHARS:
+            raise BadInputError(file, start, "this card is over 1 MiB even without its photo")
+        lines.append(text)
+        numbers.append(number)
+
+    try:
+        for number, raw in enumerate(source.stream, start=1):
+            line = raw.rstrip("\r\n")
+            if depth == 0:
+                if not line.strip():
+                    continue
+                if line.strip().upper() != "BEGIN:VCARD":
+                    raise BadInputError(
+                        file, number, f"expected BEGIN:VCARD, found {line.strip()[:60]!r}"
+                    )
+                depth, start, size = 1, number, 0
+                lines, numbers = [], []
+                dropping = qp = soft_break = False
+                keep("BEGIN:VCARD", number)
+                continue
+            if qp and soft_break:  # quoted-printable soft line break: same value
+                soft_break = line.endswith("=")
+                if not dropping:
+                    keep(line, number)
+                continue
+            if not line.strip():  # ends a vCard 2.1 base64 value
+                dropping = qp = False
+                continue
+            if line[0] in " \t":
+                if not dropping:
+                    keep(line, number)
+                continue
+            match = _PROPERTY.match(line)
+            if dropping and match is None:
+                continue  # unindented base64 of a vCard 2.1 picture
+            dropping = False
+            qp = "quoted-printable" in line.split(":", 1)[0].lower()
+            soft_break = qp and line.endswith("=")
+            name = match.group(1).upper() if match else ""
+            if name in _DROPPED:
+                dropping = True
+                stats.dropped[name.lower()] += 1
+                continue
+            if name == "BEGIN":
+                depth += 1
+                line = line.strip()
+            elif name == "END":
+                depth -= 1
+                line = line.strip()
+            keep(line, number)
+            if depth == 0:
+                yield start, lines, numbers
+    except UnicodeDecodeError:
+        raise BadInputError(
+            file, start or None, f"cannot be decoded as {source.encoding}"
+        ) from None
+    if depth:
+        raise BadInputError(file, start, "the card starting here has no END:VCARD")
+
+
+def _unescape(value: str, *, v21: bool) -> str:
+    if v21:  # vCard 2.1 has no backslash escapes but \; in structured values
+        return value.replace("\\;", ";")
+    out: list[str] = []
+    i = 0
+    while i < len(value):
+        ch = value[i]
+        if ch == "\\" and i + 1 < len(value):
+            nxt = value[i + 1]
+            out.append("\n" if nxt in "nN" else nxt if nxt in ",;:\\" else ch + nxt)
+            i += 2
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _split(value: str, sep: str, *, v21: bool) -> list[str]:
+    """Split on unescaped ``sep``, then unescape each part."""
+    parts: list[str] = []
+    current: list[str] = []
+    i = 0
+    while i < len(value):
+        ch = value[i]
+        if ch == "\\" and i + 1 < len(value):
+            current.append(value[i : i + 2])
+            i += 2
+            continue
+        if ch == sep:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+        i += 1
+    parts.append("".join(current))
+    return [_unescape(p, v21=v21) for p in parts]
+
+
+def _params(line: Any, name: str) -> list[str]:
+    """Values of a parameter, comma lists flattened (``TYPE="voice,cell"``)."""
+    values: list[str] = []
+    for key, items in line.params.items():
+        if key.upper() == name:
+            for item in items:
+                values.extend(v.strip() for v in str(item).split(",") if v.strip())
+    return values
+
+
+def _types(line: Any) -> list[str]:
+    return [t.lower() for t in _params(line, "TYPE") + list(line.singletonparams)]
+
+
+def _raw_value(line: Any) -> str:
+    value = line.value
+    encoding = [e.upper() for e in _params(line, "ENCODING")] + [
+        s.upper() for s in line.singletonparams
+    ]
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    if "B" in encoding or "BASE64" in encoding:
+        try:
+            return base64.b64decode(value).decode("utf-8", "replace")
+        except (binascii.Error, ValueError):
+            return ""
+    return str(value)
+
+
+def _profile(channel: str | None, value: str, line: Any) -> str:
+    """A social profile value as a URL or handle ``normalize_handle`` understands."""
+    if value.lower().startswith("x-apple:"):
+        users = _params(line, "X-USER")
+        value = users[0] if users else value[len("x-apple:") :]
+    if channel in _PROFILE_BASE and "/" not in value:
+        value = _PROFILE_BASE[channel] + value.lstrip("@")
+    return value
+
+
+def _card_record(
+    start: int, lines: list[str], numbers: list[int], file: str, stats: ParseStats
+) -> ContactRecord:
+    # vobject splits logical lines, parses parameters and groups and decodes
+    # quoted-printable; its value behaviours are not used (they would keep only the
+    # first of several comma-separated values). Heavy: imported only when needed.
+    from vobject.base import VObjectError, getLogicalLines, textLineToContentLine
+
+    children: list[Any] = []
+    depth = 0
+    try:
+        for logical, index in getLogicalLines(io.StringIO("\r\n".join(lines)), True):
+            child = textLineToContentLine(logical, index)
+            if child.name == "BEGIN":
+                depth += 1
+            elif child.name == "END":
+                depth -= 1
+            elif depth == 1:
+                children.append(child)
+    except (VObjectError, ValueError, LookupError) as exc:
+        index = getattr(exc, "lineNumber", None)
+        where = start
+        if isinstance(index, int) and 0 <= index <= len(numbers):
+            where = numbers[max(index, 1) - 1]
+        reason = str(getattr(exc, "msg", exc))
+        raise BadInputError(file, where, f"malformed vCard: {reason[:200]}") from None
+    version = next((str(c.value).strip() for c in children if c.name == "VERSION"), "3.0")
+    v21 = version.startswith("2")
+    labels: dict[str, str] = {}
+    for child in children:
+        if child.name == "X-ABLABEL" and child.group:
+            labels[child.group.lower()] = _unescape(_raw_value(child), v21=v21)
+
+    def line_of(child: Any) -> int:
+        index = getattr(child, "lineNumber", None)
+        if isinstance(index, int) and 0 <= index <= len(numbers):
+            return numbers[max(index, 1) - 1]
+        return start
+
+    record = ContactRecord(name="", line=start)
+    fn: str | None = None
+    n_name: str | None = None
+    uid: str | None = None
+    notes: list[str] = []
+    for child in children:
+        prop = child.name
+        raw = _raw_value(child)
+        where = line_of(child)
+        if prop == "FN" and fn is None:
+            fn = common.name([_unescape(raw, v21=v21)], file, where)
+        elif prop == "N" and n_name is None:
+            parts = _split(raw, ";", v21=v21) + [""] * 5
+            n_name = common.name([parts[1], parts[2], parts[0]], file, where)
+        elif prop == "NICKNAME":
+            for alias in _split(raw, ",", v21=v21):
+                cleaned = common.short_text(alias)
+                if cleaned and cleaned not in record.aliases:
+                    record.aliases.append(cleaned)
+        elif prop == "EMAIL":
+            common.add_value(record, "email", _unescape(raw, v21=v21), stats, file, where)
+        elif prop == "TEL":
+            value = _unescape(raw, v21=v21).strip()
+            value = value[4:] if value.lower().startswith("tel:") else value
+            common.add_value(record, "phone", value, stats, file, where)
+        elif prop in ("URL", "X-SOCIALPROFILE", "SOCIALPROFILE", "X-TWITTER"):
+            service = next(iter(_params(child, "SERVICE-TYPE") + _types(child)), None)
+            if prop == "X-TWITTER":
+                service = "twitter"
+            elif prop == "URL" and child.group:
+                service = labels.get(child.group.lower(), service)
+            value = _unescape(raw, v21=v21).strip()
+            channel = common.service_channel(service)
+            common.add_url(record, _profile(channel, value, child), stats, file, where, service)
+        elif prop == "ORG" and record.company is None:
+            org = _split(raw, ";", v21=v21)
+            record.company = common.text(org[0], stats, file, where, "ORG")
+        elif prop == "TITLE" and record.title is None:
+            record.title = common.text(_unescape(raw, v21=v21), stats, file, where, "TITLE")
+        elif prop == "NOTE":
+            note = common.text(_unescape(raw, v21=v21), stats, file, where, "NOTE")
+            if note:
+                notes.append(note)
+        elif prop == "CATEGORIES":
+            for tag in _split(raw, ",", v21=v21):
+                cleaned = common.short_text(tag)
+                system = cleaned is not None and cleaned.casefold() in _SYSTEM_LABELS
+                if cleaned and not system and cleaned not in record.tags:
+                    record.tags.append(cleaned)
+        elif prop == "BDAY" and record.birthday is None:
+            value = _unescape(raw, v21=v21).strip()
+            omit = _params(child, "X-APPLE-OMIT-YEAR")
+            if omit and value.startswith(omit[0]):
+                value = "--" + value[len(omit[0]) :].lstrip("-")
+            record.birthday = common.birthday(value)
+            if value and record.birthday is None:
+                stats.drop("birthday", f"{file}:{where}: dropped birthday {value!r}")
+        elif prop == "ADR" and record.location is None:
+            adr = _split(raw, ";", v21=v21) + [""] * 7
+            record.location = common.location(adr[3] or adr[4], adr[6])
+        elif prop == "UID" and uid is None:
+            uid = common.short_text(_unescape(raw, v21=v21))
+    name = fn or n_name
+    if not name:
+        raise BadInputError(file, start, "a vCard with neither FN nor N (no name)")
+    record.name = name
+    if notes:
+        record.note = common.text("\n\n".join(notes), stats, file, start, "NOTE")
+    record.refs = ([("vcard-uid", uid)] if uid else []) + [("email", e) for e in record.emails]
+    return record
+
+
+def read_vcards(
+    path: str | os.PathLike[str], *, stats: ParseStats | None = None
+) -> Iterator[ContactRecord]:
+    """Stream the cards of a ``.vcf`` file (one or many, vCard 2.1/3.0/4.0) as
+    ContactRecords; ``line`` is the card's ``BEGIN:VCARD`` line."""
+    stats = stats if stats is not None else ParseStats()
+    with open_text(path) as source:
+        stats.encoding = source.encoding
+        if source.warning:
+            stats.warn(source.warning)
+        for start, lines, numbers in _cards(source, stats):
+            stats.rows += 1
+            record = _card_record(start, lines, numbers, source.file, stats)
+            stats.records += 1
+            yield record
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def escape(value: str) -> str:
+    """A vCard 3.0 TEXT value: backslash, comma, semicolon and newline escaped."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return value.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;").replace("\n", "\\n")
+
+
+def fold(line: str, limit: int = FOLD_OCTETS) -> str:
+    """One content line folded so that no physical line is over ``limit`` octets of
+    UTF-8 (the leading space of a continuation counts), each ended by CRLF. A character
+    is never split across lines."""
+    pieces: list[str] = []
+    current: list[str] = []
+    size = 0
+    for ch in line:
+        width = len(ch.encode("utf-8", "surrogatepass"))
+        if size + width > limit and current:
+            pieces.append("".join(current))
+            current, size = [" "], 1
+        current.append(ch)
+        size += width
+    pieces.append("".join(current))
+    return "\r\n".join(pieces) + "\r\n"
+
+
+def card_uid(contact: ContactRecord) -> str:
+    """The UID written for a contact: its ``vcard-uid`` ref, else one derived from the
+    rave id (or, for a record without id, from its name and emails)."""
+    for source, key in contact.refs:
+        if source == "vcard-uid" and key:
+            return key
+    if contact.id is not None:
+        return f"rave-contact-{contact.id}@rave"
+    seed = "\n".join([contact.name, *contact.emails])
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'rave:' + seed)}"
+
+
+def _handle_lines(channel: str, value: str) -> list[str]:
+    if channel == "twitter" and value.startswith("@"):
+        url = "https://x.com/" + value[1:]
+        return [f"URL:{escape(url)}", f"X-SOCIALPROFILE;TYPE=twitter:{escape(url)}"]
+    is_url = value.startswith(("https://", "http://"))
+    out = [f"URL:{escape(value)}"] if is_url else []
+    if channel != "other" or not is_url:
+        out.append(f"X-SOCIALPROFILE;TYPE={channel}:{escape(value)}")
+    return out
+
+
+def _card_lines(contact: ContactRecord) -> list[str]:
+    given, _, family = contact.name.rpartition(" ")
+    if not given:
+        given, family = family, ""
+    lines = [
+        "BEGIN:VCARD",
+        "VERSION:3.0",
+        "PRODID:-//rave//rave//EN",
+        f"UID:{escape(card_uid(contact))}",
+        f"FN:{escape(contact.name)}",
+        f"N:{escape(family)};{escape(given)};;;",
+    ]
+    if contact.aliases:
+        lines.append("NICKNAME:" + ",".join(escape(a) for a in contact.aliases))
+    lines += [f"EMAIL;TYPE=INTERNET:{escape(e)}" for e in contact.emails]
+    lines += [f"TEL:{escape(p)}" for p in contact.phones]
+    for channel, value in contact.handles:
+        if channel == "email" and value not in contact.emails:
+            lines.append(f"EMAIL;TYPE=INTERNET:{escape(value)}")
+        elif channel in ("phone", "sms") and value not in contact.phones:
+            lines.append(f"TEL:{escape(value)}")
+        elif channel not in ("email", "phone", "sms"):
+            lines += _handle_lines(channel, value)
+    if contact.company:
+        lines.append(f"ORG:{escape(contact.company)}")
+    if contact.title:
+        lines.append(f"TITLE:{escape(contact.title)}")
+    if contact.location:
+        lines.append(f"ADR:;;;{escape(contact.location)};;;")
+    if contact.birthday:
+        lines.append(f"BDAY:{contact.birthday}")
+    if contact.note:
+        lines.append(f"NOTE:{escape(contact.note)}")
+    if contact.tags:
+        lines.append("CATEGORIES:" + ",".join(escape(t) for t in contact.tags))
+    lines.append("END:VCARD")
+    return lines
+
+
+def write_vcards(contacts: Iterable[ContactRecord], stream: TextIO) -> int:
+    """Write ``contacts`` as vCard 3.0 to ``stream`` (open it with ``newline=""`` and
+    UTF-8). Returns the number of cards written."""
+    count = 0
+    for contact in contacts:
+        stream.write("".join(fold(line) for line in _card_lines(contact)))
+        count += 1
+    return count
