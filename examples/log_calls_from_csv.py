@@ -21,6 +21,7 @@ import csv
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 
 def to_batch(rows: csv.DictReader[str]) -> str:
@@ -45,7 +46,7 @@ def main() -> int:
     if len(sys.argv) != 2:
         print(__doc__, file=sys.stderr)
         return 2
-    with open(sys.argv[1], encoding="utf-8-sig", newline="") as handle:
+    with Path(sys.argv[1]).open(encoding="utf-8-sig", newline="") as handle:
         batch = to_batch(csv.DictReader(handle))
     # rave checks every line, then writes all of them or nothing (exit 65 names a bad line)
     return subprocess.run(["rave", "log", "--batch", "-"], input=batch, text=True).returncode

@@ -11,7 +11,17 @@ from typing import Any
 import platformdirs
 import pytest
 
-from rave.config import RankConfig, load_config, load_rank, rank_from_table, resolve_paths
+from rave.config import (
+    BalanceConfig,
+    RankConfig,
+    balance_from_table,
+    load_balance,
+    load_config,
+    load_rank,
+    load_settings,
+    rank_from_table,
+    resolve_paths,
+)
 from rave.errors import ConfigError, RaveError
 
 DEFAULT_DB = platformdirs.user_data_path("rave", appauthor=False) / "rave.db"
@@ -335,4 +345,43 @@ def test_bad_values_in_a_file_name_the_key(tmp_path: Path, text: str, key: str) 
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError) as info:
         load_rank(path)
+    assert re.search(rf"\b{re.escape(key)}\b", info.value.message), info.value.message
+
+
+# --- [balance] --------------------------------------------------------------------------------
+
+
+def test_balance_defaults_and_a_file(tmp_path: Path) -> None:
+    assert load_balance(tmp_path / "nope.toml") == BalanceConfig()
+    assert BalanceConfig().target == {"broadcast": 0.2, "chat": 0.4, "engage": 0.4}
+    assert BalanceConfig().post_every == 7.0
+    path = tmp_path / "config.toml"
+    path.write_text(
+        "[rank]\nlimit = 2\n[balance]\nbroadcast = 0.1\nchat = 0.3\nengage = 0.6\n"
+        "post_every = 14\n",
+        encoding="utf-8",
+    )
+    rank, balance = load_settings(path)
+    assert rank.limit == 2
+    assert balance.target == {"broadcast": 0.1, "chat": 0.3, "engage": 0.6}
+    assert balance.post_every == 14.0
+
+
+@pytest.mark.parametrize(
+    ("table", "key"),
+    [
+        ({"broadcast": "high"}, "broadcast"),
+        ({"chat": True}, "chat"),
+        ({"engage": float("nan")}, "engage"),
+        ({"engage": -0.1, "chat": 0.9}, "engage"),
+        ({"post_every": 0}, "post_every"),
+        ({"post_every": -3}, "post_every"),
+        ({"postevery": 3}, "postevery"),
+        ({"broadcast": 0.5}, "broadcast"),  # 0.5 + 0.4 + 0.4 does not add up to 1
+    ],
+)
+def test_bad_balance_values_name_the_key(table: dict[str, Any], key: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        balance_from_table(table)
+    assert "[balance]" in info.value.message
     assert re.search(rf"\b{re.escape(key)}\b", info.value.message), info.value.message

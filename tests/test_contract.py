@@ -106,7 +106,7 @@ TODAY_KEYS = {
     "terms",
 }
 WHY_KEYS = TODAY_KEYS | {"hidden", "state"}
-DIGEST_KEYS = {"as_of", "reply", "outreach", "followups_due", "not_shown"}
+DIGEST_KEYS = {"as_of", "reply", "outreach", "followups_due", "not_shown", "broadcast"}
 
 
 def test_today_why_digest_snooze_keys(rave: Rave) -> None:
@@ -123,6 +123,64 @@ def test_today_why_digest_snooze_keys(rave: Rave) -> None:
     snoozed = rave("snooze", "Ana", "2w", "--json").json()
     assert set(snoozed) >= {"id", "name", "snoozed_until"} and ISO_Z.match(snoozed["snoozed_until"])
     assert set(rave("unsnooze", "Ana", "--json").json()) >= {"id", "name", "snoozed_until"}
+
+
+KINDS = {"broadcast", "chat", "engage"}
+STATS_KEYS = {
+    "since",
+    "until",
+    "totals",
+    "periods",
+    "by_channel",
+    "by_tier",
+    "reply_latency_days",
+    "initiated",
+    # additions beyond spec/cli.md (README "JSON for scripts")
+    "by",
+    "posts",
+    "received",
+    "target",
+    "shares",
+    "advice",
+    "ladder",
+    "broadcast",
+}
+LADDER_KEYS = {"met_offline", "engaged", "chatting", "broadcast_only", "not_started", "moved_up"}
+NUDGE_KEYS = {"kind", "message", "channel", "post"}
+
+
+def test_stats_keys(rave: Rave) -> None:
+    empty = rave("stats", "--json").json()
+    assert set(empty) >= STATS_KEYS
+    assert empty["reply_latency_days"]["median"] is None and empty["broadcast"] is None
+    _seed(rave)
+    rave("log", "Ana", "-k", "broadcast", "-c", "twitter")
+    rave("post", "hello", "-w", "10d")
+    data = rave("stats", "--json").json()
+    assert set(data) >= STATS_KEYS
+    assert ISO_Z.match(data["since"]) and ISO_Z.match(data["until"])
+    assert set(data["totals"]) == KINDS == set(data["received"]) == set(data["shares"])
+    assert len(data["periods"]) == 12
+    for period in data["periods"]:
+        assert set(period) >= {"start", "broadcast", "chat", "engage"}
+        assert ISO_Z.match(period["start"])
+    assert set(data["by_channel"]["twitter"]) == KINDS
+    assert set(data["by_tier"]) == {"A", "B", "C", "D", "none"}
+    assert all(set(counts) == KINDS for counts in data["by_tier"].values())
+    assert set(data["reply_latency_days"]) >= {"median", "p90"}
+    assert set(data["initiated"]) == {"me", "them"}
+    assert set(data["target"]) == KINDS and isinstance(data["advice"], str)
+    assert set(data["ladder"]) >= LADDER_KEYS
+    assert set(data["broadcast"]) >= NUDGE_KEYS  # nothing posted for 10 days
+    assert set(rave("digest", "--json").json()["broadcast"]) >= NUDGE_KEYS
+
+
+def test_show_warmth_trend_keys(rave: Rave) -> None:
+    _seed(rave)
+    trend = rave("show", "Ana", "--json").json()["warmth_trend"]
+    assert len(trend) == 12
+    assert all(set(point) == {"month", "warmth"} for point in trend)
+    assert re.match(r"^\d{4}-\d{2}$", trend[-1]["month"]) and trend[-1]["warmth"] > 0
 
 
 def test_batch_log_json_is_a_list_of_log_records(rave: Rave) -> None:

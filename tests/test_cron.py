@@ -181,7 +181,8 @@ def test_closed_pipe_ends_quietly(rave_home: Path) -> None:
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     conn.execute("BEGIN")
     conn.executemany(
-        "INSERT INTO contact (name, name_key, tier, created_at, updated_at) VALUES (?, ?, 'B', ?, ?)",
+        "INSERT INTO contact (name, name_key, tier, created_at, updated_at)"
+        " VALUES (?, ?, 'B', ?, ?)",
         [(f"Person {n:05d} " + "x" * 40, f"person {n:05d}", stamp, stamp) for n in range(4000)],
     )
     conn.execute("COMMIT")
@@ -239,7 +240,9 @@ def test_ctrl_c_during_a_batch_exits_130_and_writes_nothing(rave_home: Path, rav
         time.sleep(0.05)
     time.sleep(0.3)
     proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=30)
+    proc.wait(timeout=30)  # stdin stays open: the batch can only end by the signal
+    proc.stdin.close()
+    err = proc.stderr.read() if proc.stderr else ""
     assert proc.returncode == 130, err
     assert "Traceback" not in err
     assert "interrupted" in err

@@ -143,6 +143,8 @@ def heavy_modules(home: Path, *args: str) -> str:
         ("today", "--json", "--explain"),
         ("why", "ana"),
         ("why", "ana", "--json"),
+        ("stats",),
+        ("stats", "--json", "--by", "month"),
     ],
 )
 def test_read_commands_do_not_import_the_orm(seeded: Path, args: tuple[str, ...]) -> None:

@@ -1,4 +1,5 @@
-"""Settings: where the files are, and the ``[rank]`` section of ``config.toml``.
+"""Settings: where the files are, and the ``[rank]`` and ``[balance]`` sections of
+``config.toml``.
 
 Path precedence, highest first: ``--db PATH``, ``RAVE_DB``, ``RAVE_HOME`` (a folder with
 both ``rave.db`` and ``config.toml``), then platformdirs (``appauthor=False``).
@@ -121,13 +122,13 @@ _NON_NEGATIVE = {
 }
 
 
-def _number(key: str, value: Any, *, integer: bool = False) -> float:
+def _number(key: str, value: Any, *, integer: bool = False, section: str = "rank") -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ConfigError(f"config [rank] {key}: expected a number, got {value!r}")
+        raise ConfigError(f"config [{section}] {key}: expected a number, got {value!r}")
     if integer and not isinstance(value, int):
-        raise ConfigError(f"config [rank] {key}: expected a whole number, got {value!r}")
+        raise ConfigError(f"config [{section}] {key}: expected a whole number, got {value!r}")
     if value != value or value in (float("inf"), float("-inf")):
-        raise ConfigError(f"config [rank] {key}: expected a finite number, got {value!r}")
+        raise ConfigError(f"config [{section}] {key}: expected a finite number, got {value!r}")
     return value
 
 
@@ -182,8 +183,70 @@ def load_config(path: Path) -> dict[str, Any]:
         raise ConfigError(f"config {path}: {exc.strerror}") from None
 
 
-def load_rank(path: Path) -> RankConfig:
-    table = load_config(path).get("rank", {})
+def _section(path: Path, data: dict[str, Any], name: str) -> dict[str, Any]:
+    table = data.get(name, {})
     if not isinstance(table, dict):
-        raise ConfigError(f"config {path}: [rank] must be a table")
-    return rank_from_table(table)
+        raise ConfigError(f"config {path}: [{name}] must be a table")
+    return table
+
+
+def load_rank(path: Path) -> RankConfig:
+    return rank_from_table(_section(path, load_config(path), "rank"))
+
+
+# --- [balance] ----------------------------------------------------------------------------
+
+BALANCE_KINDS = ("broadcast", "chat", "engage")
+
+
+@dataclass(frozen=True)
+class BalanceConfig:
+    """The target mix of your own activity (shares of broadcast, chat and engage, adding
+    up to 1) and how often you mean to post (``rave stats``, the broadcast nudge)."""
+
+    broadcast: float = 0.20
+    chat: float = 0.40
+    engage: float = 0.40
+    post_every: float = 7.0  # days without a post before `today` suggests one
+
+    @property
+    def target(self) -> dict[str, float]:
+        return {kind: float(getattr(self, kind)) for kind in BALANCE_KINDS}
+
+
+def balance_from_table(table: dict[str, Any]) -> BalanceConfig:
+    """Build a BalanceConfig from a parsed ``[balance]`` table; unknown keys and bad
+    values are a ConfigError naming the key."""
+    changes: dict[str, float] = {}
+    for key, value in table.items():
+        if key not in (*BALANCE_KINDS, "post_every"):
+            known = ", ".join((*BALANCE_KINDS, "post_every"))
+            raise ConfigError(f"config [balance] {key}: unknown key (known: {known})")
+        number = float(_number(key, value, section="balance"))
+        if key == "post_every" and number <= 0:
+            raise ConfigError("config [balance] post_every: must be more than 0 days")
+        if key in BALANCE_KINDS and not 0 <= number <= 1:
+            raise ConfigError(f"config [balance] {key}: must be a share within 0..1")
+        changes[key] = number
+    config = replace(BalanceConfig(), **changes)
+    total = sum(config.target.values())
+    if abs(total - 1.0) > 0.01:
+        named = [k for k in BALANCE_KINDS if k in changes] or list(BALANCE_KINDS)
+        raise ConfigError(
+            f"config [balance] {', '.join(named)}: broadcast + chat + engage must add up "
+            f"to 1 (they add up to {total:g})"
+        )
+    return config
+
+
+def load_balance(path: Path) -> BalanceConfig:
+    return balance_from_table(_section(path, load_config(path), "balance"))
+
+
+def load_settings(path: Path) -> tuple[RankConfig, BalanceConfig]:
+    """Both sections from one read of the file."""
+    data = load_config(path)
+    return (
+        rank_from_table(_section(path, data, "rank")),
+        balance_from_table(_section(path, data, "balance")),
+    )

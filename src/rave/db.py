@@ -70,10 +70,13 @@ def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
         raise translate(exc, path) from None
     try:
         _pragmas(conn, where=str(path), wal=True)
-        migrations.migrate(conn, str(path))
+        migrations.migrate(conn, str(path), path=path)
     except sqlite3.Error as exc:
         conn.close()
         raise translate(exc, path) from None
+    except OSError as exc:  # the copy taken before an upgrade could not be written
+        conn.close()
+        raise translate_os_error(exc, path) from None
     except BaseException:
         conn.close()
         raise

@@ -8,7 +8,10 @@ A store whose version is newer than :data:`SCHEMA_VERSION` is refused untouched.
 
 from __future__ import annotations
 
+import os
 import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
 
 from rave.errors import StoreError
 
@@ -139,14 +142,33 @@ def check_not_newer(conn: sqlite3.Connection, where: str) -> int:
     return version
 
 
-def migrate(conn: sqlite3.Connection, where: str) -> int:
-    """Bring the store up to :data:`SCHEMA_VERSION`, each step in its own transaction.
+def backup_before_upgrade(conn: sqlite3.Connection, path: Path, version: int) -> Path:
+    """A consistent copy of the store as it is (schema ``version``), mode 0600, next to
+    it: ``rave.db.v1-20261122T081500.bak``."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    target = path.with_name(f"{path.name}.v{version}-{stamp}.bak")
+    fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    os.close(fd)
+    copy = sqlite3.connect(target)
+    try:
+        conn.backup(copy)
+    finally:
+        copy.close()
+    return target
+
+
+def migrate(conn: sqlite3.Connection, where: str, *, path: Path | None = None) -> int:
+    """Bring the store up to :data:`SCHEMA_VERSION` in one transaction: a failed step
+    leaves the store exactly as it was. An existing store (``path``) is first copied
+    aside (:func:`backup_before_upgrade`).
 
     Returns the version found. The connection must be in autocommit mode
     (``isolation_level=None``), as :func:`rave.db.connect` makes it."""
     version = check_not_newer(conn, where)
     if version == SCHEMA_VERSION:
         return version
+    if version > 0 and path is not None:
+        backup_before_upgrade(conn, path, version)
     conn.execute("BEGIN IMMEDIATE")
     try:
         # Re-read under the write lock: another process may have migrated meanwhile.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rave import queries, scoring, services, timeutil
+from rave import importer, insight, queries, scoring, services, timeutil, vocab
 
 
 def followup(row: queries.FollowUpRow) -> dict[str, Any]:
@@ -73,6 +73,9 @@ def contact_detail(row: queries.ContactDetail) -> dict[str, Any]:
         "interaction_count": row.interaction_count,
         "balance": dict(row.balance),
         "warmth": round(row.warmth, 3),
+        "warmth_trend": [
+            {"month": month, "warmth": round(value, 3)} for month, value in row.warmth_trend
+        ],
     }
 
 
@@ -122,4 +125,91 @@ def digest(result: services.Digest) -> dict[str, Any]:
         "outreach": [i for i in items if i["lane"] == "outreach"],
         "followups_due": [followup(f) for f in result.followups_due],
         "not_shown": dict(result.ranking.skipped),
+        "broadcast": nudge(result.broadcast),
+    }
+
+
+def nudge(result: insight.Nudge | None) -> dict[str, Any] | None:
+    """The broadcast nudge: ``null`` when your broadcasting is in balance."""
+    if result is None:
+        return None
+    post = result.post
+    return {
+        "kind": result.kind,
+        "message": result.message,
+        "channel": result.channel,
+        "post": None
+        if post is None
+        else {
+            "id": post.id,
+            "text": post.text,
+            "channel": post.channel,
+            "url": post.url,
+            "when": timeutil.iso_z(post.when),
+        },
+    }
+
+
+def _counts(counts: dict[str, int]) -> dict[str, int]:
+    return {kind: counts.get(kind, 0) for kind in vocab.KINDS}
+
+
+def _days(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def stats(report: services.StatsReport) -> dict[str, Any]:
+    """`rave stats --json` (spec/cli.md keys, plus the target mix and the rest)."""
+    act = report.activity
+    return {
+        "since": timeutil.iso_z(report.since),
+        "until": timeutil.iso_z(report.until),
+        "by": report.by,
+        "totals": _counts(act.totals),
+        "posts": act.posts,
+        "received": _counts(act.received),
+        "periods": [
+            {
+                "start": timeutil.iso_z(p.start),
+                "end": timeutil.iso_z(p.end),
+                **_counts(p.counts),
+            }
+            for p in act.periods
+        ],
+        "by_channel": {name: _counts(c) for name, c in act.by_channel.items()},
+        "by_tier": {name: _counts(c) for name, c in act.by_tier.items()},
+        "target": dict(report.target),
+        "shares": {
+            kind: None if report.shares is None else round(report.shares[kind], 3)
+            for kind in vocab.KINDS
+        },
+        "advice": report.advice,
+        "reply_latency_days": {
+            "median": _days(report.latency.median),
+            "p90": _days(report.latency.p90),
+            "replies": report.latency.replies,
+            "waiting": report.latency.waiting,
+        },
+        "initiated": {"me": report.initiated.me, "them": report.initiated.them},
+        "ladder": {**report.ladder.counts, "moved_up": report.ladder.moved_up},
+        "broadcast": nudge(report.broadcast),
+    }
+
+
+def import_report(report: importer.ImportReport) -> dict[str, Any]:
+    return {
+        "format": report.format,
+        "file": report.file,
+        "contacts_created": report.contacts_created,
+        "contacts_updated": report.contacts_updated,
+        "interactions_created": report.interactions_created,
+        "notes_created": report.notes_created,
+        "posts_created": report.posts_created,
+        "followups_created": report.followups_created,
+        "already_present": report.already_present,
+        "skipped": report.skipped,
+        "skipped_reasons": dict(report.skipped_reasons),
+        "encoding": report.encoding,
+        "warnings": list(report.warnings),
+        "dry_run": report.dry_run,
     }

@@ -8,9 +8,10 @@ or cut, so piping to ``grep``/``cut`` sees whole values.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -44,6 +45,17 @@ def line(text: str = "", style: str | None = None) -> None:
     from rich.text import Text
 
     console().print(Text(text, style=style or ""), soft_wrap=True)
+
+
+def styled(parts: Sequence[tuple[str, str | None]]) -> None:
+    """One line made of differently styled pieces (a chart row), printed literally;
+    styles show only on a terminal, and the line is never wrapped."""
+    from rich.text import Text
+
+    out = Text()
+    for text, style in parts:
+        out.append(text, style=style or "")
+    console().print(out, soft_wrap=True)
 
 
 def info(text: str) -> None:
@@ -114,3 +126,29 @@ def section(title: str) -> None:
 def plain(text: str) -> None:
     """Text exactly as given (the digest: made for mail, never styled)."""
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+@contextlib.contextmanager
+def progress(label: str) -> Iterator[Callable[[int], None]]:
+    """A progress line on stderr while long work runs, only when stderr is a terminal;
+    yields a function taking the count of records done so far."""
+    if not sys.stderr.isatty():
+        yield lambda _count: None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("{task.completed} records"),
+        TimeElapsedColumn(),
+        console=console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def tick(count: int) -> None:
+            if count % 200 == 0:
+                bar.update(task, completed=count)
+
+        yield tick

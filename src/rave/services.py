@@ -1,5 +1,7 @@
 """Use cases: each joins the read door (``queries``), the write door (``store``) and the
-pure modules, and returns plain data. Commands call exactly one of these.
+pure modules, and returns plain data. Commands call exactly one of these. The use cases
+about your own mix (``stats``, ``today_view``) live in ``stats_service`` and are
+re-exported here.
 
 The write door (SQLModel) is imported inside the functions that write, so read commands
 never pay for it.
@@ -8,14 +10,19 @@ never pay for it.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from rave import db, queries, scoring, timeutil, vocab
-from rave.config import Paths, RankConfig, load_rank
+from rave import db, insight, queries, scoring, timeutil, vocab
+from rave.config import Paths, RankConfig, load_rank, load_settings
 from rave.errors import BadInputError, NotFoundError, RaveError, UsageError
+from rave.stats_service import StatsReport as StatsReport
+from rave.stats_service import TodayView as TodayView
+from rave.stats_service import broadcast_nudge
+from rave.stats_service import stats as stats
+from rave.stats_service import today_view as today_view
 
 
 @dataclass(frozen=True)
@@ -127,9 +134,16 @@ def list_contacts(
 
 
 def show_contact(path: Path, ref: str) -> queries.ContactDetail:
+    """A contact's profile, with their warmth at the end of each of the last 12 months
+    (the current one: now)."""
+    as_of = timeutil.utcnow()
+    samples = insight.month_ends(as_of)
     with db.reading(path) as conn:
         contact = queries.find_contact(conn, ref)
-        return queries.contact_detail(conn, contact.id, as_of=timeutil.utcnow())
+        detail = queries.contact_detail(conn, contact.id, as_of=as_of)
+        values = queries.warmth_at(conn, contact.id, [moment for _, moment in samples])
+    trend = tuple((label, value) for (label, _), value in zip(samples, values, strict=True))
+    return replace(detail, warmth_trend=trend)
 
 
 def list_followups(path: Path, *, include_done: bool = False) -> list[queries.FollowUpRow]:
@@ -439,17 +453,22 @@ class Digest:
     as_of: datetime
     ranking: scoring.Ranking
     followups_due: tuple[queries.FollowUpRow, ...]
+    broadcast: insight.Nudge | None = None
 
     @property
     def empty(self) -> bool:
+        """Nobody to answer or reach out to and nothing due (a broadcast nudge alone does
+        not make a mail worth sending)."""
         return not self.ranking.suggestions and not self.followups_due
 
 
 def digest(paths: Paths, *, as_of: datetime, limit: int | None = None) -> Digest:
-    """The morning summary: today's list and the follow-ups due by today (local)."""
-    config = rank_config(paths)
+    """The morning summary: today's list, the follow-ups due by today (local) and the
+    broadcast nudge."""
+    config, balance = load_settings(paths.config)
     with db.reading(paths.db) as conn:
         states = queries.contact_states(conn, as_of=as_of, config=config)
         due = queries.followups(conn, due_by=timeutil.local_date(as_of))
+        nudge = broadcast_nudge(conn, as_of=as_of, balance=balance)
     ranking = scoring.rank(states, as_of=as_of, config=config, limit=limit)
-    return Digest(as_of=as_of, ranking=ranking, followups_due=tuple(due))
+    return Digest(as_of=as_of, ranking=ranking, followups_due=tuple(due), broadcast=nudge)

@@ -7,6 +7,7 @@ Only Typer is imported at start-up; each command imports what it needs when it r
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import sqlite3
@@ -47,6 +48,12 @@ class RaveGroup(TyperGroup):
         except KeyboardInterrupt:
             render.error("interrupted; nothing was written")
             raise typer.Exit(EXIT_INTERRUPTED) from None
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                raise  # a closed pipe: handled quietly by Typer and main()
+            # Writing the output failed (a full disk, a vanished folder): not a bug.
+            render.error(f"cannot write the output: {exc.strerror or exc}")
+            raise typer.Exit(1) from None
 
 
 app = typer.Typer(
@@ -95,7 +102,7 @@ def root(
 
 
 # Command modules register themselves on `app` (imported for that side effect).
-from rave.cli import admin, contacts, log, today  # noqa: E402, F401
+from rave.cli import admin, contacts, log, stats, today, transfer  # noqa: E402, F401
 
 
 def _quiet_broken_pipe() -> None:
@@ -112,8 +119,18 @@ def main() -> None:
     if hasattr(signal, "SIGPIPE"):
         # Behave like a Unix filter: a closed pipe ends the program quietly.
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    code: int | str | None = 0
     try:
-        app(prog_name="rave")
+        try:
+            app(prog_name="rave")
+        except SystemExit as done:
+            code = done.code
+        sys.stdout.flush()  # output still buffered fails here, not at interpreter exit
     except BrokenPipeError:
         _quiet_broken_pipe()
-        sys.exit(1)
+        code = 1
+    except OSError as exc:  # stdout itself failed, e.g. redirected to a full disk
+        _quiet_broken_pipe()
+        sys.stderr.write(f"rave: cannot write the output: {exc.strerror or exc}\n")
+        code = 1
+    sys.exit(code)

@@ -1,6 +1,9 @@
-"""Housekeeping commands: paths."""
+"""Housekeeping commands: paths, backup, doctor."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -37,3 +40,54 @@ def paths_(ctx: typer.Context, as_json: JsonOpt = False) -> None:
             ],
         ],
     )
+
+
+@app.command(rich_help_panel="Housekeeping")
+def backup(
+    ctx: typer.Context,
+    path: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Where to write the copy (a file or a folder); default: next to the store.",
+            show_default=False,
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """A consistent copy of the database (safe while rave is in use), mode 0600."""
+    from rave import maintenance, render
+
+    with render.progress("backing up") as _tick:
+        target = maintenance.backup(paths(ctx).db, path, force=force)
+    if as_json:
+        render.json_out({"backup": str(target), "bytes": target.stat().st_size})
+    else:
+        render.line(f"Backed up to {target}")
+
+
+@app.command(rich_help_panel="Housekeeping")
+def doctor(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Check the store: integrity, foreign keys, schema version, journal, permissions and
+    config. Exits 1 listing the problems when anything is wrong."""
+    from rave import maintenance, render
+
+    checks = maintenance.doctor(paths(ctx))
+    problems = [c for c in checks if not c.ok]
+    if as_json:
+        render.json_out(
+            {
+                "ok": not problems,
+                "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in checks],
+            }
+        )
+    else:
+        render.table(
+            ["check", "", "detail"],
+            [[c.name, "ok" if c.ok else "PROBLEM", c.detail] for c in checks],
+            row_styles=[None if c.ok else "bold red" for c in checks],
+        )
+        if problems:
+            render.error(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found")
+    if problems:
+        raise typer.Exit(1)

@@ -42,22 +42,25 @@ def today(
     ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Whom to answer first, whom to reach out to, and how: the ranked daily list."""
+    """Whom to answer first, whom to reach out to, and how: the ranked daily list, and
+    one line about your own broadcasting when it is out of balance."""
     from rave import payloads, render, services, vocab
     from rave.cli import views
 
-    ranking = services.today(
+    view = services.today_view(
         paths(ctx),
         as_of=moment(as_of),
         limit=limit,
         tier=None if tier is None else vocab.tier(tier),
         tag=tag,
         channel=None if channel is None else vocab.channel(channel),
+        broadcast=not as_json,  # the JSON array is people only (see `digest`, `stats`)
     )
     if as_json:
-        render.json_out([payloads.suggestion(s.assessment, s.rank) for s in ranking.suggestions])
+        suggestions = view.ranking.suggestions
+        render.json_out([payloads.suggestion(s.assessment, s.rank) for s in suggestions])
     else:
-        views.ranking(ranking, explain=explain)
+        views.ranking(view.ranking, explain=explain, broadcast=view.broadcast)
 
 
 @app.command(rich_help_panel="Daily")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rave import queries, render, scoring, services, timeutil
+from rave import insight, queries, render, scoring, services, timeutil
 
 KIND_STYLE = {"broadcast": "dim", "chat": "cyan", "engage": "green"}
 
@@ -17,6 +17,18 @@ def balance_bar(balance: dict[str, int], width: int = 30) -> str:
         return counts
     bar = "".join(kind[0] * round(width * count / total) for kind, count in balance.items())
     return f"{counts}   [{bar}]"
+
+
+def warmth_trend(trend: tuple[tuple[str, float], ...]) -> str:
+    """``▁▁▂▅█▇▆▅▄▄▃▃  2025-12 → 2026-11 (month ends; peak 1.84)``; empty without warmth."""
+    values = [value for _, value in trend]
+    if not values or max(values) <= 0:
+        return ""
+    spark = insight.sparkline(values)
+    return f"{spark}  {trend[0][0]} → {trend[-1][0]} (month ends; peak {max(values):.2f})"
+
+
+BROADCAST_LABEL = "Your broadcasting: "
 
 
 def contact(detail: queries.ContactDetail) -> None:
@@ -38,6 +50,7 @@ def contact(detail: queries.ContactDetail) -> None:
         ("met", detail.met),
         ("snoozed until", timeutil.show_date(detail.snoozed_until)),
         ("warmth", f"{detail.warmth:.2f}"),
+        ("warmth trend", warmth_trend(detail.warmth_trend)),
         ("balance", balance_bar(detail.balance)),
     ]
     facts += [(channel, value) for channel, value in detail.handles]
@@ -97,8 +110,11 @@ def _formula(assessment: scoring.Assessment) -> str:
     return f"{text} = {_num(assessment.score)}"
 
 
-def ranking(result: scoring.Ranking, *, explain: bool) -> None:
-    """The daily list: the reply lane first, then outreach, then a footer."""
+def ranking(
+    result: scoring.Ranking, *, explain: bool, broadcast: insight.Nudge | None = None
+) -> None:
+    """The daily list: the reply lane first, then outreach, then one line about your own
+    broadcasting when it is out of balance, then a footer."""
     lanes = [
         ("Answer first", [s for s in result.suggestions if s.assessment.lane == 0]),
         ("Reach out", [s for s in result.suggestions if s.assessment.lane == 1]),
@@ -131,6 +147,8 @@ def ranking(result: scoring.Ranking, *, explain: bool) -> None:
             for item in items:
                 a = item.assessment
                 render.line(f"  {item.rank}. {a.state.name}: {_formula(a)}; {a.advice}")
+    if broadcast is not None:
+        render.line(BROADCAST_LABEL + broadcast.message, style="yellow")
     footer = _not_shown(result.skipped)
     if footer:
         render.info(f"Not shown: {footer}. `rave why NAME` explains anyone.")
@@ -225,6 +243,8 @@ def digest_text(result: services.Digest) -> str:
         lines.append("")
     if result.empty:
         lines.append("Nothing to do today.")
+    if result.broadcast is not None:
+        lines.append(BROADCAST_LABEL + result.broadcast.message)
     rest = _not_shown(result.ranking.skipped)
     if rest:
         lines.append(f"Not shown: {rest}.")

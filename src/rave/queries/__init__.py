@@ -1,7 +1,7 @@
 """The read door: plain SQL on the stdlib ``sqlite3`` connection → frozen dataclasses.
 
 Nothing here imports SQLAlchemy or SQLModel: ``list``, ``show``, ``today``, ``why``,
-``digest`` and shell completion read through this package only.
+``stats``, ``digest`` and shell completion read through this package only.
 """
 
 from rave.queries.contacts import (
@@ -28,15 +28,39 @@ from rave.queries.records import (
     InteractionRow,
     NoteRow,
 )
+from rave.queries.stats import (
+    Activity,
+    BroadcastFacts,
+    Opening,
+    PeriodCounts,
+    PostRow,
+    ReplyEpisode,
+    RungMove,
+    activity,
+    broadcast_facts,
+    openings,
+    reply_episodes,
+    rung_moves,
+    warmth_at,
+)
 
 __all__ = [
     "SORTS",
+    "Activity",
+    "BroadcastFacts",
     "ContactDetail",
     "ContactRef",
     "ContactSummary",
     "FollowUpRow",
     "InteractionRow",
     "NoteRow",
+    "Opening",
+    "PeriodCounts",
+    "PostRow",
+    "ReplyEpisode",
+    "RungMove",
+    "activity",
+    "broadcast_facts",
     "contact_detail",
     "contact_names",
     "contact_states",
@@ -47,5 +71,9 @@ __all__ = [
     "followups",
     "handle_owner",
     "list_contacts",
+    "openings",
+    "reply_episodes",
+    "rung_moves",
     "same_name",
+    "warmth_at",
 ]

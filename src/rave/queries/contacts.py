@@ -7,7 +7,7 @@ import sqlite3
 from datetime import date, datetime
 
 from rave import timeutil, vocab
-from rave.errors import NotFoundError
+from rave.errors import NotFoundError, UsageError
 from rave.queries.people import like_escape
 from rave.queries.records import (
     ContactDetail,
@@ -58,6 +58,8 @@ def list_contacts(
     if tag is not None:
         where.append("EXISTS (SELECT 1 FROM tag t WHERE t.contact_id = c.id AND t.tag = :tag)")
         params["tag"] = tag.strip().lower()
+    if search and len(search) > 500:
+        raise UsageError("--search text is limited to 500 characters")
     if search:
         params["search"] = "%" + like_escape(vocab.fold(search)) + "%"
         params["raw"] = "%" + like_escape(search.strip().lower()) + "%"

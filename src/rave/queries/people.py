@@ -100,12 +100,19 @@ def _fuzzy(conn: sqlite3.Connection, key: str) -> set[int]:
     return ids
 
 
+MAX_REF_CHARS = 1000
+
+
 def find_contact(conn: sqlite3.Connection, ref: str) -> ContactRef:
     """Resolve a contact reference (spec/cli.md): ``#ID``; exact name, alias or handle;
     a unique prefix or word match; a unique close fuzzy match. Case- and
     accent-insensitive. Several candidates raise AmbiguousError (exit 4), none
     NotFoundError (exit 3)."""
     text = ref.strip()
+    if len(text) > MAX_REF_CHARS:  # longer than any name, alias or handle can be
+        raise NotFoundError(f"no contact matches {text[:40]!r}…", hint="see `rave list`")
+    if text.startswith("#") and text[1:].isdigit() and len(text) > 16:
+        raise NotFoundError(f"no contact {text}", hint="see `rave list`")
     if text.startswith("#") and text[1:].isdigit():
         row = conn.execute("SELECT id, name FROM contact WHERE id = ?", (int(text[1:]),))
         found = row.fetchone()
@@ -138,7 +145,7 @@ def find_contacts(conn: sqlite3.Connection, refs: list[str]) -> list[ContactRef]
 
 def contact_names(conn: sqlite3.Connection, prefix: str, limit: int = 50) -> list[str]:
     """Names starting with ``prefix`` (case/accent-insensitive), for shell completion."""
-    pattern = like_escape(vocab.fold(prefix)) + "%"
+    pattern = like_escape(vocab.fold(prefix[:MAX_REF_CHARS])) + "%"
     rows = conn.execute(
         "SELECT name FROM contact WHERE name_key LIKE ? ESCAPE '\\' ORDER BY name_key LIMIT ?",
         (pattern, limit),

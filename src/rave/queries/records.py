@@ -80,3 +80,5 @@ class ContactDetail:
     interaction_count: int
     balance: dict[str, int]
     warmth: float
+    # (YYYY-MM, warmth at that month's end; the current month: now), oldest first
+    warmth_trend: tuple[tuple[str, float], ...] = ()

@@ -1,0 +1,116 @@
+"""Moving data in and out: import, export."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from rave.cli import app
+from rave.cli.common import JsonOpt, paths
+
+IMPORT_HELP = (
+    "linkedin (Connections.csv), linkedin-messages (messages.csv), vcard (.vcf), "
+    "google (Google Contacts CSV), csv (rave's own), json (rave's own export)."
+)
+
+
+@app.command("import", rich_help_panel="Import and export")
+def import_(
+    ctx: typer.Context,
+    fmt: Annotated[str, typer.Argument(metavar="FORMAT", help=IMPORT_HELP)],
+    file: Annotated[Path, typer.Argument(help="The file to read.", dir_okay=False)],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Report what would happen; write nothing.")
+    ] = False,
+    tier: Annotated[
+        str | None,
+        typer.Option("--tier", "-t", help="Tier for new contacts (default none: not targeted)."),
+    ] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", help="Tag every imported contact (repeatable).")
+    ] = None,
+    me: Annotated[
+        str | None,
+        typer.Option(
+            "--me", help="linkedin-messages: your profile URL (default: the most frequent sender)."
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import contacts (and LinkedIn messages) from another tool's export, all or nothing.
+    Re-importing the same file changes nothing."""
+    from rave import importer, payloads, render, vocab
+    from rave.errors import UsageError
+
+    if fmt not in importer.FORMATS:
+        raise UsageError(
+            f"unknown format {fmt!r}", hint=f"use one of: {', '.join(importer.FORMATS)}"
+        )
+    if not file.exists():
+        raise UsageError(f"no such file: {file}")
+    with render.progress(f"importing {file.name}") as tick:
+        report = importer.import_file(
+            paths(ctx).db,
+            fmt,
+            file,
+            dry_run=dry_run,
+            tier=None if tier is None else vocab.tier(tier),
+            tags=tag or (),
+            me=me,
+            progress=tick,
+        )
+    if as_json:
+        render.json_out(payloads.import_report(report))
+        return
+    for warning in report.warnings[:10]:
+        render.info(f"warning: {warning}")
+    if len(report.warnings) > 10:
+        render.info(f"... and {len(report.warnings) - 10} more warnings (see --json)")
+    verb = "Would import" if dry_run else "Imported"
+    parts = [
+        f"{report.contacts_created} contacts created",
+        f"{report.contacts_updated} updated",
+        f"{report.interactions_created} interactions",
+    ]
+    if report.skipped:
+        reasons = ", ".join(f"{n} {why}" for why, n in report.skipped_reasons.items())
+        parts.append(f"{report.skipped} rows skipped" + (f" ({reasons})" if reasons else ""))
+    if report.already_present:
+        parts.append(f"{report.already_present} already present")
+    render.line(f"{verb} {file.name} ({fmt}): " + ", ".join(parts))
+    if dry_run:
+        render.info("Dry run: nothing was written.")
+
+
+@app.command("export", rich_help_panel="Import and export")
+def export(
+    ctx: typer.Context,
+    fmt: Annotated[
+        str,
+        typer.Argument(
+            metavar="FORMAT",
+            help="json (everything, lossless), csv (contacts), vcard (3.0), "
+            "ics (follow-ups and snooze ends as all-day events).",
+        ),
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write to this file (0600) instead of stdout.", dir_okay=False
+        ),
+    ] = None,
+) -> None:
+    """Export your data. Files are written whole or not at all."""
+    from rave import exporter, render
+    from rave.errors import UsageError
+
+    if fmt not in exporter.FORMATS:
+        raise UsageError(
+            f"unknown format {fmt!r}", hint=f"use one of: {', '.join(exporter.FORMATS)}"
+        )
+    count = exporter.export(paths(ctx).db, fmt, output, sys.stdout)
+    if output is not None:
+        render.info(f"Exported {count} records to {output}")

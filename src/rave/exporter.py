@@ -1,0 +1,142 @@
+"""`rave export`: everything out, through the read door.
+
+A file is written to a temporary file in the same folder, flushed, fsynced and renamed
+into place with mode 0600, so a failed export never leaves a half file nor replaces an
+existing one. Without ``-o`` the export goes to stdout.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import sqlite3
+import tempfile
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any, TextIO
+
+from rave import db, timeutil
+from rave.errors import StoreError
+from rave.formats import ContactRecord
+
+FORMATS = ("json", "csv", "vcard", "ics")
+
+
+def contact_record(rec: dict[str, Any]) -> ContactRecord:
+    """An exported contact as the record the CSV and vCard writers take."""
+    handles = [(h["channel"], h["value"]) for h in rec["handles"]]
+    return ContactRecord(
+        name=rec["name"],
+        id=rec["id"],
+        tier=rec["tier"],
+        aliases=list(rec["aliases"]),
+        emails=[v for c, v in handles if c == "email"],
+        phones=[v for c, v in handles if c == "phone"],
+        handles=[(c, v) for c, v in handles if c not in ("email", "phone")],
+        tags=list(rec["tags"]),
+        company=rec["company"],
+        title=rec["title"],
+        location=rec["location"],
+        why=rec["why"],
+        offer=rec["offer"],
+        met=rec["met"],
+        cadence_days=rec["cadence_days"],
+        birthday=rec["birthday"],
+        refs=[(r["source"], r["key"]) for r in rec["refs"]],
+    )
+
+
+def _ics(conn: sqlite3.Connection, stream: TextIO) -> int:
+    from rave.formats import ics
+
+    now = timeutil.utcnow()
+    followups = [
+        ics.FollowUpEvent(row[0], row[1], row[2], row[3], date.fromisoformat(row[4]))
+        for row in conn.execute(
+            """SELECT f.id, f.contact_id, c.name, f.text, f.due FROM followup f
+                 JOIN contact c ON c.id = f.contact_id
+                WHERE f.done_at IS NULL AND f.due IS NOT NULL ORDER BY f.due, f.id"""
+        )
+    ]
+    snoozes = [
+        ics.SnoozeEvent(row[0], row[1], timeutil.local_date(timeutil.from_db(row[2])))
+        for row in conn.execute(
+            "SELECT id, name, snoozed_until FROM contact WHERE snoozed_until > ? ORDER BY id",
+            (timeutil.to_db(now),),
+        )
+    ]
+    return ics.write_ics(followups, snoozes, stream, stamp=now)
+
+
+def write(db_path: Path, fmt: str, stream: TextIO) -> int:
+    """Write the whole store in ``fmt`` to ``stream``; the number of records written."""
+    from rave.queries import export as records
+
+    with db.reading(db_path) as conn:
+        if fmt == "json":
+            from rave.formats import ravejson
+
+            document = ravejson.new_document(
+                contacts=list(records.contacts(conn)),
+                interactions=list(records.interactions(conn)),
+                posts=list(records.posts(conn)),
+                notes=list(records.notes(conn)),
+                followups=list(records.followups(conn)),
+            )
+            ravejson.dump(document, stream)
+            return sum(len(document[k]) for k in ravejson.KINDS)
+        if fmt == "csv":
+            from rave.formats import ravecsv
+
+            return ravecsv.write_contacts(map(contact_record, records.contacts(conn)), stream)
+        if fmt == "vcard":
+            from rave.formats import vcard
+
+            return vcard.write_vcards(map(contact_record, records.contacts(conn)), stream)
+        return _ics(conn, stream)
+
+
+@contextlib.contextmanager
+def atomic_file(target: Path) -> Iterator[TextIO]:
+    """A text stream whose content replaces ``target`` only when the block succeeds."""
+    folder = target.parent if str(target.parent) else Path()
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    except FileNotFoundError:
+        raise StoreError(f"no such folder: {folder}") from None
+    except OSError as exc:
+        raise StoreError(f"cannot write in {folder}: {exc.strerror}") from None
+    temp_path = Path(temp)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
+        temp_path.replace(target)
+    except BaseException:
+        temp_path.unlink(missing_ok=True)
+        raise
+    with contextlib.suppress(OSError):
+        dir_fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def export(db_path: Path, fmt: str, output: Path | None, stdout: TextIO) -> int:
+    """Export to ``output`` (atomically, 0600) or to ``stdout``."""
+    if output is None:
+        buffer = io.StringIO(newline="")
+        count = write(db_path, fmt, buffer)
+        stdout.write(buffer.getvalue())
+        stdout.flush()
+        return count
+    try:
+        with atomic_file(output) as stream:
+            return write(db_path, fmt, stream)
+    except OSError as exc:
+        raise StoreError(f"cannot write {output}: {exc.strerror or exc}") from None

@@ -1,0 +1,234 @@
+"""Importing rave's own JSON document (``rave export json``).
+
+Into an empty store every record keeps its id, so export → import → export gives the
+same document. Into a store that already has data, records are matched so a re-import
+adds nothing: contacts by external key, handle, or same id and name; interactions by
+external key, else by time, kind, direction, channel, note and people; notes, posts and
+follow-ups by their text and creation time. Unmatched records get new ids if theirs
+are taken, and every reference is remapped.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rave import vocab
+from rave.formats import ContactRecord
+
+if TYPE_CHECKING:
+    from rave.importer import Matcher, Progress
+
+
+def _insert(conn: sqlite3.Connection, table: str, values: dict[str, Any], wanted: int) -> int:
+    """INSERT ``values``, with id ``wanted`` when it is free; the row's id."""
+    taken = conn.execute(f"SELECT 1 FROM {table} WHERE id = ?", (wanted,)).fetchone()
+    if not taken:
+        values = {"id": wanted, **values}
+    columns = ", ".join(values)
+    marks = ", ".join("?" * len(values))
+    cursor = conn.execute(
+        f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(values.values())
+    )
+    return int(cursor.lastrowid or wanted)
+
+
+def _record(rec: dict[str, Any]) -> ContactRecord:
+    return ContactRecord(
+        name=rec["name"],
+        aliases=list(rec.get("aliases") or []),
+        handles=[(h["channel"], h["value"]) for h in rec.get("handles") or []],
+        tags=list(rec.get("tags") or []),
+        refs=[(r["source"], r["key"]) for r in rec.get("refs") or []],
+        company=rec.get("company"),
+        title=rec.get("title"),
+        location=rec.get("location"),
+        why=rec.get("why"),
+        offer=rec.get("offer"),
+        met=rec.get("met"),
+        birthday=rec.get("birthday"),
+        cadence_days=rec.get("cadence_days"),
+    )
+
+
+def _contact(matcher: Matcher, rec: dict[str, Any]) -> int:
+    conn = matcher.conn
+    record = _record(rec)
+    found = matcher.find(record)
+    if found is None:
+        same = conn.execute(
+            "SELECT id FROM contact WHERE id = ? AND name_key = ?",
+            (rec["id"], vocab.fold(rec["name"])),
+        ).fetchone()
+        found = same[0] if same else None
+    if found is not None:
+        if matcher.update(found, record):
+            matcher.report.contacts_updated += 1
+        return int(found)
+    name = vocab.clean_name(rec["name"])
+    cid = _insert(
+        conn,
+        "contact",
+        {
+            "name": name,
+            "name_key": vocab.fold(name),
+            "tier": rec.get("tier") or "none",
+            **{
+                k: rec.get(k)
+                for k in (
+                    "cadence_days",
+                    "why",
+                    "offer",
+                    "met",
+                    "company",
+                    "title",
+                    "location",
+                    "birthday",
+                    "snoozed_until",
+                )
+            },
+            "created_at": rec.get("created_at") or matcher.now,
+            "updated_at": rec.get("updated_at") or matcher.now,
+        },
+        rec["id"],
+    )
+    for alias in record.aliases:
+        conn.execute(
+            "INSERT OR IGNORE INTO alias (contact_id, alias, alias_key) VALUES (?, ?, ?)",
+            (cid, alias, vocab.fold(alias)),
+        )
+    matcher.names.setdefault(vocab.fold(name), []).append(cid)
+    record.aliases = []  # inserted verbatim above
+    matcher._extras(cid, record)
+    matcher.report.contacts_created += 1
+    return cid
+
+
+def _same_interaction(
+    conn: sqlite3.Connection, rec: dict[str, Any], people: list[int], fresh: set[int]
+) -> bool:
+    if rec.get("external_key"):
+        return bool(
+            conn.execute(
+                "SELECT 1 FROM interaction WHERE external_key = ?", (rec["external_key"],)
+            ).fetchone()
+        )
+    rows = conn.execute(
+        """SELECT i.id, (SELECT group_concat(contact_id) FROM (SELECT contact_id
+                          FROM interaction_contact WHERE interaction_id = i.id
+                          ORDER BY contact_id))
+             FROM interaction i
+            WHERE i.happened_at = ? AND i.kind = ? AND i.direction = ? AND i.channel = ?
+              AND i.note IS ?""",
+        (rec["when"], rec["kind"], rec["direction"], rec["channel"], rec.get("note")),
+    ).fetchall()
+    wanted = ",".join(str(c) for c in sorted(people))
+    return any(row[1] == wanted and row[0] not in fresh for row in rows)
+
+
+def _exists(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...], fresh: set[int]) -> bool:
+    """Whether a row matching ``sql`` (which selects ids) was there before this import:
+    two equal records of one document are two records, not a duplicate."""
+    return any(row[0] not in fresh for row in conn.execute(sql, params))
+
+
+def import_document(matcher: Matcher, file: Path, tick: Progress) -> None:
+    from rave.formats import ravejson
+
+    document = ravejson.load(file)
+    conn = matcher.conn
+    report = matcher.report
+    count = 0
+    contacts: dict[int, int] = {}
+    for rec in document["contacts"]:
+        contacts[rec["id"]] = _contact(matcher, rec)
+        count += 1
+        tick(count)
+    interactions: dict[int, int] = {}
+    for rec in document["interactions"]:
+        count += 1
+        tick(count)
+        people = sorted({contacts[c] for c in rec["contact_ids"]})
+        if _same_interaction(conn, rec, people, set(interactions.values())):
+            report.already_present += 1
+            continue
+        iid = _insert(
+            conn,
+            "interaction",
+            {
+                "kind": rec["kind"],
+                "direction": rec["direction"],
+                "channel": rec["channel"],
+                "happened_at": rec["when"],
+                "note": rec.get("note"),
+                "needs_reply": int(bool(rec.get("needs_reply"))),
+                "source": rec.get("source") or "json",
+                "external_key": rec.get("external_key"),
+                "created_at": rec.get("created_at") or matcher.now,
+            },
+            rec["id"],
+        )
+        interactions[rec["id"]] = iid
+        conn.executemany(
+            "INSERT INTO interaction_contact (interaction_id, contact_id) VALUES (?, ?)",
+            [(iid, cid) for cid in people],
+        )
+        report.interactions_created += 1
+    posts: set[int] = set()
+    for rec in document["posts"]:
+        if _exists(
+            conn,
+            "SELECT id FROM post WHERE text = ? AND posted_at = ?",
+            (rec["text"], rec["when"]),
+            posts,
+        ):
+            report.already_present += 1
+            continue
+        values = {
+            "text": rec["text"],
+            "channel": rec["channel"],
+            "url": rec.get("url"),
+            "posted_at": rec["when"],
+            "created_at": rec.get("created_at") or matcher.now,
+        }
+        posts.add(_insert(conn, "post", values, rec["id"]))
+        report.posts_created += 1
+    notes: set[int] = set()
+    for rec in document["notes"]:
+        cid = contacts[rec["contact_id"]]
+        created = rec.get("created_at") or matcher.now
+        if _exists(
+            conn,
+            "SELECT id FROM note WHERE contact_id = ? AND text = ? AND created_at = ?",
+            (cid, rec["text"], created),
+            notes,
+        ):
+            report.already_present += 1
+            continue
+        values = {"contact_id": cid, "text": rec["text"], "created_at": created}
+        notes.add(_insert(conn, "note", values, rec["id"]))
+        report.notes_created += 1
+    followups: set[int] = set()
+    for rec in document["followups"]:
+        cid = contacts[rec["contact_id"]]
+        created = rec.get("created_at") or matcher.now
+        if _exists(
+            conn,
+            "SELECT id FROM followup WHERE contact_id = ? AND text = ? AND created_at = ?",
+            (cid, rec["text"], created),
+            followups,
+        ):
+            report.already_present += 1
+            continue
+        linked = rec.get("interaction_id")
+        values = {
+            "contact_id": cid,
+            "interaction_id": interactions.get(linked) if linked is not None else None,
+            "text": rec["text"],
+            "due": rec.get("due"),
+            "done_at": rec.get("done_at"),
+            "created_at": created,
+        }
+        followups.add(_insert(conn, "followup", values, rec["id"]))
+        report.followups_created += 1

@@ -1,0 +1,106 @@
+"""Everything in the store as plain records, for exports (the read door: no ORM).
+
+The record shapes are those of ``rave.formats.ravejson`` (the lossless JSON document);
+the CSV, vCard and ICS exports are built from the same records.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+_CONTACT_COLUMNS = (
+    "id",
+    "name",
+    "tier",
+    "cadence_days",
+    "why",
+    "offer",
+    "met",
+    "company",
+    "title",
+    "location",
+    "birthday",
+    "snoozed_until",
+    "created_at",
+    "updated_at",
+)
+
+
+def _grouped(conn: sqlite3.Connection, sql: str) -> dict[int, list[Any]]:
+    out: dict[int, list[Any]] = defaultdict(list)
+    for row in conn.execute(sql):
+        out[row[0]].append(row[1] if len(row) == 2 else row[1:])
+    return out
+
+
+def contacts(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
+    """Every contact with aliases, handles, tags and refs, by id."""
+    aliases = _grouped(conn, "SELECT contact_id, alias FROM alias ORDER BY contact_id, id")
+    handles = _grouped(
+        conn, "SELECT contact_id, channel, value FROM handle ORDER BY contact_id, channel, value"
+    )
+    tags = _grouped(conn, "SELECT contact_id, tag FROM tag ORDER BY contact_id, tag")
+    refs = _grouped(
+        conn, "SELECT contact_id, source, key FROM contact_ref ORDER BY contact_id, source, key"
+    )
+    columns = ", ".join(_CONTACT_COLUMNS)
+    for row in conn.execute(f"SELECT {columns} FROM contact ORDER BY id"):
+        record = dict(zip(_CONTACT_COLUMNS, row, strict=True))
+        cid = record["id"]
+        record["aliases"] = aliases.get(cid, [])
+        record["handles"] = [{"channel": c, "value": v} for c, v in handles.get(cid, [])]
+        record["tags"] = tags.get(cid, [])
+        record["refs"] = [{"source": s, "key": k} for s, k in refs.get(cid, [])]
+        yield record
+
+
+def interactions(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
+    rows = conn.execute(
+        """
+        SELECT i.id, i.kind, i.direction, i.channel, i.happened_at, i.note, i.needs_reply,
+               i.source, i.external_key, i.created_at,
+               (SELECT json_group_array(contact_id) FROM
+                   (SELECT contact_id FROM interaction_contact
+                     WHERE interaction_id = i.id ORDER BY contact_id))
+          FROM interaction i ORDER BY i.id
+        """
+    )
+    for row in rows:
+        yield {
+            "id": row[0],
+            "kind": row[1],
+            "direction": row[2],
+            "channel": row[3],
+            "when": row[4],
+            "note": row[5],
+            "needs_reply": bool(row[6]),
+            "source": row[7],
+            "external_key": row[8],
+            "created_at": row[9],
+            "contact_ids": json.loads(row[10]),
+        }
+
+
+def posts(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
+    for row in conn.execute(
+        "SELECT id, text, channel, url, posted_at, created_at FROM post ORDER BY id"
+    ):
+        yield dict(zip(("id", "text", "channel", "url", "when", "created_at"), row, strict=True))
+
+
+def notes(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
+    for row in conn.execute("SELECT id, contact_id, text, created_at FROM note ORDER BY id"):
+        yield dict(zip(("id", "contact_id", "text", "created_at"), row, strict=True))
+
+
+def followups(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
+    keys = ("id", "contact_id", "interaction_id", "text", "due", "done_at", "created_at")
+    for row in conn.execute(
+        "SELECT id, contact_id, interaction_id, text, due, done_at, created_at "
+        "FROM followup ORDER BY id"
+    ):
+        yield dict(zip(keys, row, strict=True))

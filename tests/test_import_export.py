@@ -1,0 +1,401 @@
+"""`rave import` and `rave export` end to end: real files the way each service writes
+them, one transaction per import, idempotence, dry runs, atomic private exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import stat
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from conftest import Rave
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def names(rave: Rave) -> list[str]:
+    return sorted(c["name"] for c in rave("list", "--json").json())
+
+
+def snapshot(rave: Rave) -> str:
+    out = rave("export", "json")
+    assert out.exit_code == 0, out
+    return out.stdout
+
+
+def test_linkedin_connections(rave: Rave) -> None:
+    out = rave("import", "linkedin", str(FIXTURES / "linkedin" / "Connections.csv"), "--json")
+    assert out.exit_code == 0, out
+    report = out.json()
+    assert set(report) >= {
+        "format",
+        "file",
+        "contacts_created",
+        "contacts_updated",
+        "interactions_created",
+        "skipped",
+        "dry_run",
+    }
+    assert (report["contacts_created"], report["skipped"], report["dry_run"]) == (4, 2, False)
+    assert names(rave) == ["Nora Moretti", "Priya Patel", "Sam O'Neil", "Zoë Brandt"]
+    nora = rave("show", "Nora", "--json").json()
+    assert nora["tier"] == "none"  # imports are not targets until you say so
+    assert nora["company"] == "Moretti, Rossi & Partners"
+    assert nora["title"] == "Head of Design, EMEA"
+    assert nora["met"] == "connected on LinkedIn 2021-04-02"
+    assert {"channel": "linkedin", "value": "https://linkedin.com/in/nora-moretti"} in nora[
+        "handles"
+    ]
+    priya = rave("show", "Priya", "--json").json()
+    assert {"channel": "email", "value": "priya@example.com"} in priya["handles"]
+    assert {"channel": "linkedin", "value": "https://linkedin.com/in/priya-patel-42"} in priya[
+        "handles"
+    ]
+    # the profile URL finds them now
+    assert rave("show", "https://www.linkedin.com/in/sam-oneil/").exit_code == 0
+
+
+def test_reimport_changes_nothing(rave: Rave) -> None:
+    files = [
+        ("linkedin", FIXTURES / "linkedin" / "Connections.csv"),
+        ("linkedin-messages", FIXTURES / "linkedin" / "messages.csv"),
+        ("vcard", FIXTURES / "vcard" / "contacts_3.0.vcf"),
+        ("vcard", FIXTURES / "vcard" / "phone_2.1.vcf"),
+        ("google", FIXTURES / "google" / "contacts.csv"),
+        ("google", FIXTURES / "google" / "legacy_utf16.csv"),
+    ]
+    for fmt, path in files:
+        assert rave("import", fmt, str(path)).exit_code == 0
+    before = snapshot(rave)
+    for fmt, path in files:
+        again = rave("import", fmt, str(path), "--json").json()
+        assert again["contacts_created"] == 0, (fmt, path)
+        assert again["contacts_updated"] == 0, (fmt, path)
+        assert again["interactions_created"] == 0, (fmt, path)
+    assert snapshot(rave) == before
+
+
+def test_matching_updates_instead_of_duplicating(rave: Rave) -> None:
+    rave("add", "Priya P.", "--email", "priya@example.com", "--tier", "A")
+    report = rave(
+        "import", "linkedin", str(FIXTURES / "linkedin" / "Connections.csv"), "--json"
+    ).json()
+    assert (report["contacts_created"], report["contacts_updated"]) == (3, 1)
+    priya = rave("show", "priya", "--json").json()
+    assert priya["name"] == "Priya P." and priya["tier"] == "A"  # your choices stay
+    assert priya["company"] == "Figma, Inc."
+
+
+def test_bad_row_at_the_end_leaves_the_store_as_it_was(rave: Rave, tmp_path: Path) -> None:
+    rave("add", "Existing Person", "--tier", "B")
+    before = snapshot(rave)
+    out = rave("import", "linkedin", str(FIXTURES / "linkedin" / "Connections_bad_date.csv"))
+    assert out.exit_code == 65
+    assert "Connections_bad_date.csv:6" in out.stderr and "nothing was written" in out.stderr
+    assert snapshot(rave) == before
+
+
+def test_dry_run_writes_nothing(rave: Rave, rave_home: Path) -> None:
+    out = rave(
+        "import", "linkedin", str(FIXTURES / "linkedin" / "Connections.csv"), "--dry-run", "--json"
+    )
+    assert out.json()["contacts_created"] == 4 and out.json()["dry_run"] is True
+    assert not (rave_home / "rave.db").exists()
+    rave("add", "Someone")
+    before = snapshot(rave)
+    human = rave("import", "vcard", str(FIXTURES / "vcard" / "contacts_3.0.vcf"), "--dry-run")
+    assert human.exit_code == 0 and "Would import" in human.stdout
+    assert snapshot(rave) == before
+
+
+def test_tier_and_tag_options(rave: Rave) -> None:
+    rave(
+        "import",
+        "linkedin",
+        str(FIXTURES / "linkedin" / "Connections.csv"),
+        "--tier",
+        "C",
+        "--tag",
+        "LinkedIn 2024",
+    )
+    rows = rave("list", "--json").json()
+    assert {r["tier"] for r in rows} == {"C"}
+    assert all(r["tags"] == ["linkedin 2024"] for r in rows)
+
+
+def _messages_file(path: Path, now: datetime) -> Path:
+    fresh = (now - timedelta(days=2)).strftime("%Y-%m-%d %H:%M:%S UTC")
+    older = (now - timedelta(days=3)).strftime("%Y-%m-%d %H:%M:%S UTC")
+    ancient = (now - timedelta(days=400)).strftime("%Y-%m-%d %H:%M:%S UTC")
+    me = "https://www.linkedin.com/in/me-myself"
+    rows = [
+        [
+            "c1",
+            "",
+            "Ana Lima",
+            "https://www.linkedin.com/in/ana-lima",
+            "Me Myself",
+            me,
+            fresh,
+            "",
+            'Hi! Could you look at my deck,\nthe one with "numbers"?',
+            "INBOX",
+            "",
+        ],
+        [
+            "c1",
+            "",
+            "Me Myself",
+            me,
+            "Ana Lima",
+            "https://www.linkedin.com/in/ana-lima",
+            older,
+            "",
+            "Congrats on the launch!",
+            "INBOX",
+            "",
+        ],
+        [
+            "c2",
+            "",
+            "Bo Chen",
+            "https://www.linkedin.com/in/bo-chen",
+            "Me Myself",
+            me,
+            ancient,
+            "",
+            "<p>Old question</p>",
+            "INBOX",
+            "",
+        ],
+        [
+            "c3",
+            "",
+            "Me Myself",
+            me,
+            "Bo Chen, Cy Dee",
+            "https://www.linkedin.com/in/bo-chen, https://www.linkedin.com/in/cy-dee",
+            older,
+            "",
+            "Group hello",
+            "INBOX",
+            "",
+        ],
+        [
+            "c4",
+            "",
+            "Me Myself",
+            me,
+            "Ana Lima",
+            "https://www.linkedin.com/in/ana-lima",
+            ancient,
+            "",
+            "First hello",
+            "INBOX",
+            "",
+        ],
+    ]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(
+        [
+            "CONVERSATION ID",
+            "CONVERSATION TITLE",
+            "FROM",
+            "SENDER PROFILE URL",
+            "TO",
+            "RECIPIENT PROFILE URLS",
+            "DATE",
+            "SUBJECT",
+            "CONTENT",
+            "FOLDER",
+            "ATTACHMENTS",
+        ]
+    )
+    writer.writerows(rows)
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    return path
+
+
+def test_linkedin_messages_show_who_is_waiting(rave: Rave, tmp_path: Path) -> None:
+    rave("import", "linkedin", str(FIXTURES / "linkedin" / "Connections.csv"))
+    now = datetime.now(UTC)
+    path = _messages_file(tmp_path / "messages.csv", now)
+    report = rave("import", "linkedin-messages", str(path), "--json").json()
+    assert report["interactions_created"] == 5
+    assert report["contacts_created"] == 3  # Ana, Bo, Cy (the owner is not a contact)
+    ana = rave("show", "Ana Lima", "--json").json()
+    kinds = [(i["direction"], i["channel"], i["kind"]) for i in ana["interactions"]]
+    assert kinds[0] == ("in", "linkedin", "chat") and ana["interactions"][0]["needs_reply"] is True
+    assert 'the one with "numbers"' in ana["interactions"][0]["note"]
+    bo = rave("show", "Bo Chen", "--json").json()
+    old = [i for i in bo["interactions"] if i["direction"] == "in"]
+    assert old and old[0]["needs_reply"] is False  # 400 days old: not awaiting a reply
+    assert old[0]["note"] == "Old question"  # HTML removed
+    group = next(i for i in bo["interactions"] if i["direction"] == "out")
+    assert group["with"] == ["Cy Dee"]
+    today = rave("today", "--json").json()
+    assert [(i["name"], i["lane"]) for i in today] == [("Ana Lima", "reply")]
+    again = rave("import", "linkedin-messages", str(path), "--json").json()
+    assert again["interactions_created"] == 0 and again["already_present"] == 5
+
+
+def test_vcard_and_google_imports(rave: Rave) -> None:
+    assert rave("import", "vcard", str(FIXTURES / "vcard" / "phone_2.1.vcf")).exit_code == 0
+    assert "Zoë Müller" in names(rave)
+    out = rave("import", "google", str(FIXTURES / "google" / "legacy_utf16.csv"), "--json")
+    assert out.exit_code == 0 and out.json()["encoding"].startswith("utf-16")
+    cp = rave("import", "google", str(FIXTURES / "google" / "cp1252.csv"))
+    assert cp.exit_code == 0 and "cp1252" in cp.stderr
+
+
+@pytest.mark.parametrize(
+    ("fmt", "path"),
+    [
+        ("vcard", FIXTURES / "vcard" / "malformed.vcf"),
+        ("vcard", FIXTURES / "vcard" / "no_name.vcf"),
+        ("json", FIXTURES / "vcard" / "contacts_3.0.vcf"),
+        ("csv", FIXTURES / "linkedin" / "Connections.csv"),
+    ],
+)
+def test_bad_files_are_exit_65_and_change_nothing(rave: Rave, fmt: str, path: Path) -> None:
+    rave("add", "Keep Me")
+    before = snapshot(rave)
+    out = rave("import", fmt, str(path))
+    assert out.exit_code == 65, out
+    assert path.name in out.stderr
+    assert snapshot(rave) == before
+
+
+def test_usage_errors(rave: Rave, tmp_path: Path) -> None:
+    assert rave("import", "myspace", str(FIXTURES / "linkedin" / "Connections.csv")).exit_code == 2
+    assert rave("import", "linkedin", str(tmp_path / "missing.csv")).exit_code == 2
+    assert rave("export", "pdf").exit_code == 2
+
+
+def _store(rave: Rave) -> None:
+    rave(
+        "add",
+        "Ana Pérez",
+        "--tier",
+        "B",
+        "--email",
+        "ana@example.com",
+        "--alias",
+        "Anita",
+        "--tag",
+        "client",
+        "--why",
+        "=SUM(A1)",
+        "--company",
+        "+Acme",
+        "--cadence",
+        "21",
+    )
+    rave("add", "Bob", "--tier", "A", "--handle", "linkedin=linkedin.com/in/bob")
+    rave(
+        "log", "Ana", "Bob", "-k", "engage", "-c", "irl", "-w", "2026-01-05T10:00Z", "-n", "dinner"
+    )
+    rave("log", "Ana", "--in", "-w", "3d", "--follow-up", "send deck", "--due", "2030-01-01")
+    rave("note", "Ana", "likes jazz")
+    rave("post", "Our pricing lessons", "--url", "https://example.com/p")
+    rave("snooze", "Bob", "2030-02-01")
+
+
+def test_json_round_trip_is_identical(
+    rave: Rave, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _store(rave)
+    first = tmp_path / "first.json"
+    assert rave("export", "json", "-o", str(first)).exit_code == 0
+    document = json.loads(first.read_text())
+    assert document["format"] == "rave" and document["version"] == 1
+    monkeypatch.setenv("RAVE_HOME", str(tmp_path / "elsewhere"))
+    assert rave("import", "json", str(first)).exit_code == 0
+    assert rave("export", "json").stdout == first.read_text()
+    again = rave("import", "json", str(first), "--json").json()
+    assert again["contacts_created"] == again["interactions_created"] == 0
+
+
+def test_csv_export_guards_formulas_and_round_trips(
+    rave: Rave, tmp_path: Path, monkeypatch
+) -> None:
+    _store(rave)
+    out = tmp_path / "contacts.csv"
+    assert rave("export", "csv", "-o", str(out)).exit_code == 0
+    text = out.read_text(encoding="utf-8-sig")
+    assert "'=SUM(A1)" in text and "'+Acme" in text
+    monkeypatch.setenv("RAVE_HOME", str(tmp_path / "other"))
+    assert rave("import", "csv", str(out)).exit_code == 0
+    ana = rave("show", "Ana", "--json").json()
+    assert (ana["why"], ana["company"], ana["cadence_days"], ana["tier"]) == (
+        "=SUM(A1)",
+        "+Acme",
+        21,
+        "B",
+    )
+    assert ana["aliases"] == ["Anita"] and ana["tags"] == ["client"]
+
+
+def test_vcard_export_round_trips_contacts(rave: Rave, tmp_path: Path, monkeypatch) -> None:
+    _store(rave)
+    out = tmp_path / "contacts.vcf"
+    assert rave("export", "vcard", "-o", str(out)).exit_code == 0
+    raw = out.read_bytes()
+    assert raw.startswith(b"BEGIN:VCARD\r\nVERSION:3.0\r\n")
+    assert all(len(line) <= 75 for line in raw.split(b"\r\n"))
+    monkeypatch.setenv("RAVE_HOME", str(tmp_path / "other"))
+    assert rave("import", "vcard", str(out)).exit_code == 0
+    ana = rave("show", "Ana", "--json").json()
+    assert ana["name"] == "Ana Pérez" and ana["company"] == "+Acme"
+    assert {"channel": "email", "value": "ana@example.com"} in ana["handles"]
+
+
+def test_ics_export_has_followups_and_snooze_ends(rave: Rave, tmp_path: Path) -> None:
+    _store(rave)
+    text = rave("export", "ics").stdout
+    assert "BEGIN:VCALENDAR" in text
+    assert "DTSTART;VALUE=DATE:20300101" in text and "send deck" in text
+    assert "DTSTART;VALUE=DATE:20300201" in text and "Bob" in text
+    target = tmp_path / "rave.ics"
+    assert rave("export", "ics", "-o", str(target)).exit_code == 0
+    assert target.read_bytes().startswith(b"BEGIN:VCALENDAR\r\n")
+
+
+def test_exports_are_private_and_atomic(rave: Rave, tmp_path: Path) -> None:
+    _store(rave)
+    old = os.umask(0o022)
+    try:
+        target = tmp_path / "out.json"
+        assert rave("export", "json", "-o", str(target)).exit_code == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    target.write_text("previous export\n")
+    bad = rave("export", "json", "-o", str(tmp_path / "no-such-dir" / "x.json"))
+    assert bad.exit_code == 1 and "no such folder" in bad.stderr
+    assert target.read_text() == "previous export\n"
+
+
+def test_failed_export_keeps_the_old_file_and_leaves_no_temp(
+    rave: Rave, tmp_path: Path, monkeypatch
+) -> None:
+    _store(rave)
+    target = tmp_path / "out.vcf"
+    target.write_text("old\n")
+    from rave.formats import vcard
+
+    def explode(contacts, stream):  # a failure half way through writing
+        stream.write("BEGIN:VCARD\r\n")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(vcard, "write_vcards", explode)
+    out = rave("export", "vcard", "-o", str(target))
+    assert out.exit_code == 1 and "No space left" in out.stderr
+    assert target.read_text() == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.vcf", "rave-home"]

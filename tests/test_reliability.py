@@ -1,0 +1,348 @@
+"""Nothing recorded is ever lost: concurrent writers and readers, a killed import, an
+upgrade, backups, doctor, a full disk and a read-only store."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import random
+import signal
+import sqlite3
+import stat
+import subprocess
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from conftest import Rave, cron_env, rave_executable
+from rave import db, migrations
+
+FIXTURES = Path(__file__).parent / "fixtures"
+BENCH = Path(__file__).parent.parent / "bench"
+
+
+def count(path: Path, table: str) -> int:
+    with sqlite3.connect(path) as conn:
+        return int(conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+
+
+# --- concurrency -------------------------------------------------------------------
+
+
+def _writer(path: str, seconds: float, results: multiprocessing.Queue) -> None:
+    from rave import services, timeutil
+    from rave.errors import RaveError
+
+    done = failed = 0
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        request = services.LogRequest(
+            refs=("Ana",), kind="chat", direction="out", channel="email", when=timeutil.utcnow()
+        )
+        try:
+            services.log_interaction(Path(path), request)
+            done += 1
+        except RaveError:
+            failed += 1
+    results.put(("w", done, failed))
+
+
+def _reader(path: str, home: str, seconds: float, results: multiprocessing.Queue) -> None:
+    from rave import services, timeutil
+    from rave.config import resolve_paths
+    from rave.errors import RaveError
+
+    paths = resolve_paths(Path(path), env={"RAVE_HOME": home})
+    done = failed = 0
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            services.today(paths, as_of=timeutil.utcnow())
+            services.list_contacts(paths.db)
+            done += 1
+        except RaveError:
+            failed += 1
+    results.put(("r", done, failed))
+
+
+def test_concurrent_writers_and_readers_lose_nothing(rave: Rave, rave_home: Path) -> None:
+    rave("add", "Ana")
+    path = rave_home / "rave.db"
+    context = multiprocessing.get_context("fork")
+    results: multiprocessing.Queue = context.Queue()
+    workers = [context.Process(target=_writer, args=(str(path), 4.0, results)) for _ in range(3)]
+    workers += [
+        context.Process(target=_reader, args=(str(path), str(rave_home), 4.0, results))
+        for _ in range(2)
+    ]
+    for worker in workers:
+        worker.start()
+    outcomes = [results.get(timeout=60) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=30)
+    writes = sum(done for kind, done, _ in outcomes if kind == "w")
+    reads = sum(done for kind, done, _ in outcomes if kind == "r")
+    assert all(failed == 0 for _, _, failed in outcomes), outcomes
+    assert writes > 10 and reads > 2
+    assert count(path, "interaction") == writes  # every acknowledged write is there
+
+
+def test_locked_past_the_timeout_is_exit_75(
+    rave: Rave, rave_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rave("add", "Ana")
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 300)
+    holder = sqlite3.connect(rave_home / "rave.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        out = rave("log", "Ana")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert out.exit_code == 75, out
+    assert "locked" in out.stderr and "try again" in out.stderr
+    assert count(rave_home / "rave.db", "interaction") == 0
+    assert rave("log", "Ana").exit_code == 0  # and it works once the lock is gone
+
+
+# --- a killed import -----------------------------------------------------------------
+
+
+def test_killed_import_leaves_all_or_nothing(rave: Rave, rave_home: Path, tmp_path: Path) -> None:
+    source = tmp_path / "Connections.csv"
+    subprocess.run(["python3", str(BENCH / "make_connections.py"), "6000", str(source)], check=True)
+    rave("add", "Already Here")
+    path = rave_home / "rave.db"
+    rng = random.Random(7)
+    outcomes = []
+    for _ in range(4):
+        proc = subprocess.Popen(
+            [rave_executable(), "import", "linkedin", str(source)],
+            env=cron_env(rave_home),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(rng.uniform(0.3, 2.5))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        with sqlite3.connect(path) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        contacts = count(path, "contact")
+        outcomes.append(contacts)
+        assert contacts in (1, 1 + 5988), contacts  # before, or the whole import
+        if contacts > 1:
+            break
+    assert rave("doctor").exit_code == 0
+
+
+# --- upgrades ------------------------------------------------------------------------
+
+
+def _v1_store(path: Path) -> None:
+    conn = sqlite3.connect(path)
+    conn.executescript((FIXTURES / "store" / "v1.sql").read_text(encoding="utf-8"))
+    conn.close()
+    path.chmod(0o600)
+
+
+def test_first_schema_store_opens_with_its_data(rave: Rave, rave_home: Path) -> None:
+    rave_home.mkdir(mode=0o700)
+    _v1_store(rave_home / "rave.db")
+    ana = rave("show", "ana", "--json").json()
+    assert ana["aliases"] == ["Anita"] and ana["tags"] == ["client"]
+    assert [i["note"] for i in ana["interactions"]] == ["asked about rates", "dinner in Lyon"]
+    assert [n["text"] for n in ana["notes"]] == ["daughter starts school in May"]
+    assert rave("today", "--json").json()[0]["name"] == "Ana Pérez"
+
+
+def test_upgrade_backs_up_first_and_keeps_data(
+    rave: Rave, rave_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rave_home.mkdir(mode=0o700)
+    _v1_store(rave_home / "rave.db")
+    step = (
+        "ALTER TABLE contact ADD COLUMN pronouns TEXT;\nCREATE INDEX ix_test ON contact (pronouns);"
+    )
+    monkeypatch.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS, step))
+    monkeypatch.setattr(migrations, "SCHEMA_VERSION", 2)
+    assert rave("list", "--json").exit_code == 0
+    (backup,) = rave_home.glob("rave.db.v1-*.bak")
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o600
+    with sqlite3.connect(backup) as old:
+        assert old.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert old.execute("SELECT COUNT(*) FROM contact").fetchone()[0] == 2
+    with sqlite3.connect(rave_home / "rave.db") as new:
+        assert new.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert "pronouns" in [r[1] for r in new.execute("PRAGMA table_info(contact)")]
+    assert rave("show", "bob", "--json").json()["snoozed_until"].startswith("2030-0")
+    assert len(rave("list", "--json").json()) == 2
+
+
+def test_failed_upgrade_leaves_the_store_as_it_was(
+    rave: Rave, rave_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rave_home.mkdir(mode=0o700)
+    path = rave_home / "rave.db"
+    _v1_store(path)
+    before = count(path, "contact")
+    step = "ALTER TABLE contact ADD COLUMN x TEXT;\nTHIS IS NOT SQL;"
+    monkeypatch.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS, step))
+    monkeypatch.setattr(migrations, "SCHEMA_VERSION", 2)
+    with pytest.raises(sqlite3.OperationalError):
+        db.connect(path)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert "x" not in [r[1] for r in conn.execute("PRAGMA table_info(contact)")]
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert count(path, "contact") == before
+
+
+# --- backup and doctor ---------------------------------------------------------------
+
+
+def test_backup_is_consistent_private_and_restorable(
+    rave: Rave, rave_home: Path, tmp_path: Path
+) -> None:
+    rave("add", "Ana")
+    for n in range(5):
+        rave("log", "Ana", "-n", f"talk {n}")
+    old = os.umask(0o022)
+    try:
+        out = rave("backup", str(tmp_path), "--json")
+    finally:
+        os.umask(old)
+    assert out.exit_code == 0, out
+    target = Path(out.json()["backup"])
+    assert target.parent == tmp_path
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    with sqlite3.connect(target) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT COUNT(*) FROM interaction").fetchone()[0] == 5
+    assert rave("backup", str(target)).exit_code == 1  # never overwrites silently
+    assert rave("backup", str(target), "--force").exit_code == 0
+    assert rave("--db", str(target), "show", "Ana", "--json").json()["interaction_count"] == 5
+
+
+def test_backup_while_another_process_writes(rave: Rave, rave_home: Path, tmp_path: Path) -> None:
+    rave("add", "Ana")
+    path = rave_home / "rave.db"
+    context = multiprocessing.get_context("fork")
+    results: multiprocessing.Queue = context.Queue()
+    writer = context.Process(target=_writer, args=(str(path), 3.0, results))
+    writer.start()
+    copies = []
+    for n in range(3):
+        time.sleep(0.5)
+        out = rave("backup", str(tmp_path / f"b{n}.db"))
+        assert out.exit_code == 0, out
+        copies.append(tmp_path / f"b{n}.db")
+    results.get(timeout=60)
+    writer.join(timeout=30)
+    seen = []
+    for copy in copies:
+        with sqlite3.connect(copy) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            seen.append(conn.execute("SELECT COUNT(*) FROM interaction").fetchone()[0])
+            links = conn.execute("SELECT COUNT(*) FROM interaction_contact").fetchone()[0]
+            assert links == seen[-1]  # no interaction without its contact link
+    assert seen == sorted(seen)
+
+
+def test_doctor_reports_problems_with_exit_1(rave: Rave, rave_home: Path) -> None:
+    assert rave("doctor").exit_code == 0  # no store yet is fine
+    rave("add", "Ana")
+    healthy = rave("doctor", "--json")
+    assert healthy.exit_code == 0 and healthy.json()["ok"] is True
+    names = {c["name"] for c in healthy.json()["checks"]}
+    assert {"integrity", "foreign keys", "schema version", "journal", "folder permissions"} <= names
+    (rave_home / "rave.db").chmod(0o644)
+    loose = rave("doctor", "--json")
+    assert loose.exit_code == 1
+    assert any(c["name"] == "permissions rave.db" and not c["ok"] for c in loose.json()["checks"])
+    (rave_home / "rave.db").chmod(0o600)
+    with sqlite3.connect(rave_home / "rave.db") as conn:
+        conn.execute("PRAGMA foreign_keys = OFF")
+        conn.execute("INSERT INTO note (contact_id, text, created_at) VALUES (99, 'x', 'y')")
+    broken = rave("doctor")
+    assert (
+        broken.exit_code == 1
+        and "PROBLEM" in broken.stdout
+        and "broken references" in broken.stdout
+    )
+
+
+# --- a full disk, a read-only store, privacy ---------------------------------------------
+
+
+def _with_pragma(monkeypatch: pytest.MonkeyPatch, pragma: str) -> None:
+    original = db._pragmas
+
+    def patched(conn: sqlite3.Connection, *, where: str, wal: bool) -> None:
+        original(conn, where=where, wal=wal)
+        conn.execute(pragma)
+
+    monkeypatch.setattr(db, "_pragmas", patched)
+
+
+def test_full_disk_is_a_clear_error_and_the_store_intact(
+    rave: Rave, rave_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rave("add", "Ana")
+    path = rave_home / "rave.db"
+    pages = sqlite3.connect(path).execute("PRAGMA page_count").fetchone()[0]
+    _with_pragma(monkeypatch, f"PRAGMA max_page_count = {pages}")  # no room to grow
+    out = rave("note", "Ana", "x" * 200_000)
+    assert out.exit_code == 1, out
+    assert "disk" in out.stderr and "full" in out.stderr and "nothing was written" in out.stderr
+    assert "Traceback" not in out.stderr
+    monkeypatch.undo()
+    assert count(path, "note") == 0
+    assert rave("doctor").exit_code == 0
+
+
+def test_read_only_store_is_a_clear_error(
+    rave: Rave, rave_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rave("add", "Ana")
+    _with_pragma(monkeypatch, "PRAGMA query_only = ON")
+    out = rave("log", "Ana")
+    assert out.exit_code == 1, out
+    assert "read-only" in out.stderr
+    assert rave("list", "--json").json()[0]["name"] == "Ana"  # reading still works
+    monkeypatch.undo()
+    assert count(rave_home / "rave.db", "interaction") == 0
+
+
+def test_full_stdout_is_a_clear_error(rave_home: Path, rave: Rave) -> None:
+    rave("add", "Ana")
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [rave_executable(), "export", "json"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=cron_env(rave_home),
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+
+
+def test_database_errors_never_echo_contact_data(rave_home: Path) -> None:
+    from rave import store
+    from rave.models import Handle
+
+    with store.writing(rave_home / "rave.db") as session:
+        cid = store.add_contact(session=session, name="Secret Person", now=datetime.now(UTC))
+    with pytest.raises(Exception) as info, store.writing(rave_home / "rave.db") as session:
+        session.add(Handle(contact_id=cid, channel="email", value="secret@example.com"))
+        session.add(Handle(contact_id=cid, channel="email", value="secret@example.com"))
+        session.flush()
+    assert "secret@example.com" not in str(info.value)
+    from rave.cli import app
+
+    assert app.pretty_exceptions_enable is False  # no locals in tracebacks

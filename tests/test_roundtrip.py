@@ -1,0 +1,181 @@
+"""Hypothesis round trips through real stores: any store exported to JSON and imported
+into an empty store exports identically; contacts survive CSV and vCard field by field."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from rave import exporter, importer, store, vocab
+
+NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+
+# printable text, no surrogates or control characters (the store cleans those away)
+text = (
+    st.text(
+        alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")),
+        min_size=1,
+        max_size=30,
+    )
+    .map(lambda s: " ".join(s.split()))
+    .filter(bool)
+)
+maybe = st.one_of(st.none(), text)
+
+contact_st = st.fixed_dictionaries(
+    {
+        "name": text,
+        "tier": st.sampled_from(["A", "B", "C", "D", "none"]),
+        "company": maybe,
+        "title": maybe,
+        "location": maybe,
+        "why": maybe,
+        "offer": maybe,
+        "met": maybe,
+        "cadence_days": st.one_of(st.none(), st.integers(1, 400)),
+        "tags": st.lists(
+            st.from_regex(r"[a-z][a-z0-9 ]{0,10}[a-z0-9]", fullmatch=True), max_size=3
+        ),
+        "aliases": st.lists(text, max_size=2),
+        "email": st.booleans(),
+    }
+)
+interaction_st = st.fixed_dictionaries(
+    {
+        "who": st.lists(st.integers(0, 5), min_size=1, max_size=3),
+        "kind": st.sampled_from(vocab.KINDS),
+        "direction": st.sampled_from(vocab.DIRECTIONS),
+        "channel": st.sampled_from(vocab.CHANNELS),
+        "hours": st.integers(0, 24 * 500),
+        "note": maybe,
+        "needs_reply": st.booleans(),
+    }
+)
+
+
+def _build(path: Path, contacts, interactions, notes, posts) -> list[int]:
+    ids: list[int] = []
+    with store.writing(path) as session:
+        for n, c in enumerate(contacts):
+            fields = {
+                k: c[k]
+                for k in (
+                    "tier",
+                    "company",
+                    "title",
+                    "location",
+                    "why",
+                    "offer",
+                    "met",
+                    "cadence_days",
+                )
+            }
+            handles = [("email", f"person{n}@example.com")] if c["email"] else []
+            ids.append(
+                store.add_contact(
+                    session=session,
+                    name=c["name"],
+                    now=NOW,
+                    fields=fields,
+                    handles=handles,
+                    tags=c["tags"],
+                    aliases=[a for a in c["aliases"] if vocab.fold(a) != vocab.fold(c["name"])],
+                )
+            )
+        for i in interactions:
+            people = [ids[w % len(ids)] for w in i["who"]] if ids else []
+            if not people:
+                continue
+            when = NOW - timedelta(hours=i["hours"])
+            iid = store.add_interaction(
+                session=session,
+                contact_ids=people,
+                kind=i["kind"],
+                direction=i["direction"],
+                channel=i["channel"],
+                when=when,
+                now=when,
+                note=i["note"],
+                needs_reply=i["needs_reply"],
+            )
+            if i["note"]:
+                store.add_followup(
+                    session=session,
+                    contact_id=people[0],
+                    text=i["note"],
+                    due=(NOW + timedelta(days=3)).date(),
+                    now=when,
+                    interaction_id=iid,
+                )
+        for n, note in enumerate(notes):
+            if ids:
+                store.add_note(session=session, contact_id=ids[n % len(ids)], text=note, now=NOW)
+        for post in posts:
+            store.add_post(session=session, text=post, channel="linkedin", when=NOW, now=NOW)
+    return ids
+
+
+def _export(path: Path, fmt: str) -> str:
+    buffer = io.StringIO(newline="")
+    exporter.write(path, fmt, buffer)
+    return buffer.getvalue()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    contacts=st.lists(contact_st, max_size=5),
+    interactions=st.lists(interaction_st, max_size=6),
+    notes=st.lists(text, max_size=3),
+    posts=st.lists(text, max_size=2),
+)
+@example(contacts=[], interactions=[], notes=[], posts=["0", "0"])  # two equal posts stay two
+def test_json_export_import_export_is_identical(contacts, interactions, notes, posts) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        first, second = Path(folder) / "a.db", Path(folder) / "b.db"
+        _build(first, contacts, interactions, notes, posts)
+        document = _export(first, "json")
+        source = Path(folder) / "export.json"
+        source.write_text(document, encoding="utf-8")
+        importer.import_file(second, "json", source)
+        assert _export(second, "json") == document
+        again = importer.import_file(second, "json", source)
+        assert (again.contacts_created, again.interactions_created) == (0, 0)
+        assert _export(second, "json") == document
+
+
+def _contact_fields(path: Path) -> list[tuple[object, ...]]:
+    import json
+
+    document = json.loads(_export(path, "json"))
+    return sorted(
+        (
+            c["name"],
+            c["company"],
+            c["title"],
+            tuple(sorted(c["tags"])),
+            tuple(sorted((h["channel"], h["value"]) for h in c["handles"])),
+        )
+        for c in document["contacts"]
+    )
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    contacts=st.lists(contact_st, min_size=1, max_size=4, unique_by=lambda c: vocab.fold(c["name"]))
+)
+def test_contacts_survive_csv_and_vcard(contacts) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        base = Path(folder)
+        _build(base / "a.db", contacts, [], [], [])
+        expected = _contact_fields(base / "a.db")
+        for fmt, reader in (("csv", "csv"), ("vcard", "vcard")):
+            exported = base / f"out.{fmt}"
+            exported.write_text(_export(base / "a.db", fmt), encoding="utf-8", newline="")
+            target = base / f"{fmt}.db"
+            importer.import_file(target, reader, exported)
+            assert _contact_fields(target) == expected, fmt
