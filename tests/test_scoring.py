@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from rave.config import ALL_TIERS, RankConfig
 from rave.scoring import (
+    HIDDEN,
     SKIPPED,
     TERMS,
     Assessment,
@@ -692,3 +693,17 @@ def test_events_after_as_of_change_nothing(
     ]
     notes = [(AS_OF + timedelta(days=1), "future note")]
     assert state(events + later, tier, notes=notes) == state(events, tier)
+
+
+@settings(max_examples=100, deadline=None)
+@given(networks)
+def test_rank_counts_unlisted_contacts_as_assess_would(network: tuple[ContactState, ...]) -> None:
+    # rank() counts tier-none contacts that cannot be listed without assessing them
+    ranking = rank(network, as_of=AS_OF)
+    expected = dict.fromkeys(HIDDEN, 0)
+    for s in network:
+        hidden = assess(s, as_of=AS_OF).hidden
+        if hidden is not None:
+            expected[hidden] += 1
+    for key in HIDDEN:
+        assert ranking.skipped[key] == expected[key], key

@@ -600,7 +600,16 @@ def rank(
     ``over_limit``)."""
     cap = config.limit if limit is None else limit
     skipped = dict.fromkeys(SKIPPED, 0)
-    assessed = sorted((assess(s, as_of=as_of, config=config) for s in states), key=sort_key)
+    candidates = []
+    for s in states:
+        if s.tier == "none" and s.pending_in is None and not s.debt:
+            # never listed: counted without the full assessment (most of an imported
+            # network), with the reason assess() would give
+            snoozed = s.snoozed_until is not None and s.snoozed_until > as_of
+            skipped["snoozed" if snoozed else "untargeted"] += 1
+        else:
+            candidates.append(s)
+    assessed = sorted((assess(s, as_of=as_of, config=config) for s in candidates), key=sort_key)
     shown: list[Suggestion] = []
     intros = outreach = 0
     for a in assessed:

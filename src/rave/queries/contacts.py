@@ -19,10 +19,15 @@ from rave.queries.records import (
 
 # --- lists and profiles -------------------------------------------------------------------
 
-_LAST_MEANINGFUL = """
-    (SELECT MAX(i.happened_at) FROM interaction_contact ic
-       JOIN interaction i ON i.id = ic.interaction_id
-      WHERE ic.contact_id = c.id AND i.kind IN ('chat', 'engage') AND i.happened_at <= :as_of)
+# Per-contact aggregates for `list`: one pass over the interactions, grouped.
+_ACTIVITY = """
+    (SELECT ic.contact_id AS cid,
+            MAX(CASE WHEN i.kind IN ('chat', 'engage') THEN i.happened_at END) AS last_meaningful,
+            SUM(rave_warmth(i.kind, i.channel,
+                            julianday(:as_of) - julianday(i.happened_at))) AS warmth
+       FROM interaction_contact ic JOIN interaction i ON i.id = ic.interaction_id
+      WHERE i.happened_at <= :as_of
+      GROUP BY ic.contact_id)
 """
 _WARMTH = """
     (SELECT COALESCE(SUM(rave_warmth(i.kind, i.channel,
@@ -74,8 +79,8 @@ def list_contacts(
         )
     sql = f"""
         SELECT c.id, c.name, c.tier, {_TAGS} AS tags, c.company, c.title,
-               {_LAST_MEANINGFUL} AS last_meaningful, {_WARMTH} AS warmth
-          FROM contact c
+               a.last_meaningful AS last_meaningful, COALESCE(a.warmth, 0.0) AS warmth
+          FROM contact c LEFT JOIN {_ACTIVITY} a ON a.cid = c.id
          WHERE {" AND ".join(where)}
          ORDER BY {SORTS[sort]}
     """

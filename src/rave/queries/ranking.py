@@ -22,9 +22,11 @@ WITH ev AS (
            i.happened_at || printf('%012d', i.id) AS k,
            i.kind IN ('chat', 'engage') AS m,
            CAST(strftime('%s', i.happened_at) AS INTEGER) AS ts,
+           -- their latest post up to this event: a running maximum (linear time); the
+           -- event itself only counts when it is their post, which is never a row that
+           -- reads prev_post (outbound meaningful events do)
            MAX(CASE WHEN i.kind = 'broadcast' AND i.direction = 'in' THEN i.happened_at END)
-               OVER (PARTITION BY ic.contact_id ORDER BY i.happened_at, i.id
-                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_post
+               OVER (PARTITION BY ic.contact_id ORDER BY i.happened_at, i.id) AS prev_post
       FROM interaction_contact ic
       JOIN interaction i ON i.id = ic.interaction_id
      WHERE i.happened_at <= :as_of AND ic.contact_id IN (SELECT id FROM picked)

@@ -1,0 +1,130 @@
+"""Measure rave's start-up and read/write paths side by side, in one run.
+
+    python bench/generate.py S bench/data/S/rave.db
+    python bench/generate.py L bench/data/L/rave.db
+    python bench/make_connections.py 30000 bench/data/Connections.csv
+    python bench/run.py            # writes bench/RESULTS.md
+
+Each command runs RUNS times (after one warm-up); the table gives the median wall time,
+the peak resident memory (from wait4's rusage), and the ratios to the floors measured in
+the same run. Commands run with stdin from /dev/null and stdout to a pipe, as cron would.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "data"
+RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+PY = sys.executable
+RAVE = str(Path(PY).parent / "rave")
+
+
+def measure(argv: list[str], env: dict[str, str], setup: object = None) -> tuple[float, float]:
+    """Median seconds and peak MiB over RUNS runs (one warm-up first)."""
+    times, peaks = [], []
+    for attempt in range(RUNS + 1):
+        if callable(setup):
+            setup()
+        began = time.perf_counter()
+        proc = subprocess.Popen(
+            argv,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        assert proc.stdout is not None
+        proc.stdout.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - began
+        if os.waitstatus_to_exitcode(status) not in (0, 1):
+            raise SystemExit(f"{' '.join(argv)} failed with {status}")
+        if attempt:  # the first run warms the page cache
+            times.append(elapsed)
+            peaks.append(usage.ru_maxrss / 1024)
+    return statistics.median(times), max(peaks)
+
+
+def main() -> None:
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(Path.home())}
+    sizes = [s for s in ("S", "L") if (DATA / s / "rave.db").exists()]
+    rows: list[tuple[str, float, float, str]] = []
+
+    def add(label: str, argv: list[str], floor: str | None = None, **kw: object) -> None:
+        seconds, peak = measure(argv, env, **kw)  # type: ignore[arg-type]
+        rows.append((label, seconds, peak, floor or ""))
+        print(f"{label:55s} {seconds * 1000:8.0f} ms {peak:7.1f} MiB", flush=True)
+
+    add("python -c pass", [PY, "-c", "pass"])
+    add('python -c "import typer"', [PY, "-c", "import typer"])
+    add(
+        "read floor: import typer, rich.console, rich.table, sqlite3",
+        [PY, "-c", "import typer, rich.console, rich.table, sqlite3"],
+    )
+    add("write floor: import sqlmodel, typer", [PY, "-c", "import sqlmodel, typer"])
+    add("rave --help", [RAVE, "--help"], 'python -c "import typer"')
+    for size in sizes:
+        db = str(DATA / size / "rave.db")
+        floor = "read floor: import typer, rich.console, rich.table, sqlite3"
+        add(f"rave today ({size})", [RAVE, "--db", db, "today"], floor)
+        add(f"rave why #1 ({size})", [RAVE, "--db", db, "why", "#1"], floor)
+        add(f"rave show #1 ({size})", [RAVE, "--db", db, "show", "#1"], floor)
+        add(f"rave list ({size})", [RAVE, "--db", db, "list"], floor)
+    if "L" in sizes:
+        db = str(DATA / "L" / "rave.db")
+        add(
+            "rave log '#1' (L)",
+            [RAVE, "--db", db, "log", "#1", "-n", "bench"],
+            "write floor: import sqlmodel, typer",
+        )
+    source = DATA / "Connections.csv"
+    if source.exists():
+        scratch = Path(tempfile.mkdtemp(prefix="rave-bench-"))
+
+        def fresh() -> None:
+            shutil.rmtree(scratch, ignore_errors=True)
+            scratch.mkdir()
+
+        add(
+            "rave import linkedin (30,000 rows, empty store)",
+            [RAVE, "--db", str(scratch / "rave.db"), "import", "linkedin", str(source)],
+            setup=fresh,
+        )
+        shutil.rmtree(scratch, ignore_errors=True)
+    write(rows)
+
+
+def write(rows: list[tuple[str, float, float, str]]) -> None:
+    by_label = {label: seconds for label, seconds, _, _ in rows}
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Median of {RUNS} runs after a warm-up, peak RSS from `wait4`, measured side by side",
+        f"by `python bench/run.py` on {time.strftime('%Y-%m-%d')} "
+        f"({os.cpu_count()} CPUs, Python {sys.version.split()[0]}).",
+        "",
+        "| command | median | peak memory | vs floor | floor |",
+        "| --- | ---: | ---: | ---: | --- |",
+    ]
+    for label, seconds, peak, floor in rows:
+        ratio = (
+            f"{seconds / by_label[floor]:.2f}× (+{seconds - by_label[floor]:.2f} s)"
+            if floor
+            else ""
+        )
+        lines.append(f"| {label} | {seconds * 1000:.0f} ms | {peak:.0f} MiB | {ratio} | {floor} |")
+    (HERE / "RESULTS.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"wrote {HERE / 'RESULTS.md'}")
+
+
+if __name__ == "__main__":
+    main()
