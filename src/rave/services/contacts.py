@@ -1,0 +1,186 @@
+"""Use cases about contacts: finding, listing, showing, adding, changing, deleting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from rave import db, insight, queries, timeutil, vocab
+from rave.errors import RaveError, UsageError
+
+
+@dataclass(frozen=True)
+class ContactInput:
+    """What `rave add` / `rave edit` may set. ``None`` means "leave as it is"."""
+
+    tier: str | None = None
+    cadence_days: int | None = None
+    why: str | None = None
+    offer: str | None = None
+    met: str | None = None
+    company: str | None = None
+    title: str | None = None
+    location: str | None = None
+    emails: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
+    handles: tuple[str, ...] = ()  # CHANNEL=VALUE
+    tags: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+
+    def fields(self) -> dict[str, Any]:
+        values = {
+            "tier": self.tier,
+            "cadence_days": self.cadence_days,
+            "why": self.why,
+            "offer": self.offer,
+            "met": self.met,
+            "company": self.company,
+            "title": self.title,
+            "location": self.location,
+        }
+        out: dict[str, Any] = {}
+        for key, value in values.items():
+            if value is None:
+                continue
+            if isinstance(value, str):
+                value = vocab.clean_text(value) or None  # "" clears a field
+            out[key] = value
+        if "tier" in out:
+            out["tier"] = vocab.tier(out["tier"] or "none")
+        if out.get("cadence_days") is not None and out["cadence_days"] <= 0:
+            raise UsageError("--cadence must be a number of days above 0")
+        return out
+
+    def handle_pairs(self) -> list[tuple[str, str]]:
+        pairs = [("email", vocab.normalize_handle("email", e)) for e in self.emails]
+        pairs += [("phone", vocab.normalize_handle("phone", p)) for p in self.phones]
+        pairs += [vocab.parse_handle(h) for h in self.handles]
+        return pairs
+
+
+# --- reads --------------------------------------------------------------------------------
+
+
+def resolve(path: Path, ref: str) -> queries.ContactRef:
+    with db.reading(path) as conn:
+        return queries.find_contact(conn, ref)
+
+
+def list_contacts(
+    path: Path,
+    *,
+    tier: str | None = None,
+    tag: str | None = None,
+    search: str | None = None,
+    sort: str = "name",
+) -> list[queries.ContactSummary]:
+    with db.reading(path) as conn:
+        return queries.list_contacts(
+            conn, as_of=timeutil.utcnow(), tier=tier, tag=tag, search=search, sort=sort
+        )
+
+
+def show_contact(path: Path, ref: str) -> queries.ContactDetail:
+    """A contact's profile, with their warmth at the end of each of the last 12 months
+    (the current one: now)."""
+    as_of = timeutil.utcnow()
+    samples = insight.month_ends(as_of)
+    with db.reading(path) as conn:
+        contact = queries.find_contact(conn, ref)
+        detail = queries.contact_detail(conn, contact.id, as_of=as_of)
+        values = queries.warmth_at(conn, contact.id, [moment for _, moment in samples])
+    trend = tuple((label, value) for (label, _), value in zip(samples, values, strict=True))
+    return replace(detail, warmth_trend=trend)
+
+
+def contact_names(path: Path, prefix: str) -> list[str]:
+    with db.reading(path) as conn:
+        return queries.contact_names(conn, prefix)
+
+
+# --- writes -------------------------------------------------------------------------------
+
+
+def add_contact(path: Path, name: str, data: ContactInput, *, force: bool = False) -> int:
+    from rave import store
+
+    clean = vocab.clean_name(name)
+    fields = data.fields()
+    handles = data.handle_pairs()
+    now = timeutil.utcnow()
+    with store.writing(path) as session:
+        same = queries.same_name(store.raw(session), clean)
+        if same and not force:
+            listed = ", ".join(f"#{c.id}" for c in same)
+            raise RaveError(
+                f"a contact named {clean!r} already exists ({listed})",
+                hint="use --force to add another person with the same name",
+            )
+        return store.add_contact(
+            session=session,
+            name=clean,
+            now=now,
+            fields={"tier": "C", **fields},
+            handles=handles,
+            tags=data.tags,
+            aliases=data.aliases,
+        )
+
+
+def edit_contact(
+    path: Path,
+    ref: str,
+    data: ContactInput,
+    *,
+    name: str | None = None,
+    untag: tuple[str, ...] = (),
+) -> int:
+    from rave import store
+
+    fields = data.fields()
+    handles = data.handle_pairs()
+    with store.writing(path) as session:
+        contact = queries.find_contact(store.raw(session), ref)
+        store.update_contact(
+            session=session,
+            contact_id=contact.id,
+            now=timeutil.utcnow(),
+            name=name,
+            fields=fields,
+            handles=handles,
+            tags=data.tags,
+            untag=untag,
+            aliases=data.aliases,
+        )
+        return contact.id
+
+
+def remove_contact(path: Path, contact_id: int) -> None:
+    from rave import store
+
+    with store.writing(path) as session:
+        store.delete_contact(session=session, contact_id=contact_id)
+
+
+def merge_contacts(path: Path, keep_id: int, drop_id: int) -> None:
+    from rave import store
+
+    with store.writing(path) as session:
+        store.merge_contacts(
+            session=session, keep_id=keep_id, drop_id=drop_id, now=timeutil.utcnow()
+        )
+
+
+def add_note(path: Path, ref: str, text: str) -> tuple[queries.ContactRef, int]:
+    from rave import store
+
+    clean = vocab.clean_text(text)
+    if not clean:
+        raise UsageError("the note is empty")
+    with store.writing(path) as session:
+        contact = queries.find_contact(store.raw(session), ref)
+        note_id = store.add_note(
+            session=session, contact_id=contact.id, text=clean, now=timeutil.utcnow()
+        )
+        return contact, note_id

@@ -1,0 +1,98 @@
+"""Use cases of the daily list: today, why, snooze, digest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from rave import db, insight, queries, scoring, timeutil
+from rave.config import Paths, RankConfig, load_rank, load_settings
+from rave.services.stats import broadcast_nudge
+
+# --- ranking ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WhyResult:
+    assessment: scoring.Assessment
+    rank: int | None  # the position in today's list, None when not listed
+    skipped: str | None  # "over_limit" / "intro_capped" when visible but not listed
+    threshold: float  # lane 1's minimum score ([rank] threshold)
+
+
+def rank_config(paths: Paths) -> RankConfig:
+    return load_rank(paths.config)
+
+
+def today(
+    paths: Paths,
+    *,
+    as_of: datetime,
+    limit: int | None = None,
+    tier: str | None = None,
+    tag: str | None = None,
+    channel: str | None = None,
+) -> scoring.Ranking:
+    config = rank_config(paths)
+    with db.reading(paths.db) as conn:
+        states = queries.contact_states(
+            conn, as_of=as_of, config=config, tier=tier, tag=tag, channel=channel
+        )
+    return scoring.rank(states, as_of=as_of, config=config, limit=limit)
+
+
+def why(paths: Paths, ref: str, *, as_of: datetime) -> WhyResult:
+    config = rank_config(paths)
+    with db.reading(paths.db) as conn:
+        contact = queries.find_contact(conn, ref)
+        states = queries.contact_states(conn, as_of=as_of, config=config)
+    ranking = scoring.rank(states, as_of=as_of, config=config)
+    for suggestion in ranking.suggestions:
+        if suggestion.assessment.state.contact_id == contact.id:
+            return WhyResult(suggestion.assessment, suggestion.rank, None, config.threshold)
+    (state,) = [s for s in states if s.contact_id == contact.id]
+    assessment = scoring.assess(state, as_of=as_of, config=config)
+    skipped = None
+    if assessment.hidden is None:
+        skipped = "intro_capped" if assessment.action == "intro" else "over_limit"
+    return WhyResult(assessment, None, skipped, config.threshold)
+
+
+def snooze(path: Path, ref: str, until: date | None) -> tuple[queries.ContactRef, datetime | None]:
+    """Hide a contact from `today` until the start of ``until`` (local), or unsnooze."""
+    from rave import store
+
+    moment = None if until is None else timeutil.local_midnight(until)
+    with store.writing(path) as session:
+        contact = queries.find_contact(store.raw(session), ref)
+        store.set_snooze(
+            session=session, contact_id=contact.id, until=moment, now=timeutil.utcnow()
+        )
+    return contact, moment
+
+
+@dataclass(frozen=True)
+class Digest:
+    as_of: datetime
+    ranking: scoring.Ranking
+    followups_due: tuple[queries.FollowUpRow, ...]
+    broadcast: insight.Nudge | None = None
+
+    @property
+    def empty(self) -> bool:
+        """Nobody to answer or reach out to and nothing due (a broadcast nudge alone does
+        not make a mail worth sending)."""
+        return not self.ranking.suggestions and not self.followups_due
+
+
+def digest(paths: Paths, *, as_of: datetime, limit: int | None = None) -> Digest:
+    """The morning summary: today's list, the follow-ups due by today (local) and the
+    broadcast nudge."""
+    config, balance = load_settings(paths.config)
+    with db.reading(paths.db) as conn:
+        states = queries.contact_states(conn, as_of=as_of, config=config)
+        due = queries.followups(conn, due_by=timeutil.local_date(as_of))
+        nudge = broadcast_nudge(conn, as_of=as_of, balance=balance)
+    ranking = scoring.rank(states, as_of=as_of, config=config, limit=limit)
+    return Digest(as_of=as_of, ranking=ranking, followups_due=tuple(due), broadcast=nudge)
