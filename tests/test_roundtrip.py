@@ -15,14 +15,14 @@ from rave import exporter, importer, store, vocab
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
-# printable text, no surrogates or control characters (the store cleans those away)
+# text as the CLI stores it: NFC, no control characters, single spaces (vocab.clean_text)
 text = (
     st.text(
         alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")),
         min_size=1,
         max_size=30,
     )
-    .map(lambda s: " ".join(s.split()))
+    .map(lambda s: " ".join(vocab.clean_text(s).split()))
     .filter(bool)
 )
 maybe = st.one_of(st.none(), text)
