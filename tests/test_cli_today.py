@@ -171,3 +171,26 @@ def test_demo_shows_a_real_list_and_leaves_no_trace(rave: Rave, rave_home) -> No
     assert {"reply", "intro", "repay", "engage", "rekindle"} <= actions
     assert data["why"]["rank"] == 1
     assert not (rave_home / "rave.db").exists()  # the user's store was never created
+
+
+def test_terminal_rendering_of_today_why_and_demo(rave: Rave, monkeypatch) -> None:
+    # what a person at a terminal sees: the Rich tables (CliRunner is not a terminal)
+    from rave import render
+
+    monkeypatch.setattr(render, "stdout_is_terminal", lambda: True)
+    _network(rave)
+    for args in (
+        ("today",),
+        ("today", "--explain"),
+        ("why", "Bob"),
+        ("list",),
+        ("show", "Ana"),
+        ("followups",),
+        ("stats",),
+        ("demo",),
+        ("doctor",),
+    ):
+        out = rave(*args)
+        assert out.exit_code == 0, (args, out)
+    table = rave("today").stdout
+    assert "Ana Reply" in table and "Answer first" in table

@@ -26,12 +26,14 @@ def console(*, stderr: bool = False) -> Console:
     from rich.console import Console
 
     stream = sys.stderr if stderr else sys.stdout
+    tty = stream.isatty()
     return Console(
         file=stream,
         highlight=False,
         emoji=False,
         markup=False,
-        soft_wrap=not stream.isatty(),
+        soft_wrap=not tty,
+        color_system="auto" if tty else None,  # no colour into pipes, even with FORCE_COLOR
     )
 
 
@@ -93,7 +95,7 @@ def table(
 
     grid = Table(title=title, title_justify="left", header_style="bold", expand=False)
     for index, name in enumerate(columns):
-        style = styles[index] if styles else None
+        style = styles[index] if styles and index < len(styles) else None
         grid.add_column(name, style=style or "", overflow="fold")
     for index, row in enumerate(rows):
         style = row_styles[index] if row_styles else None
@@ -101,10 +103,20 @@ def table(
     console().print(grid)
 
 
+_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10))
+_CONTROL[127] = None
+
+
+def printable(text: str) -> str:
+    """User text without control characters (an ESC from an imported note must not
+    drive the reader's terminal)."""
+    return text.translate(_CONTROL)
+
+
 def _plain_table(
     columns: Sequence[str], rows: Sequence[Sequence[str]], *, title: str | None
 ) -> None:
-    cells = [[" ".join(str(c).split()) for c in row] for row in rows]
+    cells = [[printable(" ".join(str(c).split())) for c in row] for row in rows]
     widths = [len(name) for name in columns]
     for row in cells:
         for index, cell in enumerate(row):
@@ -125,6 +137,7 @@ def section(title: str) -> None:
 
 def plain(text: str) -> None:
     """Text exactly as given (the digest: made for mail, never styled)."""
+    text = printable(text)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
