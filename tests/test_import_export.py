@@ -399,3 +399,47 @@ def test_failed_export_keeps_the_old_file_and_leaves_no_temp(
     assert out.exit_code == 1 and "No space left" in out.stderr
     assert target.read_text() == "old\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.vcf", "rave-home"]
+
+
+def test_reimport_without_urls_or_emails_changes_nothing(rave: Rave) -> None:
+    for fmt, path in (
+        ("linkedin", FIXTURES / "linkedin" / "Connections_2020.csv"),
+        ("linkedin", FIXTURES / "linkedin" / "Connections_2022_excel.csv"),
+        ("vcard", FIXTURES / "vcard" / "phone_2.1.vcf"),
+    ):
+        first = rave("import", fmt, str(path), "--json").json()
+        again = rave("import", fmt, str(path), "--json").json()
+        assert first["contacts_created"] > 0
+        assert again["contacts_created"] == 0, path.name
+
+
+def test_reimporting_rave_csv_and_vcard_into_the_same_store(rave: Rave, tmp_path: Path) -> None:
+    rave("add", "Ana Pérez", "--company", "Acme")
+    rave("add", "Bob")
+    for fmt, name in (("csv", "a.csv"), ("vcard", "a.vcf")):
+        target = tmp_path / name
+        assert rave("export", fmt, "-o", str(target)).exit_code == 0
+        report = rave("import", fmt, str(target), "--json").json()
+        assert report["contacts_created"] == 0, fmt
+    assert names(rave) == ["Ana Pérez", "Bob"]
+
+
+def test_messages_do_not_attach_to_a_namesake_with_another_profile(
+    rave: Rave, tmp_path: Path
+) -> None:
+    rave("add", "Ana Lima", "--handle", "linkedin=https://linkedin.com/in/ana-lima-nyc")
+    path = _messages_file(tmp_path / "messages.csv", datetime.now(UTC))
+    rave("import", "linkedin-messages", str(path))
+    people = [c for c in rave("list", "--json").json() if c["name"] == "Ana Lima"]
+    assert len(people) == 2  # the NYC Ana keeps only her own history
+    nyc = rave("show", "#1", "--json").json()
+    assert nyc["interactions"] == []
+
+
+def test_messages_teach_a_namesake_without_profile_its_url(rave: Rave, tmp_path: Path) -> None:
+    rave("add", "Ana Lima")
+    path = _messages_file(tmp_path / "messages.csv", datetime.now(UTC))
+    rave("import", "linkedin-messages", str(path))
+    ana = rave("show", "Ana Lima", "--json").json()
+    assert {"channel": "linkedin", "value": "https://linkedin.com/in/ana-lima"} in ana["handles"]
+    assert len(ana["interactions"]) == 3

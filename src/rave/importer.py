@@ -22,6 +22,7 @@ seconds; the schema is the one the ORM models describe.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ OVERWRITE = ("company", "title", "location")
 FILL = ("why", "offer", "met", "birthday", "cadence_days")
 
 Progress = Callable[[int], None]
+RAVE_UID = re.compile(r"rave-contact-(\d+)@rave")
 
 
 @dataclass
@@ -98,14 +100,26 @@ class Matcher:
         for ref in record.refs:
             if ref in self.refs:
                 return self.refs[ref]
+        same_name = self.names.get(vocab.fold(record.name), [])
+        for candidate in self._own_ids(record):  # rave's own exports carry the contact id
+            if candidate in same_name:
+                return candidate
         for handle in record.all_handles():
             if handle[0] in MATCH_CHANNELS and handle in self.handles:
                 return self.handles[handle]
-        same_name = self.names.get(vocab.fold(record.name), [])
         for handle in record.all_handles():  # a shared number only with the same name
             if self.handles.get(handle) in same_name:
                 return self.handles[handle]
         return None
+
+    @staticmethod
+    def _own_ids(record: ContactRecord) -> list[int]:
+        ids = [record.id] if record.id is not None else []
+        for source, key in record.refs:
+            match = RAVE_UID.fullmatch(key) if source == "vcard-uid" else None
+            if match:
+                ids.append(int(match.group(1)))
+        return ids
 
     def find_person(self, person: Person) -> int | None:
         """A message participant: by profile URL, else by a unique exact name."""
@@ -118,13 +132,26 @@ class Matcher:
         if person.name:
             ids = self.names.get(vocab.fold(person.name), [])
             if len(ids) == 1:
-                return ids[0]
+                other_profile = person.url and self.conn.execute(
+                    "SELECT 1 FROM handle WHERE contact_id = ? AND channel = 'linkedin'",
+                    (ids[0],),
+                ).fetchone()
+                if not other_profile:  # a namesake with another profile is someone else
+                    return ids[0]
         return None
 
     # -- writing ---------------------------------------------------------------------
 
-    def apply(self, record: ContactRecord) -> int:
-        """Create or update the contact for ``record``; its id."""
+    def apply(self, record: ContactRecord, source: str) -> int:
+        """Create or update the contact for ``record``; its id. A record with no key of
+        its own (no URL, UID, email, or id) is keyed by its name (and LinkedIn's
+        connection date) within ``source``, so importing the file again finds it."""
+        if not record.refs and not any(h[0] in MATCH_CHANNELS for h in record.all_handles()):
+            key = vocab.fold(record.name)
+            if record.connected_on is not None:
+                key += f"|{record.connected_on:%Y-%m-%d}"
+            if record.id is None:
+                record.refs.append((f"{source}-name", key))
         found = self.find(record)
         if found is None:
             return self.create(record)
@@ -260,6 +287,15 @@ def _contact_records(fmt: str, file: Path, stats: ParseStats) -> Iterator[Contac
 def _message_person(matcher: Matcher, person: Person) -> int:
     found = matcher.find_person(person)
     if found is not None:
+        if person.url:  # found by name: remember the profile for next time
+            matcher._extras(
+                found,
+                ContactRecord(
+                    name=person.name or "",
+                    handles=[("linkedin", person.url)],
+                    refs=[("linkedin", person.url)],
+                ),
+            )
         return found
     slug = person.url.rstrip("/").rsplit("/", 1)[-1] if person.url else None
     record = ContactRecord(
@@ -355,7 +391,7 @@ def import_file(
             else:
                 for count, record in enumerate(_contact_records(fmt, file, stats), 1):
                     tick(count)
-                    matcher.apply(record)
+                    matcher.apply(record, fmt)
             report.skipped += stats.skipped_total
             report.skipped_reasons = dict(stats.skipped)
             report.encoding = stats.encoding
