@@ -443,3 +443,19 @@ def test_messages_teach_a_namesake_without_profile_its_url(rave: Rave, tmp_path:
     ana = rave("show", "Ana Lima", "--json").json()
     assert {"channel": "linkedin", "value": "https://linkedin.com/in/ana-lima"} in ana["handles"]
     assert len(ana["interactions"]) == 3
+
+
+def test_json_import_cleans_control_characters(rave: Rave, tmp_path: Path) -> None:
+    rave("add", "Ana")
+    rave("log", "Ana", "--in", "-n", "hello")
+    out = tmp_path / "doc.json"
+    rave("export", "json", "-o", str(out))
+    document = json.loads(out.read_text())
+    document["interactions"][0]["note"] = "\u001b[5mblink\u001b]0;pwned\u0007"
+    document["contacts"][0]["company"] = "Acme\u001b[31m"
+    out.write_text(json.dumps(document))
+    other = tmp_path / "other"
+    assert rave("--db", str(other / "rave.db"), "import", "json", str(out)).exit_code == 0
+    for args in (("today",), ("digest",), ("show", "Ana"), ("list",)):
+        text = rave("--db", str(other / "rave.db"), *args).stdout
+        assert "\u001b" not in text and "\u0007" not in text, args

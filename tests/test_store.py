@@ -204,3 +204,17 @@ def test_migration_is_idempotent_and_concurrent_safe(tmp_path: Path) -> None:
 def test_folder_instead_of_file(tmp_path: Path) -> None:
     with pytest.raises(StoreError):
         db.connect(tmp_path, create=True)
+
+
+def test_another_programs_sqlite_file_is_refused_untouched(tmp_path: Path, rave) -> None:
+    path = tmp_path / "other-app.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE contact (whatever TEXT)")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    for args in (["today"], ["list"], ["add", "Ana"]):
+        out = rave("--db", str(path), *args)
+        assert out.exit_code == 1, out
+        assert "another program" in out.stderr
+    assert path.read_bytes() == before

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rave import vocab
+from rave.errors import BadInputError, UsageError
 from rave.formats import ContactRecord
 
 if TYPE_CHECKING:
@@ -133,10 +134,34 @@ def _exists(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...], fresh: 
     return any(row[0] not in fresh for row in conn.execute(sql, params))
 
 
+TEXT_KEYS = ("name", "why", "offer", "met", "company", "title", "location", "note", "text", "url")
+
+
+def _clean(document: dict[str, Any], file: Path) -> None:
+    """Text as every other import stores it: NFC, no control characters (an ESC in a
+    note must not reach a terminal); handles in their normal form."""
+    for kind in ("contacts", "interactions", "posts", "notes", "followups"):
+        for index, rec in enumerate(document[kind]):
+            for key in TEXT_KEYS:
+                if isinstance(rec.get(key), str):
+                    rec[key] = vocab.clean_text(rec[key])
+            for key in ("aliases", "tags"):
+                if isinstance(rec.get(key), list):
+                    rec[key] = [vocab.clean_text(v) for v in rec[key] if isinstance(v, str)]
+            for handle in rec.get("handles") or []:
+                try:
+                    handle["value"] = vocab.normalize_handle(handle["channel"], handle["value"])
+                except UsageError as exc:
+                    raise BadInputError(
+                        str(file), None, f"{kind}[{index}]: {exc.message}"
+                    ) from None
+
+
 def import_document(matcher: Matcher, file: Path, tick: Progress) -> None:
     from rave.formats import ravejson
 
     document = ravejson.load(file)
+    _clean(document, file)
     conn = matcher.conn
     report = matcher.report
     count = 0
