@@ -194,3 +194,22 @@ def test_terminal_rendering_of_today_why_and_demo(rave: Rave, monkeypatch) -> No
         assert out.exit_code == 0, (args, out)
     table = rave("today").stdout
     assert "Ana Reply" in table and "Answer first" in table
+
+
+def test_snooze_refuses_a_day_that_is_not_ahead(rave: Rave) -> None:
+    rave("add", "Ana")
+    for day in ("today", "2020-01-01"):
+        out = rave("snooze", "Ana", day)
+        assert out.exit_code == 2, (day, out)
+        assert "not after today" in out.stderr
+
+
+def test_extreme_inputs_are_messages_not_tracebacks(rave: Rave) -> None:
+    rave("add", "Ana")
+    assert rave("show", "#²").exit_code == 3
+    assert rave("show", "#" + "9" * 30).exit_code == 3
+    assert rave("followup", "done", "9" * 25).exit_code == 3
+    assert rave("snooze", "Ana", "9999-12-31").exit_code == 0
+    assert rave("export", "ics").exit_code == 0
+    out = rave("stats", "--as-of", "9999-12-31")
+    assert out.exit_code == 2 and "out of range" in out.stderr

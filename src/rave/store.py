@@ -327,6 +327,8 @@ def add_followup(
 
 def complete_followup(*, session: Session, followup_id: int, now: datetime) -> bool:
     """Mark a follow-up done; False when it already was."""
+    if not 0 < followup_id < 2**63:
+        raise NotFoundError(f"no follow-up #{followup_id}", hint="see `rave followups`")
     followup = session.get(FollowUp, followup_id)
     if followup is None:
         raise NotFoundError(f"no follow-up #{followup_id}", hint="see `rave followups`")

@@ -45,6 +45,10 @@ class RaveGroup(TyperGroup):
                 render.error(translated.message, translated.hint)
                 raise typer.Exit(translated.exit_code) from None
             raise
+        except OverflowError:
+            # date arithmetic past year 9999 (e.g. --as-of 9999-12-31 plus a week)
+            render.error("a date is out of range", hint="use dates between 1000 and 9998")
+            raise typer.Exit(2) from None
         except KeyboardInterrupt:
             render.error("interrupted; nothing was written")
             raise typer.Exit(EXIT_INTERRUPTED) from None

@@ -24,13 +24,23 @@ def paths(ctx: typer.Context) -> Paths:
 
 
 def complete_contact(ctx: typer.Context, incomplete: str) -> list[str]:
-    """Contact names for shell completion, read through the read door (no ORM)."""
+    """Contact names for shell completion, read through the read door (no ORM).
+
+    Matching ignores case and accents like the rest of rave; what the person typed is
+    kept as the start (shells only offer candidates that begin with it), and in bash,
+    which inserts candidates as they are, spaces are escaped."""
+    import os
+
     try:
         from rave import services
 
-        return services.contact_names(paths(ctx).db, incomplete)
+        names = services.contact_names(paths(ctx).db, incomplete)
     except Exception:  # completion must never print a traceback into the shell
         return []
+    candidates = [incomplete + name[len(incomplete) :] for name in names]
+    if os.environ.get("_RAVE_COMPLETE", "").endswith("bash"):
+        candidates = [c.replace(" ", "\\ ") for c in candidates]
+    return candidates
 
 
 def now() -> datetime:

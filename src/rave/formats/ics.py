@@ -83,7 +83,7 @@ def write_ics(
         item.add("uid", uid)
         item.add("dtstamp", moment)
         item.add("dtstart", day)
-        item.add("dtend", day + timedelta(days=1))
+        item.add("dtend", day + timedelta(days=1) if day < date.max else day)
         item.add("summary", summary)
         item.add("description", description)
         item.add("transp", "TRANSPARENT")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 from rave import vocab
@@ -111,13 +112,14 @@ def find_contact(conn: sqlite3.Connection, ref: str) -> ContactRef:
     text = ref.strip()
     if len(text) > MAX_REF_CHARS:  # longer than any name, alias or handle can be
         raise NotFoundError(f"no contact matches {text[:40]!r}…", hint="see `rave list`")
-    if text.startswith("#") and text[1:].isdigit() and len(text) > 16:
-        raise NotFoundError(f"no contact {text}", hint="see `rave list`")
-    if text.startswith("#") and text[1:].isdigit():
-        row = conn.execute("SELECT id, name FROM contact WHERE id = ?", (int(text[1:]),))
-        found = row.fetchone()
+    number = re.fullmatch(r"#(\d{1,18})", text, re.ASCII)
+    if number or re.fullmatch(r"#\d+", text):
+        found = None
+        if number:
+            row = conn.execute("SELECT id, name FROM contact WHERE id = ?", (int(number[1]),))
+            found = row.fetchone()
         if found is None:
-            raise NotFoundError(f"no contact #{text[1:]}", hint="see `rave list`")
+            raise NotFoundError(f"no contact {text}", hint="see `rave list`")
         return ContactRef(found[0], found[1])
     key = vocab.fold(text)
     ids = _exact(conn, text, key) if text else set()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from rave import db, insight, queries, scoring, timeutil
 from rave.config import Paths, RankConfig, load_rank, load_settings
+from rave.errors import UsageError
 from rave.services.stats import broadcast_nudge
 
 # --- ranking ------------------------------------------------------------------------------
@@ -63,6 +64,11 @@ def snooze(path: Path, ref: str, until: date | None) -> tuple[queries.ContactRef
     """Hide a contact from `today` until the start of ``until`` (local), or unsnooze."""
     from rave import store
 
+    if until is not None and until <= timeutil.local_date(timeutil.utcnow()):
+        raise UsageError(
+            f"snooze until {until.isoformat()}: that is not after today",
+            hint="rave snooze NAME 2w (or friday, 2026-12-01); rave unsnooze NAME ends one",
+        )
     moment = None if until is None else timeutil.local_midnight(until)
     with store.writing(path) as session:
         contact = queries.find_contact(store.raw(session), ref)
