@@ -156,3 +156,12 @@ def test_followups_human_table(rave: Rave) -> None:
     out = rave("followups")
     assert "intro to Bob" in out.stdout and "2030-02-01" in out.stdout
     assert "Ana" in out.stdout
+
+
+def test_a_like_does_not_inherit_the_meeting_channel(rave: Rave) -> None:
+    rave("add", "Ana")
+    rave("log", "Ana", "-k", "engage", "-c", "irl")
+    assert rave("log", "Ana", "-k", "broadcast", "--json").json()["channel"] == "linkedin"
+    rave("log", "Ana", "-k", "broadcast", "-c", "instagram")
+    assert rave("log", "Ana", "-k", "broadcast", "--json").json()["channel"] == "instagram"
+    assert rave("log", "Ana", "--json").json()["channel"] == "in_person"

@@ -132,10 +132,13 @@ class Matcher:
         if person.name:
             ids = self.names.get(vocab.fold(person.name), [])
             if len(ids) == 1:
-                other_profile = person.url and self.conn.execute(
-                    "SELECT 1 FROM handle WHERE contact_id = ? AND channel = 'linkedin'",
-                    (ids[0],),
-                ).fetchone()
+                other_profile = (
+                    person.url
+                    and self.conn.execute(
+                        "SELECT 1 FROM handle WHERE contact_id = ? AND channel = 'linkedin'",
+                        (ids[0],),
+                    ).fetchone()
+                )
                 if not other_profile:  # a namesake with another profile is someone else
                     return ids[0]
         return None
@@ -235,8 +238,8 @@ class Matcher:
                 )
                 self.refs[ref] = cid
                 added += 1
-        for tag in dict.fromkeys(t for t in (*record.tags, *self.tags) if t.strip()):
-            key = " ".join(tag.lower().lstrip("#").split())
+        tags = (vocab.tag(t) for t in (*record.tags, *self.tags) if t.strip().lstrip("#"))
+        for key in dict.fromkeys(tags):
             added += self.conn.execute(
                 "INSERT OR IGNORE INTO tag (contact_id, tag) VALUES (?, ?)", (cid, key)
             ).rowcount

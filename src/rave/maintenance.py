@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rave import db, migrations, timeutil
-from rave.config import Paths, load_config, rank_from_table
+from rave.config import Paths, load_settings
 from rave.errors import ConfigError, RaveError, StoreError
 
 
@@ -96,8 +96,7 @@ def doctor(paths: Paths) -> list[Check]:
     """Every check, in order; the store is opened read-only and never changed."""
     checks: list[Check] = [Check("database path", True, f"{paths.db} (from {paths.db_source})")]
     try:
-        table = load_config(paths.config)
-        rank_from_table(table.get("rank", {}) if isinstance(table.get("rank", {}), dict) else {})
+        load_settings(paths.config)  # every section, validated as the commands do
         checks.append(
             Check(
                 "config",

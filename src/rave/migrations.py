@@ -135,9 +135,12 @@ def check_not_newer(conn: sqlite3.Connection, where: str) -> int:
     """The store's schema version; a store from a newer rave, or a SQLite file of some
     other program (version 0 with tables in it), is refused before anything touches it."""
     version = schema_version(conn)
-    if version == 0 and conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' LIMIT 1"
-    ).fetchone():
+    if (
+        version == 0
+        and conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' LIMIT 1"
+        ).fetchone()
+    ):
         raise StoreError(
             f"{where} is a SQLite database of another program, not a rave store; "
             "it was not touched",

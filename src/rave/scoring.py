@@ -319,7 +319,8 @@ def _via(channel: str | None) -> str:
 
 
 def _ago(moment: datetime, as_of: datetime) -> str:
-    days = math.floor(_days(moment, as_of))
+    # local calendar days, as everywhere else rave shows a date to a person
+    days = (as_of.astimezone().date() - moment.astimezone().date()).days
     return "today" if days <= 0 else "yesterday" if days == 1 else f"{days} days ago"
 
 

@@ -22,7 +22,6 @@ from rave.errors import NotFoundError, RaveError
 from rave.models import (
     Alias,
     Contact,
-    ContactRef,
     FollowUp,
     Handle,
     Interaction,
@@ -92,13 +91,6 @@ def raw(session: Session) -> sqlite3.Connection:
     return conn
 
 
-def tag_key(tag: str) -> str:
-    key = " ".join(vocab.clean_text(tag).lower().lstrip("#").split())
-    if not key:
-        raise RaveError("a tag cannot be empty")
-    return key
-
-
 def _contact(session: Session, contact_id: int) -> Contact:
     contact = session.get(Contact, contact_id)
     if contact is None:
@@ -123,7 +115,7 @@ def _add_handles(session: Session, contact_id: int, handles: Iterable[tuple[str,
 
 
 def _add_tags(session: Session, contact_id: int, tags: Iterable[str]) -> None:
-    for tag in {tag_key(t) for t in tags}:
+    for tag in {vocab.tag(t) for t in tags}:
         if session.get(Tag, (contact_id, tag)) is None:
             session.add(Tag(contact_id=contact_id, tag=tag))
 
@@ -193,7 +185,7 @@ def update_contact(
     _add_tags(session, contact_id, tags)
     for tag in untag:
         session.execute(
-            delete(Tag).where(col(Tag.contact_id) == contact_id, col(Tag.tag) == tag_key(tag))
+            delete(Tag).where(col(Tag.contact_id) == contact_id, col(Tag.tag) == vocab.tag(tag))
         )
     _add_aliases(session, contact_id, aliases)
     session.flush()
@@ -352,8 +344,3 @@ def add_post(
     session.flush()
     assert post.id is not None
     return post.id
-
-
-def add_ref(*, session: Session, contact_id: int, source: str, key: str) -> None:
-    if session.get(ContactRef, (source, key)) is None:
-        session.add(ContactRef(source=source, key=key, contact_id=contact_id))

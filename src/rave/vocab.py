@@ -69,6 +69,14 @@ def tier(value: str) -> str:
     raise UsageError(f"unknown tier {value!r}", hint="use A, B, C, D or none")
 
 
+def tag(text: str) -> str:
+    """A tag's one form, used when storing and when filtering: ``#Design `` → ``design``."""
+    key = " ".join(clean_text(text).lower().lstrip("#").split())
+    if not key:
+        raise UsageError("a tag cannot be empty")
+    return key
+
+
 def fold(text: str) -> str:
     """Case- and accent-insensitive form used for matching names: ``Zoë`` → ``zoe``."""
     decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())

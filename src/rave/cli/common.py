@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -91,18 +91,3 @@ ContactArg = Annotated[
         autocompletion=complete_contact,
     ),
 ]
-
-
-def json_ready(value: Any) -> Any:
-    """Datetimes as ISO 8601 UTC with Z, dates as YYYY-MM-DD, tuples as lists."""
-    from rave import timeutil
-
-    if isinstance(value, datetime):
-        return timeutil.iso_z(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: json_ready(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_ready(v) for v in value]
-    return value

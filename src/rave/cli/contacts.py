@@ -231,7 +231,10 @@ def list_(
         render.json_out([payloads.contact_summary(r) for r in rows])
         return
     if not rows:
-        render.info('No contacts yet. Add one: rave add "Ana Pérez" --tier B')
+        if tier or tag or search:
+            render.info("No contacts match.")
+        else:
+            render.info('No contacts yet. Add one: rave add "Ana Pérez" --tier B')
         return
     now = timeutil.utcnow()
     render.table(

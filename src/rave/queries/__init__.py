@@ -9,14 +9,13 @@ from rave.queries.contacts import (
     contact_detail,
     followup,
     followups,
+    last_channel,
     list_contacts,
 )
 from rave.queries.people import (
     contact_names,
     edit_distance,
     find_contact,
-    find_contacts,
-    handle_owner,
     same_name,
 )
 from rave.queries.ranking import contact_states
@@ -66,10 +65,9 @@ __all__ = [
     "contact_states",
     "edit_distance",
     "find_contact",
-    "find_contacts",
     "followup",
     "followups",
-    "handle_owner",
+    "last_channel",
     "list_contacts",
     "openings",
     "reply_episodes",

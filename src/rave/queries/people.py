@@ -136,15 +136,6 @@ def find_contact(conn: sqlite3.Connection, ref: str) -> ContactRef:
     )
 
 
-def find_contacts(conn: sqlite3.Connection, refs: list[str]) -> list[ContactRef]:
-    found: list[ContactRef] = []
-    for ref in refs:
-        contact = find_contact(conn, ref)
-        if contact not in found:
-            found.append(contact)
-    return found
-
-
 def contact_names(conn: sqlite3.Connection, prefix: str, limit: int = 50) -> list[str]:
     """Names starting with ``prefix`` (case/accent-insensitive), for shell completion."""
     pattern = like_escape(vocab.fold(prefix[:MAX_REF_CHARS])) + "%"
@@ -153,15 +144,6 @@ def contact_names(conn: sqlite3.Connection, prefix: str, limit: int = 50) -> lis
         (pattern, limit),
     )
     return [row[0] for row in rows]
-
-
-def handle_owner(conn: sqlite3.Connection, channel: str, value: str) -> ContactRef | None:
-    row = conn.execute(
-        "SELECT c.id, c.name FROM handle h JOIN contact c ON c.id = h.contact_id "
-        "WHERE h.channel = ? AND h.value = ?",
-        (channel, value),
-    ).fetchone()
-    return None if row is None else ContactRef(row[0], row[1])
 
 
 def same_name(conn: sqlite3.Connection, name: str) -> list[ContactRef]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
-from rave import timeutil
+from rave import timeutil, vocab
 from rave.config import RankConfig
 from rave.scoring import ContactState
 
@@ -139,7 +139,7 @@ def contact_states(
         "cad_max": max(config.cadence.values()),
         "contact_id": contact_id,
         "tier": tier,
-        "tag": None if tag is None else tag.strip().lower(),
+        "tag": None if tag is None else vocab.tag(tag),
         "channel": channel,
     }
     params.update({f"cad_{t}": config.cadence[t] for t in ("A", "B", "C", "D")})

@@ -54,19 +54,6 @@ def list_followups(path: Path, *, include_done: bool = False) -> list[queries.Fo
         return queries.followups(conn, include_done=include_done)
 
 
-def _default_channel(conn: Any, contact_ids: list[int]) -> str:
-    """The channel of the latest interaction with these people, else ``other``."""
-    marks = ",".join("?" * len(contact_ids))
-    row = conn.execute(
-        f"""SELECT i.channel FROM interaction_contact ic
-              JOIN interaction i ON i.id = ic.interaction_id
-             WHERE ic.contact_id IN ({marks})
-             ORDER BY i.happened_at DESC, i.id DESC LIMIT 1""",
-        contact_ids,
-    ).fetchone()
-    return str(row[0]) if row else "other"
-
-
 def _log_one(session: Any, request: LogRequest, now: datetime) -> LogResult:
     """Record one interaction inside an open write session."""
     from rave import store
@@ -95,7 +82,9 @@ def _log_one(session: Any, request: LogRequest, now: datetime) -> LogResult:
         if contact not in contacts:
             contacts.append(contact)
     ids = [c.id for c in contacts]
-    channel = request.channel or _default_channel(conn, ids)
+    channel = request.channel or queries.last_channel(
+        conn, ids, broadcast=request.kind == "broadcast"
+    )
     needs_reply = (
         request.direction == "in" and request.kind in vocab.MEANINGFUL and not request.closed
     )
