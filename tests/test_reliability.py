@@ -59,7 +59,7 @@ def _reader(path: str, home: str, seconds: float, results: multiprocessing.Queue
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            services.today(paths, as_of=timeutil.utcnow())
+            services.today_view(paths, as_of=timeutil.utcnow())
             services.list_contacts(paths.db)
             done += 1
         except RaveError:

@@ -190,7 +190,7 @@ def run() -> tuple[scoring.Ranking, services.WhyResult]:
             config_source="demo",
         )
         build(paths.db, now=now)
-        ranking = services.today(paths, as_of=now)
+        ranking = services.today_view(paths, as_of=now).ranking
         first = ranking.suggestions[0].assessment.state.name
         explained = services.why(paths, first, as_of=now)
     return ranking, explained

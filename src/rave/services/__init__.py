@@ -18,7 +18,16 @@ from rave.services.contacts import (
     resolve,
     show_contact,
 )
-from rave.services.ranking import Digest, WhyResult, digest, rank_config, snooze, today, why
+from rave.services.ranking import (
+    Digest,
+    TodayView,
+    WhyResult,
+    digest,
+    rank_config,
+    snooze,
+    today_view,
+    why,
+)
 from rave.services.recording import (
     LogRequest,
     LogResult,
@@ -29,7 +38,7 @@ from rave.services.recording import (
     log_batch,
     log_interaction,
 )
-from rave.services.stats import StatsReport, TodayView, stats, today_view
+from rave.services.stats import StatsReport, stats
 
 __all__ = [
     "ContactInput",
@@ -58,7 +67,6 @@ __all__ = [
     "show_contact",
     "snooze",
     "stats",
-    "today",
     "today_view",
     "why",
 ]

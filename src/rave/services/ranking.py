@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 from rave import db, insight, queries, scoring, timeutil
-from rave.config import Paths, RankConfig, load_rank, load_settings
+from rave.config import BalanceConfig, Paths, RankConfig, load_rank, load_settings
 from rave.errors import UsageError
-from rave.services.stats import broadcast_nudge
 
 # --- ranking ------------------------------------------------------------------------------
 
@@ -26,7 +26,47 @@ def rank_config(paths: Paths) -> RankConfig:
     return load_rank(paths.config)
 
 
-def today(
+@dataclass(frozen=True)
+class TodayView:
+    """`rave today`: the ranking and, apart from it, at most one line about your own
+    broadcasting (never mixed into the people list)."""
+
+    ranking: scoring.Ranking
+    broadcast: insight.Nudge | None
+
+
+def broadcast_nudge(
+    conn: sqlite3.Connection, *, as_of: datetime, balance: BalanceConfig
+) -> insight.Nudge | None:
+    """The one line about your broadcasting as of ``as_of`` (insight.broadcast_nudge)."""
+    repost_window, recent_since = insight.nudge_windows(as_of)
+    facts = queries.broadcast_facts(
+        conn, as_of=as_of, repost_window=repost_window, recent_since=recent_since
+    )
+    return insight.broadcast_nudge(facts, as_of=as_of, balance=balance)
+
+
+def _today(
+    conn: sqlite3.Connection,
+    settings: tuple[RankConfig, BalanceConfig],
+    *,
+    as_of: datetime,
+    limit: int | None = None,
+    tier: str | None = None,
+    tag: str | None = None,
+    channel: str | None = None,
+    broadcast: bool = True,
+) -> TodayView:
+    """The one ranking pipeline: state in SQL, then the pure model (and the nudge)."""
+    config, balance = settings
+    states = queries.contact_states(
+        conn, as_of=as_of, config=config, tier=tier, tag=tag, channel=channel
+    )
+    nudge = broadcast_nudge(conn, as_of=as_of, balance=balance) if broadcast else None
+    return TodayView(scoring.rank(states, as_of=as_of, config=config, limit=limit), nudge)
+
+
+def today_view(
     paths: Paths,
     *,
     as_of: datetime,
@@ -34,13 +74,22 @@ def today(
     tier: str | None = None,
     tag: str | None = None,
     channel: str | None = None,
-) -> scoring.Ranking:
-    config = rank_config(paths)
+    broadcast: bool = True,
+) -> TodayView:
+    """Today's ranking and (unless ``broadcast`` is false) the broadcast nudge. The
+    filters narrow the people only: the nudge is about you."""
+    settings = load_settings(paths.config)
     with db.reading(paths.db) as conn:
-        states = queries.contact_states(
-            conn, as_of=as_of, config=config, tier=tier, tag=tag, channel=channel
+        return _today(
+            conn,
+            settings,
+            as_of=as_of,
+            limit=limit,
+            tier=tier,
+            tag=tag,
+            channel=channel,
+            broadcast=broadcast,
         )
-    return scoring.rank(states, as_of=as_of, config=config, limit=limit)
 
 
 def why(paths: Paths, ref: str, *, as_of: datetime) -> WhyResult:
@@ -95,10 +144,10 @@ class Digest:
 def digest(paths: Paths, *, as_of: datetime, limit: int | None = None) -> Digest:
     """The morning summary: today's list, the follow-ups due by today (local) and the
     broadcast nudge."""
-    config, balance = load_settings(paths.config)
+    settings = load_settings(paths.config)
     with db.reading(paths.db) as conn:
-        states = queries.contact_states(conn, as_of=as_of, config=config)
+        view = _today(conn, settings, as_of=as_of, limit=limit)
         due = queries.followups(conn, due_by=timeutil.local_date(as_of))
-        nudge = broadcast_nudge(conn, as_of=as_of, balance=balance)
-    ranking = scoring.rank(states, as_of=as_of, config=config, limit=limit)
-    return Digest(as_of=as_of, ranking=ranking, followups_due=tuple(due), broadcast=nudge)
+    return Digest(
+        as_of=as_of, ranking=view.ranking, followups_due=tuple(due), broadcast=view.broadcast
+    )

@@ -7,54 +7,13 @@ kept apart so that ``services.py`` stays a readable size. Read-only: no ORM impo
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-from rave import db, insight, queries, scoring
-from rave.config import BalanceConfig, Paths, load_settings
+from rave import db, insight, queries
+from rave.config import Paths, load_settings
 from rave.errors import UsageError
-
-
-@dataclass(frozen=True)
-class TodayView:
-    """`rave today` for people: the ranking and, apart from it, at most one line about
-    your own broadcasting (never mixed into the people list)."""
-
-    ranking: scoring.Ranking
-    broadcast: insight.Nudge | None
-
-
-def broadcast_nudge(
-    conn: sqlite3.Connection, *, as_of: datetime, balance: BalanceConfig
-) -> insight.Nudge | None:
-    """The one line about your broadcasting as of ``as_of`` (insight.broadcast_nudge)."""
-    repost_window, recent_since = insight.nudge_windows(as_of)
-    facts = queries.broadcast_facts(
-        conn, as_of=as_of, repost_window=repost_window, recent_since=recent_since
-    )
-    return insight.broadcast_nudge(facts, as_of=as_of, balance=balance)
-
-
-def today_view(
-    paths: Paths,
-    *,
-    as_of: datetime,
-    limit: int | None = None,
-    tier: str | None = None,
-    tag: str | None = None,
-    channel: str | None = None,
-    broadcast: bool = True,
-) -> TodayView:
-    """Today's ranking and (unless ``broadcast`` is false) the broadcast nudge. The
-    filters narrow the people only: the nudge is about you."""
-    config, balance = load_settings(paths.config)
-    with db.reading(paths.db) as conn:
-        states = queries.contact_states(
-            conn, as_of=as_of, config=config, tier=tier, tag=tag, channel=channel
-        )
-        nudge = broadcast_nudge(conn, as_of=as_of, balance=balance) if broadcast else None
-    return TodayView(scoring.rank(states, as_of=as_of, config=config, limit=limit), nudge)
+from rave.services.ranking import broadcast_nudge
 
 
 @dataclass(frozen=True)
