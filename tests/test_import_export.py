@@ -459,3 +459,9 @@ def test_json_import_cleans_control_characters(rave: Rave, tmp_path: Path) -> No
     for args in (("today",), ("digest",), ("show", "Ana"), ("list",)):
         text = rave("--db", str(other / "rave.db"), *args).stdout
         assert "\u001b" not in text and "\u0007" not in text, args
+
+
+def test_a_failed_first_import_leaves_no_store(rave: Rave, rave_home: Path) -> None:
+    out = rave("import", "linkedin", str(FIXTURES / "linkedin" / "Connections_bad_date.csv"))
+    assert out.exit_code == 65
+    assert not (rave_home / "rave.db").exists()

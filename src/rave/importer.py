@@ -358,8 +358,6 @@ def import_file(
     progress: Progress | None = None,
 ) -> ImportReport:
     """Import ``file`` in format ``fmt`` in one transaction (rolled back for a dry run)."""
-    from rave import store
-
     if dry_run and not db_path.exists():
         # a dry run on a store that does not exist yet must not create it
         import tempfile
@@ -372,6 +370,44 @@ def import_file(
             )
         report.file = str(file)
         return report
+    existed = db_path.exists()
+    try:
+        return _import(
+            db_path, fmt, file, tier=tier, tags=tags, me=me, dry_run=dry_run, progress=progress
+        )
+    except BaseException:
+        if not existed and _empty_store(db_path):  # a failed first import leaves no file
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+        raise
+
+
+def _empty_store(db_path: Path) -> bool:
+    """True when the store holds nothing at all (another process may have written to a
+    store created meanwhile: then it stays)."""
+    try:
+        with sqlite3.connect(db_path, timeout=1) as conn:
+            return not any(
+                conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone()
+                for table in ("contact", "interaction", "post")
+            )
+    except sqlite3.Error:
+        return False
+
+
+def _import(
+    db_path: Path,
+    fmt: str,
+    file: Path,
+    *,
+    dry_run: bool,
+    tier: str | None,
+    tags: Iterable[str],
+    me: str | None,
+    progress: Progress | None,
+) -> ImportReport:
+    from rave import store
+
     tick: Progress = progress or (lambda _count: None)
     report = ImportReport(format=fmt, file=str(file), dry_run=dry_run)
     stats = ParseStats()
