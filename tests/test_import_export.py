@@ -465,3 +465,12 @@ def test_a_failed_first_import_leaves_no_store(rave: Rave, rave_home: Path) -> N
     out = rave("import", "linkedin", str(FIXTURES / "linkedin" / "Connections_bad_date.csv"))
     assert out.exit_code == 65
     assert not (rave_home / "rave.db").exists()
+
+
+def test_an_unreadable_first_import_leaves_no_store(
+    rave: Rave, rave_home: Path, tmp_path: Path
+) -> None:
+    bad = tmp_path / "not.vcf"
+    bad.write_bytes(b"\x00\x01garbage")
+    assert rave("import", "vcard", str(bad)).exit_code == 65
+    assert not rave_home.exists() or not (rave_home / "rave.db").exists()

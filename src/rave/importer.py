@@ -385,6 +385,8 @@ def import_file(
 def _empty_store(db_path: Path) -> bool:
     """True when the store holds nothing at all (another process may have written to a
     store created meanwhile: then it stays)."""
+    if not db_path.exists():
+        return True
     try:
         with sqlite3.connect(db_path, timeout=1) as conn:
             return not any(
