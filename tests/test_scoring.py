@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rave.config import ALL_TIERS, RankConfig
+from rave.payloads import suggestion_dict, why_dict
 from rave.scoring import (
     HIDDEN,
     SKIPPED,
@@ -26,9 +27,7 @@ from rave.scoring import (
     derive_state,
     rank,
     recent_out_window,
-    suggestion_dict,
     warmth_weight,
-    why_dict,
 )
 
 AS_OF = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+from datetime import datetime
 from typing import Any
 
 from rave import importer, insight, queries, scoring, services, timeutil, vocab
@@ -106,12 +108,12 @@ def post(result: services.PostResult) -> dict[str, Any]:
 
 def suggestion(assessment: scoring.Assessment, rank: int | None) -> dict[str, Any]:
     """One item of `rave today --json` (plus `advice`, one line on what to do)."""
-    return {**scoring.suggestion_dict(assessment, rank), "advice": assessment.advice}
+    return {**suggestion_dict(assessment, rank), "advice": assessment.advice}
 
 
 def why(result: services.WhyResult) -> dict[str, Any]:
     return {
-        **scoring.why_dict(result.assessment, result.rank),
+        **why_dict(result.assessment, result.rank),
         "advice": result.assessment.advice,
         "skipped": result.skipped,
     }
@@ -212,4 +214,56 @@ def import_report(report: importer.ImportReport) -> dict[str, Any]:
         "encoding": report.encoding,
         "warnings": list(report.warnings),
         "dry_run": report.dry_run,
+    }
+
+
+# --- the ranking model's payloads (spec/cli.md: today, why) ---------------------------
+
+
+def suggestion_dict(assessment: scoring.Assessment, rank: int | None) -> dict[str, Any]:
+    """One item of ``rave today --json``. Measures and contributions carry at most three
+    decimals and ``score`` is their exact decimal sum (parse with ``Decimal`` to check)."""
+    s = assessment.state
+    return {
+        "rank": rank,
+        "contact_id": s.contact_id,
+        "name": s.name,
+        "tier": s.tier,
+        "lane": assessment.lane_name,
+        "action": assessment.action,
+        "score": assessment.score,
+        "reason": assessment.reason,
+        "channel": assessment.channel,
+        "talking_point": assessment.talking_point,
+        "terms": [
+            {
+                "term": t.term,
+                "measure": t.measure,
+                "coefficient": t.coefficient,
+                "contribution": t.contribution,
+                "note": t.note,
+            }
+            for t in assessment.terms
+        ],
+    }
+
+
+def state_dict(state: scoring.ContactState) -> dict[str, Any]:
+    """The derived state for ``rave why --json``: times as ISO 8601 UTC with ``Z``."""
+    out: dict[str, Any] = {}
+    for f in fields(state):
+        value = getattr(state, f.name)
+        out[f.name] = timeutil.iso_z(value) if isinstance(value, datetime) else value
+    out["warmth"] = round(state.warmth, scoring.DECIMALS)
+    return out
+
+
+def why_dict(assessment: scoring.Assessment, rank: int | None = None) -> dict[str, Any]:
+    """``rave why --json``: the suggestion object plus ``hidden``, ``backoff_until``
+    and ``state``."""
+    return {
+        **suggestion_dict(assessment, rank),
+        "hidden": assessment.hidden,
+        "backoff_until": timeutil.iso_z(assessment.backoff_until),
+        "state": state_dict(assessment.state),
     }

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -634,56 +634,3 @@ def rank(
         dormant=tuple(a for a in assessed if a.hidden == "dormant"),
         backoff=tuple(a for a in assessed if a.hidden == "backoff"),
     )
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def suggestion_dict(assessment: Assessment, rank: int | None) -> dict[str, Any]:
-    """One item of ``rave today --json``. Measures and contributions carry at most three
-    decimals and ``score`` is their exact decimal sum (parse with ``Decimal`` to check)."""
-    s = assessment.state
-    return {
-        "rank": rank,
-        "contact_id": s.contact_id,
-        "name": s.name,
-        "tier": s.tier,
-        "lane": assessment.lane_name,
-        "action": assessment.action,
-        "score": assessment.score,
-        "reason": assessment.reason,
-        "channel": assessment.channel,
-        "talking_point": assessment.talking_point,
-        "terms": [
-            {
-                "term": t.term,
-                "measure": t.measure,
-                "coefficient": t.coefficient,
-                "contribution": t.contribution,
-                "note": t.note,
-            }
-            for t in assessment.terms
-        ],
-    }
-
-
-def state_dict(state: ContactState) -> dict[str, Any]:
-    """The derived state for ``rave why --json``: times as ISO 8601 UTC with ``Z``."""
-    out: dict[str, Any] = {}
-    for f in fields(state):
-        value = getattr(state, f.name)
-        out[f.name] = _iso(value) if isinstance(value, datetime) else value
-    out["warmth"] = round(state.warmth, DECIMALS)
-    return out
-
-
-def why_dict(assessment: Assessment, rank: int | None = None) -> dict[str, Any]:
-    """``rave why --json``: the suggestion object plus ``hidden``, ``backoff_until``
-    and ``state``."""
-    return {
-        **suggestion_dict(assessment, rank),
-        "hidden": assessment.hidden,
-        "backoff_until": _iso(assessment.backoff_until),
-        "state": state_dict(assessment.state),
-    }
