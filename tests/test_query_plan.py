@@ -1,0 +1,58 @@
+"""The read door's queries use their indexes: no full scan of the interactions per
+contact (EXPLAIN QUERY PLAN, no timing)."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rave import db, timeutil
+from rave.queries import ranking
+
+AS_OF = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+
+
+def _plan(conn: sqlite3.Connection, sql: str, params: dict[str, object]) -> list[str]:
+    return [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params)]
+
+
+def _state_sql(**filters: object) -> tuple[str, dict[str, object]]:
+    sql = "WITH " + ranking._picked(
+        tier=filters.get("tier"),
+        tag=filters.get("tag"),
+        channel=None,
+        contact_id=filters.get("contact_id"),
+    )
+    sql += ", " + ranking._STATE_SQL.strip().removeprefix("WITH ")
+    params: dict[str, object] = {
+        "as_of": timeutil.to_db(AS_OF),
+        "as_of_s": int(AS_OF.timestamp()),
+        "post_window_s": 1,
+        "cad_max": 180,
+        "contact_id": filters.get("contact_id"),
+        "tier": filters.get("tier"),
+        "tag": None,
+        "channel": None,
+        "cad_A": 7,
+        "cad_B": 30,
+        "cad_C": 90,
+        "cad_D": 180,
+    }
+    return sql, params
+
+
+def test_ranking_state_reads_interactions_through_indexes(tmp_path: Path) -> None:
+    conn = db.connect(tmp_path / "rave.db", create=True)
+    for filters in ({}, {"contact_id": 1}, {"tier": "A"}):
+        plan = _plan(conn, *_state_sql(**filters))
+        links = [step for step in plan if " ic " in f" {step} " or step.endswith(" ic")]
+        assert any("USING COVERING INDEX ix_interaction_contact_contact_id" in s for s in links), (
+            plan
+        )
+        assert any(s.startswith("SEARCH i USING INTEGER PRIMARY KEY") for s in plan), plan
+        assert not any(
+            s.startswith(("SCAN i ", "SCAN interaction")) or s == "SCAN i" for s in plan
+        ), plan
+        assert any("ix_note_contact_id" in s for s in plan), plan  # the talking point
+    conn.close()
