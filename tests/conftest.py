@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -74,3 +75,23 @@ def cron_env(home: Path, **extra: str) -> dict[str, str]:
     env["RAVE_HOME"] = str(home)
     env.update(extra)
     return env
+
+
+ANSI = "\x1b["
+
+
+def run_cron(
+    home: Path, *args: str, stdin: str | None = None, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """The installed `rave` as cron runs it: minimal environment, no terminal, stdin
+    from /dev/null unless ``stdin`` is given, stdout and stderr captured."""
+    return subprocess.run(
+        [rave_executable(), *args],
+        input=stdin,
+        stdin=None if stdin is not None else subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=cron_env(home, **env),
+        timeout=60,
+        check=False,
+    )

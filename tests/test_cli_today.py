@@ -6,20 +6,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from conftest import Rave
+from test_contract import TODAY_KEYS
 
-TODAY_KEYS = {
-    "rank",
-    "contact_id",
-    "name",
-    "tier",
-    "lane",
-    "action",
-    "score",
-    "reason",
-    "channel",
-    "talking_point",
-    "terms",
-}
 TERM_KEYS = {"term", "measure", "coefficient", "contribution", "note"}
 
 

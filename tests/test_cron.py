@@ -16,25 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Rave, cron_env, rave_executable
+from conftest import ANSI, Rave, cron_env, rave_executable, run_cron
 
 ROOT = Path(__file__).resolve().parent.parent
-ANSI = "\x1b["
-
-
-def cron(
-    home: Path, *args: str, stdin: str | None = None, **env: str
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [rave_executable(), *args],
-        input=stdin,
-        stdin=None if stdin is not None else subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        env=cron_env(home, **env),
-        timeout=60,
-        check=False,
-    )
 
 
 def interactions(home: Path) -> int:
@@ -66,29 +50,31 @@ def network(rave_home: Path, rave: Rave) -> Path:
 
 
 def test_exit_codes_for_each_contract_case(network: Path) -> None:
-    assert cron(network, "today").returncode == 0
-    assert cron(network, "rm", "Ana Pérez").returncode == 1  # would prompt: refused
-    assert cron(network, "log", "Ana", "-w", "someday").returncode == 2
-    assert cron(network, "show", "Nobody").returncode == 3
-    cron(network, "add", "Ana Smith")
-    assert cron(network, "show", "ana").returncode == 4
-    assert cron(network, "log", "--batch", "-", stdin='{"contact": "Nobody"}\n').returncode == 65
+    assert run_cron(network, "today").returncode == 0
+    assert run_cron(network, "rm", "Ana Pérez").returncode == 1  # would prompt: refused
+    assert run_cron(network, "log", "Ana", "-w", "someday").returncode == 2
+    assert run_cron(network, "show", "Nobody").returncode == 3
+    run_cron(network, "add", "Ana Smith")
+    assert run_cron(network, "show", "ana").returncode == 4
+    assert (
+        run_cron(network, "log", "--batch", "-", stdin='{"contact": "Nobody"}\n').returncode == 65
+    )
 
 
 def test_today_and_digest_json_are_valid_without_ansi(network: Path) -> None:
     for args in (("today", "--json"), ("digest", "--json"), ("why", "bob", "--json")):
-        out = cron(network, *args, TERM="xterm-256color")
+        out = run_cron(network, *args, TERM="xterm-256color")
         assert out.returncode == 0, out.stderr
         assert ANSI not in out.stdout
         json.loads(out.stdout)
-    digest = json.loads(cron(network, "digest", "--json").stdout)
+    digest = json.loads(run_cron(network, "digest", "--json").stdout)
     assert set(digest) >= {"as_of", "reply", "outreach", "followups_due", "not_shown"}
     assert [i["name"] for i in digest["reply"]] == ["Ana Pérez"]
     assert [f["text"] for f in digest["followups_due"]] == ["send slides"]
 
 
 def test_digest_text_for_mail(network: Path) -> None:
-    out = cron(network, "digest")
+    out = run_cron(network, "digest")
     assert out.returncode == 0
     text = out.stdout
     assert text.startswith("rave digest for ")
@@ -99,11 +85,11 @@ def test_digest_text_for_mail(network: Path) -> None:
 
 
 def test_digest_quiet_if_empty_prints_nothing(rave_home: Path, rave: Rave) -> None:
-    empty = cron(rave_home, "digest", "--quiet-if-empty")
+    empty = run_cron(rave_home, "digest", "--quiet-if-empty")
     assert (empty.returncode, empty.stdout, empty.stderr) == (0, "", "")
-    assert "Nothing to do today." in cron(rave_home, "digest").stdout
+    assert "Nothing to do today." in run_cron(rave_home, "digest").stdout
     rave("add", "Ana", "--tier", "A")  # never contacted: an intro is due
-    busy = cron(rave_home, "digest", "--quiet-if-empty")
+    busy = run_cron(rave_home, "digest", "--quiet-if-empty")
     assert "Ana" in busy.stdout
 
 
@@ -127,7 +113,7 @@ def test_batch_logging_success(rave_home: Path, rave: Rave) -> None:
             json.dumps({"contact": "Carl New", "direction": "out", "when": "2026-01-05T10:00Z"}),
         ]
     )
-    out = cron(rave_home, "log", "--batch", "-", "--json", stdin=batch)
+    out = run_cron(rave_home, "log", "--batch", "-", "--json", stdin=batch)
     assert out.returncode == 0, out.stderr
     logged = json.loads(out.stdout)
     assert [r["kind"] for r in logged] == ["engage", "chat", "chat"]
@@ -141,10 +127,10 @@ def test_batch_from_a_file(rave_home: Path, rave: Rave, tmp_path: Path) -> None:
     rave("add", "Ana")
     path = tmp_path / "calls.jsonl"
     path.write_text('{"contact": "Ana"}\n{"contact": "Ana", "kind": "engage"}\n', encoding="utf-8")
-    out = cron(rave_home, "log", "--batch", str(path))
+    out = run_cron(rave_home, "log", "--batch", str(path))
     assert out.returncode == 0
     assert "Logged 2 interactions" in out.stdout
-    assert cron(rave_home, "log", "--batch", str(tmp_path / "missing.jsonl")).returncode == 2
+    assert run_cron(rave_home, "log", "--batch", str(tmp_path / "missing.jsonl")).returncode == 2
 
 
 @pytest.mark.parametrize(
@@ -164,7 +150,7 @@ def test_batch_bad_line_names_it_and_writes_nothing(
 ) -> None:
     rave("add", "Ana")
     batch = '{"contact": "Ana"}\n{"contact": "Ana", "kind": "engage"}\n' + bad_line + "\n"
-    out = cron(rave_home, "log", "--batch", "-", stdin=batch)
+    out = run_cron(rave_home, "log", "--batch", "-", stdin=batch)
     assert out.returncode == 65, out
     assert "<stdin>:3:" in out.stderr and reason in out.stderr
     assert "Traceback" not in out.stderr
@@ -277,9 +263,13 @@ def test_completion_lists_contact_names_without_the_orm(network: Path) -> None:
     )
     assert done.stdout.splitlines() == ["Ana\\ Pérez"]  # bash inserts it as typed
     assert "HEAVY=\n" in done.stderr
-    lower = cron(network, _RAVE_COMPLETE="complete_bash", COMP_WORDS="rave show an", COMP_CWORD="2")
+    lower = run_cron(
+        network, _RAVE_COMPLETE="complete_bash", COMP_WORDS="rave show an", COMP_CWORD="2"
+    )
     assert lower.stdout.splitlines() == ["ana\\ Pérez"]  # case-insensitive, keeps what was typed
-    commands = cron(network, _RAVE_COMPLETE="complete_bash", COMP_WORDS="rave dig", COMP_CWORD="1")
+    commands = run_cron(
+        network, _RAVE_COMPLETE="complete_bash", COMP_WORDS="rave dig", COMP_CWORD="1"
+    )
     assert commands.stdout.split() == ["digest"]
 
 

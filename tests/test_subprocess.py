@@ -11,24 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import cron_env, rave_executable
-
-ANSI = "\x1b["
-
-
-def run(
-    home: Path, *args: str, stdin: str | None = None, **env: str
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [rave_executable(), *args],
-        input=stdin,
-        stdin=None if stdin is not None else subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        env=cron_env(home, **env),
-        timeout=60,
-        check=False,
-    )
+from conftest import ANSI, cron_env, run_cron
 
 
 @pytest.fixture
@@ -57,48 +40,48 @@ def seeded(rave_home: Path, rave) -> Path:
 
 def test_no_ansi_and_no_wrapping_when_piped(seeded: Path) -> None:
     for args in (("list",), ("show", "ana"), ("followups",), ("paths",)):
-        out = run(seeded, *args)
+        out = run_cron(seeded, *args)
         assert out.returncode == 0, out.stderr
         assert ANSI not in out.stdout and ANSI not in out.stderr
-    shown = run(seeded, "show", "ana").stdout
+    shown = run_cron(seeded, "show", "ana").stdout
     assert "asked about the workshop " + "x" * 150 in shown  # one line, never cut
-    assert "[bold red]Bob[/]" in run(seeded, "list").stdout
+    assert "[bold red]Bob[/]" in run_cron(seeded, "list").stdout
 
 
 def test_json_is_valid_and_colourless_even_when_forced(seeded: Path) -> None:
-    out = run(seeded, "list", "--json", FORCE_COLOR="1", TERM="xterm-256color")
+    out = run_cron(seeded, "list", "--json", FORCE_COLOR="1", TERM="xterm-256color")
     assert ANSI not in out.stdout
     names = [row["name"] for row in json.loads(out.stdout)]
     assert names == ["[bold red]Bob[/]", "Ana Pérez"] or sorted(names) == sorted(
         ["[bold red]Bob[/]", "Ana Pérez"]
     )
-    detail = json.loads(run(seeded, "show", "ana", "--json").stdout)
+    detail = json.loads(run_cron(seeded, "show", "ana", "--json").stdout)
     assert detail["interactions"][0]["needs_reply"] is True
 
 
 def test_exit_codes_from_the_contract(seeded: Path) -> None:
-    assert run(seeded, "show", "nobody").returncode == 3
-    assert run(seeded, "log", "ana", "-w", "whenever").returncode == 2
-    assert run(seeded, "list", "--bogus").returncode == 2
-    run(seeded, "add", "Ana Smith")
-    ambiguous = run(seeded, "show", "ana")
+    assert run_cron(seeded, "show", "nobody").returncode == 3
+    assert run_cron(seeded, "log", "ana", "-w", "whenever").returncode == 2
+    assert run_cron(seeded, "list", "--bogus").returncode == 2
+    run_cron(seeded, "add", "Ana Smith")
+    ambiguous = run_cron(seeded, "show", "ana")
     assert ambiguous.returncode == 4
     assert "Ana Pérez" in ambiguous.stderr and "Ana Smith" in ambiguous.stderr
-    for result in (ambiguous, run(seeded, "show", "nobody")):
+    for result in (ambiguous, run_cron(seeded, "show", "nobody")):
         assert "Traceback" not in result.stderr
 
 
 def test_rm_never_prompts_without_a_terminal(seeded: Path) -> None:
-    refused = run(seeded, "rm", "Ana Pérez")
+    refused = run_cron(seeded, "rm", "Ana Pérez")
     assert refused.returncode == 1
     assert "--yes" in refused.stderr
-    assert run(seeded, "rm", "Ana Pérez", "--yes").returncode == 0
-    assert run(seeded, "show", "Ana Pérez").returncode == 3
+    assert run_cron(seeded, "rm", "Ana Pérez", "--yes").returncode == 0
+    assert run_cron(seeded, "show", "Ana Pérez").returncode == 3
 
 
 def test_note_reads_stdin(seeded: Path) -> None:
-    assert run(seeded, "note", "ana", "-", stdin="private detail\n").returncode == 0
-    detail = json.loads(run(seeded, "show", "ana", "--json").stdout)
+    assert run_cron(seeded, "note", "ana", "-", stdin="private detail\n").returncode == 0
+    detail = json.loads(run_cron(seeded, "show", "ana", "--json").stdout)
     assert detail["notes"][0]["text"] == "private detail"
 
 
