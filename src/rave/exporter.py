@@ -13,7 +13,6 @@ import os
 import sqlite3
 import tempfile
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -49,23 +48,18 @@ def contact_record(rec: dict[str, Any]) -> ContactRecord:
 
 
 def _ics(conn: sqlite3.Connection, stream: TextIO) -> int:
+    from rave import queries
     from rave.formats import ics
 
     now = timeutil.utcnow()
     followups = [
-        ics.FollowUpEvent(row[0], row[1], row[2], row[3], date.fromisoformat(row[4]))
-        for row in conn.execute(
-            """SELECT f.id, f.contact_id, c.name, f.text, f.due FROM followup f
-                 JOIN contact c ON c.id = f.contact_id
-                WHERE f.done_at IS NULL AND f.due IS NOT NULL ORDER BY f.due, f.id"""
-        )
+        ics.FollowUpEvent(f.id, f.contact_id, f.contact_name, f.text, f.due)
+        for f in queries.followups(conn)
+        if f.due is not None
     ]
     snoozes = [
-        ics.SnoozeEvent(row[0], row[1], timeutil.local_date(timeutil.from_db(row[2])))
-        for row in conn.execute(
-            "SELECT id, name, snoozed_until FROM contact WHERE snoozed_until > ? ORDER BY id",
-            (timeutil.to_db(now),),
-        )
+        ics.SnoozeEvent(contact.id, contact.name, timeutil.local_date(until))
+        for contact, until in queries.snoozed(conn, after=now)
     ]
     return ics.write_ics(followups, snoozes, stream, stamp=now)
 

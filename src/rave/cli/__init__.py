@@ -8,6 +8,7 @@ Only Typer is imported at start-up; each command imports what it needs when it r
 from __future__ import annotations
 
 import errno
+import importlib
 import os
 import signal
 import sqlite3
@@ -105,8 +106,10 @@ def root(
     ctx.obj = resolve_paths(db)
 
 
-# Command modules register themselves on `app` (imported for that side effect).
-from rave.cli import admin, contacts, log, stats, today, transfer  # noqa: E402, F401
+# Command modules register themselves on `app` when imported, in the order `--help` lists
+# them: the daily loop first, housekeeping last.
+for _module in ("today", "log", "contacts", "stats", "transfer", "admin"):
+    importlib.import_module(f"rave.cli.{_module}")
 
 
 def _quiet_broken_pipe() -> None:

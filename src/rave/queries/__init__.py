@@ -11,6 +11,7 @@ from rave.queries.contacts import (
     followups,
     last_channel,
     list_contacts,
+    snoozed,
 )
 from rave.queries.people import (
     contact_names,
@@ -73,5 +74,6 @@ __all__ = [
     "reply_episodes",
     "rung_moves",
     "same_name",
+    "snoozed",
     "warmth_at",
 ]

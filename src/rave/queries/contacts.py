@@ -11,6 +11,7 @@ from rave.errors import NotFoundError, UsageError
 from rave.queries.people import like_escape
 from rave.queries.records import (
     ContactDetail,
+    ContactRef,
     ContactSummary,
     FollowUpRow,
     InteractionRow,
@@ -261,3 +262,12 @@ def last_channel(conn: sqlite3.Connection, contact_ids: list[int], *, broadcast:
     if row:
         return str(row[0])
     return "linkedin" if broadcast else "other"
+
+
+def snoozed(conn: sqlite3.Connection, *, after: datetime) -> list[tuple[ContactRef, datetime]]:
+    """Contacts snoozed until a moment later than ``after``, with that moment."""
+    rows = conn.execute(
+        "SELECT id, name, snoozed_until FROM contact WHERE snoozed_until > ? ORDER BY id",
+        (timeutil.to_db(after),),
+    )
+    return [(ContactRef(row[0], row[1]), timeutil.from_db(row[2])) for row in rows]
