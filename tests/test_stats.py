@@ -474,3 +474,12 @@ def test_show_has_a_warmth_trend_of_the_last_12_month_ends(rave: Rave) -> None:
     levels = [insight.SPARKS.index(ch) for ch in spark[first:]]
     assert levels == sorted(levels, reverse=True)  # then it cools down
     assert levels[-1] < levels[0]
+
+
+def test_today_json_does_not_need_a_valid_balance_section(rave, rave_home) -> None:
+    rave_home.mkdir(parents=True, exist_ok=True)
+    (rave_home / "config.toml").write_text("[balance]\nchat = 2\n")
+    rave("add", "Ana", "--tier", "A")
+    assert rave("today", "--json").exit_code == 0  # the people list reads only [rank]
+    human = rave("today")
+    assert human.exit_code == 1 and "balance" in human.stderr  # the nudge needs it

@@ -77,8 +77,9 @@ def today_view(
     broadcast: bool = True,
 ) -> TodayView:
     """Today's ranking and (unless ``broadcast`` is false) the broadcast nudge. The
-    filters narrow the people only: the nudge is about you."""
-    settings = load_settings(paths.config)
+    filters narrow the people only: the nudge is about you. Without the nudge only
+    ``[rank]`` is read, so a mistake in ``[balance]`` cannot stop the list."""
+    settings = load_settings(paths.config) if broadcast else (rank_config(paths), BalanceConfig())
     with db.reading(paths.db) as conn:
         return _today(
             conn,
