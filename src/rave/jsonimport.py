@@ -200,16 +200,21 @@ def import_document(matcher: Matcher, file: Path, tick: Progress) -> None:
             [(iid, cid) for cid in people],
         )
         report.interactions_created += 1
-    posts: set[int] = set()
-    for rec in document["posts"]:
-        if _exists(
-            conn,
-            "SELECT id FROM post WHERE text = ? AND posted_at = ?",
-            (rec["text"], rec["when"]),
-            posts,
-        ):
+    fresh: dict[str, set[int]] = {"post": set(), "note": set(), "followup": set()}
+
+    def add(table: str, match: str, values: dict[str, Any], wanted: int) -> bool:
+        """Insert ``values`` unless a row that was there before this import matches on
+        the ``match`` columns (two equal records of one document are two records)."""
+        keys = [key.strip() for key in match.split(",")]
+        where = " AND ".join(f"{key} = ?" for key in keys)
+        sql = f"SELECT id FROM {table} WHERE {where}"
+        if _exists(conn, sql, tuple(values[key] for key in keys), fresh[table]):
             report.already_present += 1
-            continue
+            return False
+        fresh[table].add(_insert(conn, table, values, wanted))
+        return True
+
+    for rec in document["posts"]:
         values = {
             "text": rec["text"],
             "channel": rec["channel"],
@@ -217,43 +222,23 @@ def import_document(matcher: Matcher, file: Path, tick: Progress) -> None:
             "posted_at": rec["when"],
             "created_at": rec.get("created_at") or matcher.now,
         }
-        posts.add(_insert(conn, "post", values, rec["id"]))
-        report.posts_created += 1
-    notes: set[int] = set()
+        report.posts_created += add("post", "text, posted_at", values, rec["id"])
     for rec in document["notes"]:
-        cid = contacts[rec["contact_id"]]
-        created = rec.get("created_at") or matcher.now
-        if _exists(
-            conn,
-            "SELECT id FROM note WHERE contact_id = ? AND text = ? AND created_at = ?",
-            (cid, rec["text"], created),
-            notes,
-        ):
-            report.already_present += 1
-            continue
-        values = {"contact_id": cid, "text": rec["text"], "created_at": created}
-        notes.add(_insert(conn, "note", values, rec["id"]))
-        report.notes_created += 1
-    followups: set[int] = set()
+        values = {
+            "contact_id": contacts[rec["contact_id"]],
+            "text": rec["text"],
+            "created_at": rec.get("created_at") or matcher.now,
+        }
+        report.notes_created += add("note", "contact_id, text, created_at", values, rec["id"])
     for rec in document["followups"]:
-        cid = contacts[rec["contact_id"]]
-        created = rec.get("created_at") or matcher.now
-        if _exists(
-            conn,
-            "SELECT id FROM followup WHERE contact_id = ? AND text = ? AND created_at = ?",
-            (cid, rec["text"], created),
-            followups,
-        ):
-            report.already_present += 1
-            continue
         linked = rec.get("interaction_id")
         values = {
-            "contact_id": cid,
+            "contact_id": contacts[rec["contact_id"]],
             "interaction_id": interactions.get(linked) if linked is not None else None,
             "text": rec["text"],
             "due": rec.get("due"),
             "done_at": rec.get("done_at"),
-            "created_at": created,
+            "created_at": rec.get("created_at") or matcher.now,
         }
-        followups.add(_insert(conn, "followup", values, rec["id"]))
-        report.followups_created += 1
+        match = "contact_id, text, created_at"
+        report.followups_created += add("followup", match, values, rec["id"])

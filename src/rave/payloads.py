@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Any
 
@@ -199,22 +199,8 @@ def stats(report: services.StatsReport) -> dict[str, Any]:
 
 
 def import_report(report: importer.ImportReport) -> dict[str, Any]:
-    return {
-        "format": report.format,
-        "file": report.file,
-        "contacts_created": report.contacts_created,
-        "contacts_updated": report.contacts_updated,
-        "interactions_created": report.interactions_created,
-        "notes_created": report.notes_created,
-        "posts_created": report.posts_created,
-        "followups_created": report.followups_created,
-        "already_present": report.already_present,
-        "skipped": report.skipped,
-        "skipped_reasons": dict(report.skipped_reasons),
-        "encoding": report.encoding,
-        "warnings": list(report.warnings),
-        "dry_run": report.dry_run,
-    }
+    """`rave import --json`: every field of the report, as it is named there."""
+    return asdict(report)
 
 
 # --- the ranking model's payloads (spec/cli.md: today, why) ---------------------------

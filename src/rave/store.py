@@ -91,6 +91,14 @@ def raw(session: Session) -> sqlite3.Connection:
     return conn
 
 
+def _saved(session: Session, record: Contact | Note | Interaction | FollowUp | Post) -> int:
+    """Add a new row, flush it to get its id, and return the id."""
+    session.add(record)
+    session.flush()
+    assert record.id is not None
+    return record.id
+
+
 def _contact(session: Session, contact_id: int) -> Contact:
     contact = session.get(Contact, contact_id)
     if contact is None:
@@ -149,14 +157,12 @@ def add_contact(
     contact = Contact(
         name=clean, name_key=vocab.fold(clean), created_at=now, updated_at=now, **values
     )
-    session.add(contact)
+    contact_id = _saved(session, contact)
+    _add_handles(session, contact_id, handles)
+    _add_tags(session, contact_id, tags)
+    _add_aliases(session, contact_id, aliases)
     session.flush()
-    assert contact.id is not None
-    _add_handles(session, contact.id, handles)
-    _add_tags(session, contact.id, tags)
-    _add_aliases(session, contact.id, aliases)
-    session.flush()
-    return contact.id
+    return contact_id
 
 
 def update_contact(
@@ -255,10 +261,7 @@ def merge_contacts(*, session: Session, keep_id: int, drop_id: int, now: datetim
 def add_note(*, session: Session, contact_id: int, text: str, now: datetime) -> int:
     _contact(session, contact_id)
     note = Note(contact_id=contact_id, text=text, created_at=now)
-    session.add(note)
-    session.flush()
-    assert note.id is not None
-    return note.id
+    return _saved(session, note)
 
 
 def add_interaction(
@@ -286,13 +289,11 @@ def add_interaction(
         external_key=external_key,
         created_at=now,
     )
-    session.add(interaction)
-    session.flush()
-    assert interaction.id is not None
+    interaction_id = _saved(session, interaction)
     for contact_id in dict.fromkeys(contact_ids):
-        session.add(InteractionContact(interaction_id=interaction.id, contact_id=contact_id))
+        session.add(InteractionContact(interaction_id=interaction_id, contact_id=contact_id))
     session.flush()
-    return interaction.id
+    return interaction_id
 
 
 def add_followup(
@@ -311,10 +312,7 @@ def add_followup(
         due=due,
         created_at=now,
     )
-    session.add(followup)
-    session.flush()
-    assert followup.id is not None
-    return followup.id
+    return _saved(session, followup)
 
 
 def complete_followup(*, session: Session, followup_id: int, now: datetime) -> bool:
@@ -340,7 +338,4 @@ def add_post(
     url: str | None = None,
 ) -> int:
     post = Post(text=text, channel=channel, url=url, posted_at=when, created_at=now)
-    session.add(post)
-    session.flush()
-    assert post.id is not None
-    return post.id
+    return _saved(session, post)
