@@ -18,7 +18,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from rave import store, timeutil, vocab
+from rave import store, tallies, timeutil, vocab
 
 SIZES = {"S": (2_000, 50_000), "L": (30_000, 1_000_000)}
 AS_OF = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
@@ -168,6 +168,7 @@ def generate(size: str, path: Path) -> tuple[int, int]:
             "INSERT INTO note (contact_id, text, created_at) VALUES (?, ?, ?)",
             [(rng.choice(ids), "likes climbing", now) for _ in range(contacts // 10)],
         )
+        tallies.rebuild(conn)  # what rave's own writers keep in step as they go
     return contacts, interactions
 
 

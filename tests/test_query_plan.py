@@ -7,7 +7,8 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
-from rave import db, timeutil
+from rave import db
+from rave.config import RankConfig
 from rave.queries import ranking
 
 AS_OF = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
@@ -20,26 +21,12 @@ def _plan(conn: sqlite3.Connection, sql: str, params: dict[str, object]) -> list
 def _state_sql(**filters: object) -> tuple[str, dict[str, object]]:
     sql = "WITH " + ranking._picked(
         tier=filters.get("tier"),
-        tag=filters.get("tag"),
+        tag=None,
         channel=None,
         contact_id=filters.get("contact_id"),
     )
     sql += ", " + ranking._STATE_SQL.strip().removeprefix("WITH ")
-    params: dict[str, object] = {
-        "as_of": timeutil.to_db(AS_OF),
-        "as_of_s": int(AS_OF.timestamp()),
-        "post_window_s": 1,
-        "cad_max": 180,
-        "contact_id": filters.get("contact_id"),
-        "tier": filters.get("tier"),
-        "tag": None,
-        "channel": None,
-        "cad_A": 7,
-        "cad_B": 30,
-        "cad_C": 90,
-        "cad_D": 180,
-    }
-    return sql, params
+    return sql, ranking._params(AS_OF, RankConfig(), **filters)  # type: ignore[arg-type]
 
 
 def test_ranking_state_reads_interactions_through_indexes(tmp_path: Path) -> None:
@@ -55,4 +42,18 @@ def test_ranking_state_reads_interactions_through_indexes(tmp_path: Path) -> Non
             s.startswith(("SCAN i ", "SCAN interaction")) or s == "SCAN i" for s in plan
         ), plan
         assert any("ix_note_contact_id" in s for s in plan), plan  # the talking point
+    conn.close()
+
+
+def test_ranking_reads_one_tally_row_per_contact(tmp_path: Path) -> None:
+    conn = db.connect(tmp_path / "rave.db", create=True)
+    for filters in ({}, {"contact_id": 1}, {"tier": "A"}):
+        picked = ranking._picked(
+            tier=filters.get("tier"), tag=None, channel=None, contact_id=filters.get("contact_id")
+        )
+        sql = f"WITH {picked} {ranking._TALLIES_SQL}"
+        plan = _plan(conn, sql, ranking._params(AS_OF, RankConfig(), **filters))  # type: ignore[arg-type]
+        assert any(s.startswith("SEARCH t USING INTEGER PRIMARY KEY") for s in plan), plan
+        assert not any("interaction" in s for s in plan), plan  # never the history
+        assert any("ix_note_contact_id" in s for s in plan), plan
     conn.close()

@@ -166,8 +166,8 @@ def test_upgrade_backs_up_first_and_keeps_data(
     step = (
         "ALTER TABLE contact ADD COLUMN pronouns TEXT;\nCREATE INDEX ix_test ON contact (pronouns);"
     )
-    monkeypatch.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS, step))
-    monkeypatch.setattr(migrations, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS, (step, None)))
+    monkeypatch.setattr(migrations, "SCHEMA_VERSION", 3)
     assert rave("list", "--json").exit_code == 0
     (backup,) = rave_home.glob("rave.db.v1-*.bak")
     assert stat.S_IMODE(backup.stat().st_mode) == 0o600
@@ -175,7 +175,7 @@ def test_upgrade_backs_up_first_and_keeps_data(
         assert old.execute("PRAGMA user_version").fetchone()[0] == 1
         assert old.execute("SELECT COUNT(*) FROM contact").fetchone()[0] == 2
     with sqlite3.connect(rave_home / "rave.db") as new:
-        assert new.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert new.execute("PRAGMA user_version").fetchone()[0] == 3
         assert "pronouns" in [r[1] for r in new.execute("PRAGMA table_info(contact)")]
     assert rave("show", "bob", "--json").json()["snoozed_until"].startswith("2030-0")
     assert len(rave("list", "--json").json()) == 2
@@ -189,8 +189,8 @@ def test_failed_upgrade_leaves_the_store_as_it_was(
     _v1_store(path)
     before = count(path, "contact")
     step = "ALTER TABLE contact ADD COLUMN x TEXT;\nTHIS IS NOT SQL;"
-    monkeypatch.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS, step))
-    monkeypatch.setattr(migrations, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS, (step, None)))
+    monkeypatch.setattr(migrations, "SCHEMA_VERSION", 3)
     with pytest.raises(sqlite3.OperationalError):
         db.connect(path)
     with sqlite3.connect(path) as conn:

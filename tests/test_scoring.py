@@ -227,11 +227,15 @@ def test_derivation_fields() -> None:
     assert s.last_offline == ago(70)
     assert (s.last_in_broadcast, s.last_in_broadcast_channel) == (ago(20), "twitter")
     assert s.responded_to_broadcast is False
-    # cadence 7: the 21-day window holds nothing; cadence 30 (override): 90 days, bounds
-    # included (the inbound engage of exactly 90 days ago counts).
+    # cadence 7: the 21-day window holds nothing; cadence 20 (override): 60 days, bounds
+    # included (the engage of exactly 60 days ago is the third); counted up to 3 and 2.
     assert (s.recent_meaningful, s.recent_in_meaningful) == (0, 0)
+    s20 = state(events, "A", cadence_days=20)
+    assert (s20.cadence, s20.recent_meaningful, s20.recent_in_meaningful) == (20.0, 3, 2)
+    s17 = state(events, "A", cadence_days=17)
+    assert (s17.recent_meaningful, s17.recent_in_meaningful) == (2, 2)
     s30 = state(events, "A", cadence_days=30)
-    assert (s30.cadence, s30.recent_meaningful, s30.recent_in_meaningful) == (30.0, 6, 5)
+    assert (s30.recent_meaningful, s30.recent_in_meaningful) == (3, 2)
     assert s.talking_point == "coffee chat"
     expected = sum(warmth_weight(e.kind, e.channel, (AS_OF - e.when).days) for e in events[:9])
     assert s.warmth == pytest.approx(expected)

@@ -1,5 +1,6 @@
-"""The ranking state aggregated by one SQL query (queries.contact_states) equals the
-straightforward Python derivation (scoring.derive_state) on random histories."""
+"""The ranking state, read from the stored tallies (queries.contact_states) or aggregated
+by one SQL query (queries.aggregated_states), equals the straightforward Python
+derivation (scoring.derive_state) on random histories."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rave import db, queries, scoring, timeutil
+from rave import db, queries, scoring, tallies, timeutil
 from rave.config import RankConfig
 
 AS_OF = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
@@ -53,7 +54,7 @@ note_st = st.tuples(
 
 def _write(conn: sqlite3.Connection, contacts, events, notes) -> None:
     conn.execute("BEGIN")
-    for table in ("interaction_contact", "interaction", "note", "contact"):
+    for table in ("contact_tally", "interaction_contact", "interaction", "note", "contact"):
         conn.execute(f"DELETE FROM {table}")
     stamp = timeutil.to_db(AS_OF)
     for cid, contact in enumerate(contacts, 1):
@@ -90,6 +91,7 @@ def _write(conn: sqlite3.Connection, contacts, events, notes) -> None:
                 "INSERT INTO note (id, contact_id, text, created_at) VALUES (?, ?, ?, ?)",
                 (nid, cid, text, timeutil.to_db(AS_OF + timedelta(hours=offset_h))),
             )
+    tallies.rebuild(conn)
     conn.execute("COMMIT")
 
 
@@ -153,11 +155,12 @@ def test_sql_state_equals_python_derivation(
     config = RankConfig(post_window_days=post_window)
     as_of = AS_OF + timedelta(hours=as_of_shift_h)
     _write(conn, contacts, events, notes)
-    from_sql = queries.contact_states(conn, as_of=as_of, config=config)
     reference = _reference(contacts, events, notes, as_of, config)
-    assert [s.contact_id for s in from_sql] == [r.contact_id for r in reference]
-    for sql, ref in zip(from_sql, reference, strict=True):
-        _same(sql, ref)
+    for read in (queries.contact_states, queries.aggregated_states):
+        from_store = read(conn, as_of=as_of, config=config)
+        assert [s.contact_id for s in from_store] == [r.contact_id for r in reference]
+        for got, ref in zip(from_store, reference, strict=True):
+            _same(got, ref)
 
 
 def test_ties_in_time_are_ordered_by_id(conn: sqlite3.Connection) -> None:

@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from rave import timeutil, vocab
+from rave import tallies, timeutil, vocab
 from rave.formats import ContactRecord, MessageRecord, ParseStats, Person
 
 FORMATS = ("linkedin", "linkedin-messages", "vcard", "google", "csv", "json")
@@ -93,6 +93,15 @@ class Matcher:
         self.names: dict[str, list[int]] = {}
         for cid, key in conn.execute("SELECT id, name_key FROM contact"):
             self.names.setdefault(key, []).append(cid)
+        self.linked: set[int] = set()  # contacts given interactions: tallies to refold
+
+    def link(self, interaction_id: int, people: Iterable[int]) -> None:
+        """Link a new interaction to its people."""
+        rows = [(interaction_id, cid) for cid in people]
+        self.conn.executemany(
+            "INSERT INTO interaction_contact (interaction_id, contact_id) VALUES (?, ?)", rows
+        )
+        self.linked.update(cid for _, cid in rows)
 
     # -- finding ---------------------------------------------------------------------
 
@@ -339,10 +348,8 @@ def _import_messages(
                 matcher.now,
             ),
         )
-        conn.executemany(
-            "INSERT INTO interaction_contact (interaction_id, contact_id) VALUES (?, ?)",
-            [(cursor.lastrowid, cid) for cid in people],
-        )
+        assert cursor.lastrowid is not None
+        matcher.link(cursor.lastrowid, people)
         matcher.report.interactions_created += 1
 
 
@@ -439,6 +446,7 @@ def _import(
             report.warnings = [*stats.warnings, *report.warnings][:50]
             if dry_run:
                 raise _DryRun
+            tallies.rebuild(conn, matcher.linked)
     except _DryRun:
         pass
     return report

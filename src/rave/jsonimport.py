@@ -195,10 +195,7 @@ def import_document(matcher: Matcher, file: Path, tick: Progress) -> None:
             rec["id"],
         )
         interactions[rec["id"]] = iid
-        conn.executemany(
-            "INSERT INTO interaction_contact (interaction_id, contact_id) VALUES (?, ?)",
-            [(iid, cid) for cid in people],
-        )
+        matcher.link(iid, people)
         report.interactions_created += 1
     fresh: dict[str, set[int]] = {"post": set(), "note": set(), "followup": set()}
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -122,8 +123,29 @@ CREATE INDEX ix_followup_contact_id ON followup (contact_id);
 CREATE INDEX ix_followup_done_at ON followup (done_at, due);
 """
 
-#: Migration N brings a store from version N - 1 to version N.
-MIGRATIONS: tuple[str, ...] = (_V1,)
+# Each contact's events folded for the ranking (rave.tallies); filled from the history.
+_V2 = """
+CREATE TABLE contact_tally (
+    contact_id INTEGER NOT NULL PRIMARY KEY REFERENCES contact (id) ON DELETE CASCADE,
+    latest_at TEXT NOT NULL,
+    latest_id INTEGER NOT NULL,
+    tally TEXT NOT NULL
+);
+"""
+
+
+def _fill_tallies(conn: sqlite3.Connection) -> None:
+    from rave import tallies
+
+    tallies.rebuild(conn)
+
+
+#: Migration N brings a store from version N - 1 to version N: its SQL, then an optional
+#: step in Python that fills what the SQL created.
+MIGRATIONS: tuple[tuple[str, Callable[[sqlite3.Connection], None] | None], ...] = (
+    (_V1, None),
+    (_V2, _fill_tallies),
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -187,8 +209,11 @@ def migrate(conn: sqlite3.Connection, where: str, *, path: Path | None = None) -
         # Re-read under the write lock: another process may have migrated meanwhile.
         found = check_not_newer(conn, where)
         for number in range(found + 1, SCHEMA_VERSION + 1):
-            for statement in _statements(MIGRATIONS[number - 1]):
+            script, fill = MIGRATIONS[number - 1]
+            for statement in _statements(script):
                 conn.execute(statement)
+            if fill is not None:
+                fill(conn)
             conn.execute(f"PRAGMA user_version = {number}")
         conn.execute("COMMIT")
     except BaseException:

@@ -162,6 +162,20 @@ class Interaction(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_when())
 
 
+class ContactTally(SQLModel, table=True):
+    """Derived: the contact's events folded for the ranking (rave.tallies), kept in step by
+    the write door. Never edited as a model; here so the schema has one description."""
+
+    __tablename__ = "contact_tally"
+
+    contact_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True)
+    )
+    latest_at: str = Field(sa_column=Column(Text, nullable=False))
+    latest_id: int = Field(sa_column=Column(Integer, nullable=False))
+    tally: str = Field(sa_column=Column(Text, nullable=False))
+
+
 class InteractionContact(SQLModel, table=True):
     __tablename__ = "interaction_contact"
     __table_args__ = (Index("ix_interaction_contact_contact_id", "contact_id", "interaction_id"),)

@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, col, select
 
-from rave import db, vocab
+from rave import db, tallies, timeutil, vocab
 from rave.errors import NotFoundError, RaveError
 from rave.models import (
     Alias,
@@ -30,6 +30,7 @@ from rave.models import (
     Post,
     Tag,
 )
+from rave.scoring import Event
 
 CONTACT_FIELDS = (
     "tier",
@@ -256,6 +257,7 @@ def merge_contacts(*, session: Session, keep_id: int, drop_id: int, now: datetim
     session.add(keep)
     session.flush()
     delete_contact(session=session, contact_id=drop_id)
+    tallies.rebuild(raw(session), [keep_id])
 
 
 def add_note(*, session: Session, contact_id: int, text: str, now: datetime) -> int:
@@ -290,9 +292,13 @@ def add_interaction(
         created_at=now,
     )
     interaction_id = _saved(session, interaction)
-    for contact_id in dict.fromkeys(contact_ids):
+    people = list(dict.fromkeys(contact_ids))
+    for contact_id in people:
         session.add(InteractionContact(interaction_id=interaction_id, contact_id=contact_id))
     session.flush()
+    stored = timeutil.from_db(timeutil.to_db(when))  # as the store keeps it: whole seconds
+    event = Event(interaction_id, stored, kind, direction, channel, needs_reply, note)
+    tallies.add_event(raw(session), people, event)
     return interaction_id
 
 

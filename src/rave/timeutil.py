@@ -75,8 +75,8 @@ def to_db(value: datetime) -> str:
 
 
 def from_db(text: str) -> datetime:
-    """An aware UTC datetime from its storage text."""
-    return datetime.strptime(text, DB_FORMAT).replace(tzinfo=UTC)
+    """An aware UTC datetime from its storage text (``DB_FORMAT``)."""
+    return datetime.fromisoformat(text)
 
 
 def from_db_opt(text: str | None) -> datetime | None:

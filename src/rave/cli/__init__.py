@@ -28,6 +28,20 @@ EXIT_INTERRUPTED = 130
 class RaveGroup(TyperGroup):
     """Turns rave's typed errors into a one-line message and the contract's exit code."""
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        from rave.cli import params
+
+        params.install(self, ctx)  # plain conversions, without importing pydantic
+        return super().parse_args(ctx, args)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        from rave.cli import params
+
+        name, command, rest = super().resolve_command(ctx, args)
+        if command is not None:
+            params.install(command, ctx)
+        return name, command, rest
+
     def invoke(self, ctx: Any) -> Any:
         from rave import render
 

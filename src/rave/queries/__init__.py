@@ -19,7 +19,7 @@ from rave.queries.people import (
     find_contact,
     same_name,
 )
-from rave.queries.ranking import contact_states
+from rave.queries.ranking import aggregated_states, contact_states
 from rave.queries.records import (
     ContactDetail,
     ContactRef,
@@ -60,6 +60,7 @@ __all__ = [
     "ReplyEpisode",
     "RungMove",
     "activity",
+    "aggregated_states",
     "broadcast_facts",
     "contact_detail",
     "contact_names",

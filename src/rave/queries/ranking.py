@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import datetime
 
-from rave import timeutil, vocab
+from rave import scoring, tallies, timeutil, vocab
 from rave.config import RankConfig
 from rave.scoring import ContactState
 
@@ -63,8 +64,8 @@ a2 AS (
                      AND ev.k > COALESCE(a1.last_out_engage, '') THEN ev.t END) AS debt_since,
            SUM(ev.kind = 'chat' AND ev.k > COALESCE(a1.last_engage, '')) AS chats_since_engage,
            MAX(ev.dir = 'out' AND ev.k > substr(a1.last_post, 1, 32)) AS responded,
-           SUM(ev.m AND :as_of_s - ev.ts <= 3 * 86400 * p.cadence) AS recent_m,
-           SUM(ev.m AND ev.dir = 'in' AND :as_of_s - ev.ts <= 3 * 86400 * p.cadence)
+           MIN(3, SUM(ev.m AND :as_of_s - ev.ts <= 3 * 86400 * p.cadence)) AS recent_m,
+           MIN(2, SUM(ev.m AND ev.dir = 'in' AND :as_of_s - ev.ts <= 3 * 86400 * p.cadence))
                AS recent_in_m,
            MAX(CASE WHEN ev.ch != substr(a1.last_out_m, 33) THEN ev.k || ev.ch END) AS alt
       FROM ev JOIN a1 ON a1.cid = ev.cid JOIN picked p ON p.id = ev.cid
@@ -88,12 +89,20 @@ SELECT p.id, c.name, c.tier, c.cadence_days, p.cadence, c.snoozed_until, c.why, 
 
 
 def _picked(
-    *, tier: str | None, tag: str | None, channel: str | None, contact_id: int | None
+    *,
+    tier: str | None,
+    tag: str | None,
+    channel: str | None,
+    contact_id: int | None,
+    among: bool = False,
 ) -> str:
-    """The contacts to rank, with their effective cadence (scoring.effective_cadence)."""
+    """The contacts to rank, with their effective cadence (scoring.effective_cadence);
+    ``among``: only those whose ids are in the JSON array ``:among``."""
     where = ["1 = 1"]
     if contact_id is not None:
         where.append("c.id = :contact_id")
+    if among:
+        where.append("c.id IN (SELECT value FROM json_each(:among))")
     if tier is not None:
         where.append("c.tier = :tier")
     if tag is not None:
@@ -118,6 +127,18 @@ def _at(keyed: str | None) -> datetime | None:
     return None if keyed is None else timeutil.from_db(keyed[:20])
 
 
+_TALLIES_SQL = """
+SELECT p.id, c.name, c.tier, c.cadence_days, c.snoozed_until, c.why, c.offer,
+       t.latest_at, t.tally,
+       (SELECT n.text FROM note n WHERE n.contact_id = p.id AND n.created_at <= :as_of
+         ORDER BY n.created_at DESC, n.id DESC LIMIT 1) AS latest_note
+  FROM picked p
+  JOIN contact c ON c.id = p.id
+  LEFT JOIN contact_tally t ON t.contact_id = p.id
+ ORDER BY p.id
+"""
+
+
 def contact_states(
     conn: sqlite3.Connection,
     *,
@@ -128,10 +149,52 @@ def contact_states(
     channel: str | None = None,
     contact_id: int | None = None,
 ) -> list[ContactState]:
-    """Every (filtered) contact's ranking state as of ``as_of``, aggregated in SQL by one
-    query; equal to ``scoring.derive_state`` on the same history (tested)."""
-    sql = "WITH " + _picked(tier=tier, tag=tag, channel=channel, contact_id=contact_id)
-    sql += ", " + _STATE_SQL.strip().removeprefix("WITH ")
+    """Every (filtered) contact's ranking state as of ``as_of``, in id order.
+
+    A contact whose history ends at or before ``as_of`` (the usual case: as of now) is
+    read from its stored tally, one row; the others (an ``--as-of`` in the past, an
+    interaction dated in the future) are aggregated from their history by one query.
+    Both equal ``scoring.derive_state`` on the same history (tested)."""
+    picked = _picked(tier=tier, tag=tag, channel=channel, contact_id=contact_id)
+    params = _params(as_of, config, tier=tier, tag=tag, channel=channel, contact_id=contact_id)
+    stamp = params["as_of"]
+    states: dict[int, ContactState] = {}
+    aggregate: list[int] = []
+    for cid, name, tier_, cadence_days, snoozed, why, offer, latest_at, text, note in conn.execute(
+        f"WITH {picked} {_TALLIES_SQL}", params
+    ):
+        tally = scoring.Tally() if text is None else tallies.loads(text)
+        if tally is None or (latest_at is not None and latest_at > stamp):
+            aggregate.append(cid)
+            continue
+        states[cid] = tally.state(
+            as_of=as_of,
+            contact_id=cid,
+            name=name,
+            tier=tier_,
+            cadence_days=cadence_days,
+            snoozed_until=timeutil.from_db_opt(snoozed),
+            latest_note=note,
+            why=why,
+            offer=offer,
+            config=config,
+        )
+    if aggregate:
+        for state in aggregated_states(conn, as_of=as_of, config=config, among=aggregate):
+            states[state.contact_id] = state
+    return [states[cid] for cid in sorted(states)]
+
+
+def _params(
+    as_of: datetime,
+    config: RankConfig,
+    *,
+    tier: str | None = None,
+    tag: str | None = None,
+    channel: str | None = None,
+    contact_id: int | None = None,
+    among: list[int] | None = None,
+) -> dict[str, object]:
     params: dict[str, object] = {
         "as_of": timeutil.to_db(as_of),
         "as_of_s": int(as_of.timestamp()),
@@ -141,8 +204,32 @@ def contact_states(
         "tier": tier,
         "tag": None if tag is None else vocab.tag(tag),
         "channel": channel,
+        "among": None if among is None else json.dumps(among),
     }
     params.update({f"cad_{t}": config.cadence[t] for t in ("A", "B", "C", "D")})
+    return params
+
+
+def aggregated_states(
+    conn: sqlite3.Connection,
+    *,
+    as_of: datetime,
+    config: RankConfig,
+    tier: str | None = None,
+    tag: str | None = None,
+    channel: str | None = None,
+    contact_id: int | None = None,
+    among: list[int] | None = None,
+) -> list[ContactState]:
+    """The same states as ``contact_states``, every one aggregated from the contacts'
+    interactions by one query (``among``: only these contact ids)."""
+    picked = _picked(
+        tier=tier, tag=tag, channel=channel, contact_id=contact_id, among=among is not None
+    )
+    sql = "WITH " + picked + ", " + _STATE_SQL.strip().removeprefix("WITH ")
+    params = _params(
+        as_of, config, tier=tier, tag=tag, channel=channel, contact_id=contact_id, among=among
+    )
     states = []
     for row in conn.execute(sql, params):
         last_m, last_out, last_post, pending = row[8], row[13], row[20], row[11]

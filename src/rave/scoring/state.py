@@ -4,7 +4,7 @@ reference derivation the SQL query is tested against), and warmth. PURE."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from rave.config import RankConfig
@@ -68,14 +68,6 @@ def _order(event: Event) -> tuple[datetime, int]:
     return (event.when, event.id)
 
 
-def _when(event: Event | None) -> datetime | None:
-    return None if event is None else event.when
-
-
-def _channel(event: Event | None) -> str | None:
-    return None if event is None else event.channel
-
-
 def _days(earlier: datetime, later: datetime) -> float:
     return (later - earlier).total_seconds() / _DAY
 
@@ -123,8 +115,8 @@ class ContactState:
     last_in_broadcast: datetime | None  # their latest post (inbound broadcast)
     last_in_broadcast_channel: str | None
     responded_to_broadcast: bool  # any outbound event after that post (False if none)
-    recent_meaningful: int  # meaningful events with age ≤ 3·cadence
-    recent_in_meaningful: int  # ... of which inbound
+    recent_meaningful: int  # meaningful events with age ≤ 3·cadence, up to 3 counted
+    recent_in_meaningful: int  # ... of which inbound, up to 2 counted
     talking_point: str | None
     warmth: float  # Σ warmth_weight over the events
 
@@ -144,7 +136,8 @@ def derive_state(
     config: RankConfig = _DEFAULT,
 ) -> ContactState:
     """The reference derivation of a contact's state: events with ``when > as_of`` are
-    ignored; the rest are taken in ``(when, id)`` order ("after" = later in it).
+    ignored; the rest are taken in ``(when, id)`` order ("after" = later in it) and folded
+    into a :class:`Tally`, which ``Tally.state`` turns into the state as of ``as_of``.
 
     - last/first_meaningful: latest/earliest chat or engage; n_in_meaningful: inbound ones.
     - pending_in: earliest inbound meaningful event with needs_reply after the latest
@@ -161,95 +154,173 @@ def derive_state(
     - last_offline: latest meaningful event on an OFFLINE_CHANNELS channel.
     - last_in_broadcast: latest inbound broadcast; responded_to_broadcast: some outbound
       event of any kind comes after it.
-    - recent_(in_)meaningful: (inbound) meaningful events with as_of − when ≤ 3·cadence.
+    - recent_(in_)meaningful: (inbound) meaningful events with as_of − when ≤ 3·cadence,
+      counted up to what the offline rule asks for (3 and 2): among the latest 3 (2).
     - talking_point: text of the latest note with created_at ≤ as_of (ties: the later in
       ``notes``), else the note of the latest meaningful event with a non-empty note.
-    - warmth: Σ warmth_weight(kind, channel, age_days) in (when, id) order (a float sum:
-      compare with a tolerance).
+    - warmth: Σ warmth_weight(kind, channel, age_days) (a float sum: compare with a
+      tolerance).
     """
-    cadence = effective_cadence(tier, cadence_days, config)
-    seen = sorted((e for e in events if e.when <= as_of), key=_order)
-    first_m: Event | None = None
-    last_m: Event | None = None
-    last_out: Event | None = None
-    pending: Event | None = None
-    last_post: Event | None = None
-    debt_since: datetime | None = None
-    last_offline: datetime | None = None
-    conversation_note: str | None = None
-    responded = False
-    n_in = streak = bcasts = debt = chats = recent = recent_in = 0
-    warmth = 0.0
-    for e in seen:
-        age = _days(e.when, as_of)
-        warmth += warmth_weight(e.kind, e.channel, age)
-        outbound = e.direction == "out"
-        if e.kind == "broadcast" and not outbound:
-            last_post, responded = e, False
-            continue
-        responded = responded or (outbound and last_post is not None)
-        if e.kind not in MEANINGFUL:
-            bcasts += 1
-            continue
-        first_m = first_m or e
-        last_m, bcasts = e, 0
-        conversation_note = e.note or conversation_note
-        if e.channel in OFFLINE_CHANNELS:
-            last_offline = e.when
-        if age <= OFFLINE_RECENT_CADENCES * cadence:
-            recent += 1
-            recent_in += not outbound
-        chats = 0 if e.kind == "engage" else chats + 1
-        if outbound:
-            last_out, pending = e, None
-            if e.kind == "engage":
-                debt, debt_since = 0, None
-            if last_post is None or _days(last_post.when, e.when) > config.post_window_days:
-                streak += 1
-        else:
-            n_in, streak = n_in + 1, 0
-            if e.needs_reply and pending is None:
-                pending = e
-            if e.kind == "engage":
-                debt, debt_since = debt + 1, debt_since or e.when
-    alt = None
-    if last_out is not None:
-        alt = next((e.channel for e in reversed(seen) if e.channel != last_out.channel), None)
+    tally = Tally()
+    for event in sorted((e for e in events if e.when <= as_of), key=_order):
+        tally.add(event)
     latest_note: tuple[datetime, str] | None = None
     for created, text in notes:
         if created <= as_of and (latest_note is None or created >= latest_note[0]):
             latest_note = (created, text)
-    return ContactState(
+    return tally.state(
+        as_of=as_of,
         contact_id=contact_id,
         name=name,
         tier=tier,
-        as_of=as_of,
         cadence_days=cadence_days,
-        cadence=cadence,
         snoozed_until=snoozed_until,
+        latest_note=latest_note[1] if latest_note else None,
         why=why,
         offer=offer,
-        last_meaningful=_when(last_m),
-        last_meaningful_channel=_channel(last_m),
-        first_meaningful=_when(first_m),
-        n_in_meaningful=n_in,
-        pending_in=_when(pending),
-        pending_channel=_channel(pending),
-        pending_kind=None if pending is None else pending.kind,
-        out_streak=streak,
-        last_out=_when(last_out),
-        last_out_channel=_channel(last_out),
-        alt_channel=alt,
-        bcast_since_meaningful=bcasts,
-        debt=debt,
-        debt_since=debt_since,
-        chats_since_engage=chats,
-        last_offline=last_offline,
-        last_in_broadcast=_when(last_post),
-        last_in_broadcast_channel=_channel(last_post),
-        responded_to_broadcast=responded,
-        recent_meaningful=recent,
-        recent_in_meaningful=recent_in,
-        talking_point=latest_note[1] if latest_note else conversation_note,
-        warmth=warmth,
+        config=config,
     )
+
+
+@dataclass(slots=True)
+class Tally:
+    """One contact's events folded in ``(when, id)`` order into what ``ContactState``
+    needs, free of ``as_of`` and of the config: warmth is kept decayed to the latest
+    event, the streak as the gaps to the post before each message, the recent counts as
+    the latest few moments. ``add`` takes one more event, later than all before it, so a
+    stored tally follows a growing history in constant time; ``state`` gives the state
+    as of any moment at or after the latest event."""
+
+    latest: tuple[datetime, int] | None = None  # (when, id) of the latest event
+    warmth: float = 0.0  # Σ warmth_weight as of the latest event
+    first_m: datetime | None = None
+    last_m: datetime | None = None
+    last_m_channel: str | None = None
+    n_in: int = 0
+    last_out: datetime | None = None
+    last_out_channel: str | None = None
+    pending: datetime | None = None
+    pending_channel: str | None = None
+    pending_kind: str | None = None
+    last_post: datetime | None = None
+    last_post_channel: str | None = None
+    responded: bool = False
+    debt: int = 0
+    debt_since: datetime | None = None
+    bcasts: int = 0
+    chats: int = 0
+    last_offline: datetime | None = None
+    note: str | None = None  # of the latest meaningful event with one
+    channel: str | None = None  # of the latest event
+    other_channel: str | None = None  # of the latest event not on `channel`
+    streak_free: int = 0  # messages in the streak with no post of theirs before them
+    streak_gaps: list[float] = field(default_factory=list)  # days from that post, each
+    recent: list[datetime] = field(default_factory=list)  # latest meaningful, at most 3
+    recent_in: list[datetime] = field(default_factory=list)  # latest inbound, at most 2
+
+    def add(self, e: Event) -> None:
+        """Fold in one event, later in ``(when, id)`` order than every event so far."""
+        key = _order(e)
+        if self.latest is not None:
+            if key <= self.latest:
+                raise ValueError(f"event {key} is not after {self.latest}")
+            self.warmth *= 2.0 ** (-_days(self.latest[0], e.when) / WARMTH_HALF_LIFE_DAYS)
+        self.latest = key
+        self.warmth += warmth_weight(e.kind, e.channel, 0.0)
+        if e.channel != self.channel:
+            self.channel, self.other_channel = e.channel, self.channel
+        outbound = e.direction == "out"
+        if e.kind == "broadcast" and not outbound:
+            self.last_post, self.last_post_channel, self.responded = e.when, e.channel, False
+            return
+        self.responded = self.responded or (outbound and self.last_post is not None)
+        if e.kind not in MEANINGFUL:
+            self.bcasts += 1
+            return
+        self.first_m = self.first_m or e.when
+        self.last_m, self.last_m_channel, self.bcasts = e.when, e.channel, 0
+        self.note = e.note or self.note
+        if e.channel in OFFLINE_CHANNELS:
+            self.last_offline = e.when
+        self.recent = [*self.recent[1 - OFFLINE_MIN_MEANINGFUL :], e.when]
+        self.chats = 0 if e.kind == "engage" else self.chats + 1
+        if outbound:
+            self.last_out, self.last_out_channel = e.when, e.channel
+            self.pending = self.pending_channel = self.pending_kind = None
+            if e.kind == "engage":
+                self.debt, self.debt_since = 0, None
+            if self.last_post is None:
+                self.streak_free += 1
+            else:
+                self.streak_gaps.append(_days(self.last_post, e.when))
+        else:
+            self.n_in += 1
+            self.streak_free, self.streak_gaps = 0, []
+            self.recent_in = [*self.recent_in[1 - OFFLINE_MIN_INBOUND :], e.when]
+            if e.needs_reply and self.pending is None:
+                self.pending, self.pending_channel, self.pending_kind = e.when, e.channel, e.kind
+            if e.kind == "engage":
+                self.debt, self.debt_since = self.debt + 1, self.debt_since or e.when
+
+    def state(
+        self,
+        *,
+        as_of: datetime,
+        contact_id: int,
+        name: str,
+        tier: str,
+        cadence_days: float | None = None,
+        snoozed_until: datetime | None = None,
+        latest_note: str | None = None,
+        why: str | None = None,
+        offer: str | None = None,
+        config: RankConfig = _DEFAULT,
+    ) -> ContactState:
+        """The state as of ``as_of`` (at or after the latest event); ``latest_note`` is
+        the text of the contact's latest note created at or before it."""
+        if self.latest is not None and self.latest[0] > as_of:
+            raise ValueError(f"the tally runs to {self.latest[0]}, after {as_of}")
+        cadence = effective_cadence(tier, cadence_days, config)
+        window = OFFLINE_RECENT_CADENCES * cadence
+        warmth = 0.0
+        if self.latest is not None:
+            decay = 2.0 ** (-_days(self.latest[0], as_of) / WARMTH_HALF_LIFE_DAYS)
+            warmth = self.warmth * decay
+        alt = None
+        if self.last_out_channel is not None:
+            alt = self.channel if self.channel != self.last_out_channel else self.other_channel
+        streak = self.streak_free + sum(g > config.post_window_days for g in self.streak_gaps)
+        return ContactState(
+            contact_id=contact_id,
+            name=name,
+            tier=tier,
+            as_of=as_of,
+            cadence_days=cadence_days,
+            cadence=cadence,
+            snoozed_until=snoozed_until,
+            why=why,
+            offer=offer,
+            last_meaningful=self.last_m,
+            last_meaningful_channel=self.last_m_channel,
+            first_meaningful=self.first_m,
+            n_in_meaningful=self.n_in,
+            pending_in=self.pending,
+            pending_channel=self.pending_channel,
+            pending_kind=self.pending_kind,
+            out_streak=streak,
+            last_out=self.last_out,
+            last_out_channel=self.last_out_channel,
+            alt_channel=alt,
+            bcast_since_meaningful=self.bcasts,
+            debt=self.debt,
+            debt_since=self.debt_since,
+            chats_since_engage=self.chats,
+            last_offline=self.last_offline,
+            last_in_broadcast=self.last_post,
+            last_in_broadcast_channel=self.last_post_channel,
+            responded_to_broadcast=self.responded,
+            recent_meaningful=sum(_days(t, as_of) <= window for t in self.recent),
+            recent_in_meaningful=sum(_days(t, as_of) <= window for t in self.recent_in),
+            talking_point=latest_note if latest_note is not None else self.note,
+            warmth=warmth,
+        )

@@ -1,0 +1,154 @@
+"""The stored tallies (rave.tallies) stay equal to a fold of the whole history, whatever
+order the write door receives interactions in, through merges and deletions; and what
+`rave today` shows follows from them."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import Rave
+from rave import db, queries, scoring, store, tallies
+from rave.config import RankConfig
+
+NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+CHANNELS = ["linkedin", "email", "in_person", "phone"]
+
+
+def _rows(conn: sqlite3.Connection) -> dict[int, tuple[str, int, str]]:
+    return {
+        cid: (at, iid, text)
+        for cid, at, iid, text in conn.execute(
+            "SELECT contact_id, latest_at, latest_id, tally FROM contact_tally"
+        )
+    }
+
+
+log_st = st.fixed_dictionaries(
+    {
+        "offset_h": st.integers(min_value=-24 * 300, max_value=0),
+        "kind": st.sampled_from(["broadcast", "chat", "engage"]),
+        "direction": st.sampled_from(["in", "out"]),
+        "channel": st.sampled_from(CHANNELS),
+        "needs_reply": st.booleans(),
+        "note": st.sampled_from([None, "coffee", "pricing"]),
+        "who": st.sets(st.integers(min_value=0, max_value=3), min_size=1, max_size=2),
+    }
+)
+step_st = st.one_of(
+    log_st,
+    st.tuples(st.just("merge"), st.integers(0, 3), st.integers(0, 3)),
+    st.tuples(st.just("rm"), st.integers(0, 3)),
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(steps=st.lists(step_st, max_size=30))
+def test_write_door_keeps_tallies_equal_to_a_full_fold(tmp_path: Path, steps) -> None:
+    path = tmp_path / f"t{abs(hash(str(steps)))}.db"
+    alive: list[int | None] = []
+    with store.writing(path) as session:
+        alive = [store.add_contact(session=session, name=f"P{n}", now=NOW) for n in range(4)]
+    for step in steps:  # one transaction per step, as commands do
+        with store.writing(path) as session:
+            if isinstance(step, dict):
+                people = [alive[n] for n in step["who"] if alive[n] is not None]
+                if people:
+                    store.add_interaction(
+                        session=session,
+                        contact_ids=[p for p in people if p is not None],
+                        kind=step["kind"],
+                        direction=step["direction"],
+                        channel=step["channel"],
+                        when=NOW + timedelta(hours=step["offset_h"]),
+                        now=NOW,
+                        note=step["note"],
+                        needs_reply=step["needs_reply"],
+                    )
+            elif step[0] == "merge":
+                keep, drop = alive[step[1]], alive[step[2]]
+                if keep is not None and drop is not None and keep != drop:
+                    store.merge_contacts(session=session, keep_id=keep, drop_id=drop, now=NOW)
+                    alive[step[2]] = None
+            else:
+                gone = alive[step[1]]
+                if gone is not None:
+                    store.delete_contact(session=session, contact_id=gone)
+                    alive[step[1]] = None
+    conn = db.connect(path)
+    kept = _rows(conn)
+    conn.execute("BEGIN")
+    tallies.rebuild(conn)
+    assert _rows(conn) == kept  # what the writers kept is what a full fold gives
+    conn.execute("ROLLBACK")
+    config = RankConfig()
+    from_tallies = queries.contact_states(conn, as_of=NOW, config=config)
+    from_history = queries.aggregated_states(conn, as_of=NOW, config=config)
+    assert [s.contact_id for s in from_tallies] == [s.contact_id for s in from_history]
+    for got, want in zip(from_tallies, from_history, strict=True):
+        assert abs(got.warmth - want.warmth) < 1e-9
+        assert got == want.__class__(**{**want.__dict__, "warmth": got.warmth})
+    conn.close()
+
+
+event_st = st.builds(
+    lambda offset, kind, direction, channel, reply, note: (
+        offset,
+        kind,
+        direction,
+        channel,
+        reply,
+        note,
+    ),
+    st.integers(min_value=0, max_value=10**8),
+    st.sampled_from(["broadcast", "chat", "engage"]),
+    st.sampled_from(["in", "out"]),
+    st.sampled_from(CHANNELS),
+    st.booleans(),
+    st.sampled_from([None, "", 'é ✓ "quoted"']),
+)
+
+
+@given(st.lists(event_st, max_size=20))
+def test_a_stored_tally_reads_back_equal(events) -> None:
+    tally = scoring.Tally()
+    start = datetime(2020, 1, 1, tzinfo=UTC)
+    for n, (offset, kind, direction, channel, reply, note) in enumerate(sorted(events, key=lambda e: e[0]), 1):
+        when = start + timedelta(seconds=offset)
+        tally.add(scoring.Event(n, when, kind, direction, channel, reply, note))
+    assert tallies.loads(tallies.dumps(tally)) == tally
+
+
+def test_a_tally_of_another_format_is_not_trusted(rave: Rave, rave_home: Path) -> None:
+    rave("add", "Ana", "--tier", "A")
+    rave("log", "Ana", "--in", "-n", "can you call me?")
+    with sqlite3.connect(rave_home / "rave.db") as conn:
+        conn.execute("UPDATE contact_tally SET tally = '{\"format\": 0}'")
+    assert rave("today", "--json").json()[0]["action"] == "reply"  # from the history
+    rave("log", "Ana", "-n", "called back")  # the next write folds it again
+    with sqlite3.connect(rave_home / "rave.db") as conn:
+        (text,) = conn.execute("SELECT tally FROM contact_tally").fetchone()
+    assert tallies.loads(text) is not None
+
+
+def test_back_dated_and_merged_interactions_rank_in_time_order(rave: Rave) -> None:
+    rave("add", "Ana", "--tier", "A")
+    rave("add", "Anna Old", "--tier", "none")
+    rave("log", "Ana", "-n", "sent the proposal")  # you wrote today
+    rave("log", "Anna Old", "--in", "--when", "3d", "-n", "any news?")  # asked before that
+    assert [s["name"] for s in rave("today", "--json").json() if s["action"] == "reply"] == [
+        "Anna Old"
+    ]
+    rave("merge", "Ana", "Anna Old", "--yes")
+    # one person now: the question of three days ago was answered today
+    assert not [s for s in rave("today", "--json").json() if s["action"] == "reply"]
+    rave("log", "Ana", "--in", "--when", "1d", "-n", "thanks!", "--closed")
+    why = rave("why", "Ana", "--json").json()["state"]
+    assert why["n_in_meaningful"] == 2 and why["out_streak"] == 1
+    assert why["last_meaningful"] is not None and why["pending_in"] is None
