@@ -119,7 +119,9 @@ event_st = st.builds(
 def test_a_stored_tally_reads_back_equal(events) -> None:
     tally = scoring.Tally()
     start = datetime(2020, 1, 1, tzinfo=UTC)
-    for n, (offset, kind, direction, channel, reply, note) in enumerate(sorted(events, key=lambda e: e[0]), 1):
+    for n, (offset, kind, direction, channel, reply, note) in enumerate(
+        sorted(events, key=lambda e: e[0]), 1
+    ):
         when = start + timedelta(seconds=offset)
         tally.add(scoring.Event(n, when, kind, direction, channel, reply, note))
     assert tallies.loads(tallies.dumps(tally)) == tally
