@@ -21,7 +21,7 @@ from pathlib import Path
 from rave import store, tallies, timeutil, vocab
 
 SIZES = {"S": (2_000, 50_000), "L": (30_000, 1_000_000)}
-AS_OF = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
+AS_OF = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)  # in the past: `today` reads tallies
 FIRST = [
     "Ana",
     "Bo",

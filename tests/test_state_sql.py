@@ -161,6 +161,13 @@ def test_sql_state_equals_python_derivation(
         assert [s.contact_id for s in from_store] == [r.contact_id for r in reference]
         for got, ref in zip(from_store, reference, strict=True):
             _same(got, ref)
+    # contacts never listable, counted in SQL instead of returned, rank the same
+    unlisted: dict[str, int] = {}
+    listable = queries.contact_states(conn, as_of=as_of, config=config, unlisted=unlisted)
+    everyone = queries.contact_states(conn, as_of=as_of, config=config)
+    assert scoring.rank(listable, as_of=as_of, config=config, unlisted=unlisted) == scoring.rank(
+        everyone, as_of=as_of, config=config
+    )
 
 
 def test_ties_in_time_are_ordered_by_id(conn: sqlite3.Connection) -> None:

@@ -129,7 +129,31 @@ CREATE TABLE contact_tally (
     contact_id INTEGER NOT NULL PRIMARY KEY REFERENCES contact (id) ON DELETE CASCADE,
     latest_at TEXT NOT NULL,
     latest_id INTEGER NOT NULL,
-    tally TEXT NOT NULL
+    warmth REAL NOT NULL,
+    first_m TEXT,
+    last_m TEXT,
+    last_m_channel TEXT,
+    n_in INTEGER NOT NULL,
+    last_out TEXT,
+    last_out_channel TEXT,
+    pending TEXT,
+    pending_channel TEXT,
+    pending_kind TEXT,
+    last_post TEXT,
+    last_post_channel TEXT,
+    responded INTEGER NOT NULL,
+    debt INTEGER NOT NULL,
+    debt_since TEXT,
+    bcasts INTEGER NOT NULL,
+    chats INTEGER NOT NULL,
+    last_offline TEXT,
+    note TEXT,
+    channel TEXT,
+    other_channel TEXT,
+    streak_free INTEGER NOT NULL,
+    streak_gaps TEXT NOT NULL,
+    recent TEXT NOT NULL,
+    recent_in TEXT NOT NULL
 );
 """
 

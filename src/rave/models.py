@@ -11,7 +11,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import (
+    REAL,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -163,8 +172,9 @@ class Interaction(SQLModel, table=True):
 
 
 class ContactTally(SQLModel, table=True):
-    """Derived: the contact's events folded for the ranking (rave.tallies), kept in step by
-    the write door. Never edited as a model; here so the schema has one description."""
+    """Derived: the contact's events folded for the ranking (``scoring.Tally``, stored by
+    rave.tallies in plain SQL, moments as storage text). Here so that the schema has one
+    description; never written through the ORM."""
 
     __tablename__ = "contact_tally"
 
@@ -173,7 +183,31 @@ class ContactTally(SQLModel, table=True):
     )
     latest_at: str = Field(sa_column=Column(Text, nullable=False))
     latest_id: int = Field(sa_column=Column(Integer, nullable=False))
-    tally: str = Field(sa_column=Column(Text, nullable=False))
+    warmth: float = Field(sa_column=Column(REAL, nullable=False))
+    first_m: str | None = Field(sa_column=Column(Text, nullable=True))
+    last_m: str | None = Field(sa_column=Column(Text, nullable=True))
+    last_m_channel: str | None = Field(sa_column=Column(Text, nullable=True))
+    n_in: int = Field(sa_column=Column(Integer, nullable=False))
+    last_out: str | None = Field(sa_column=Column(Text, nullable=True))
+    last_out_channel: str | None = Field(sa_column=Column(Text, nullable=True))
+    pending: str | None = Field(sa_column=Column(Text, nullable=True))
+    pending_channel: str | None = Field(sa_column=Column(Text, nullable=True))
+    pending_kind: str | None = Field(sa_column=Column(Text, nullable=True))
+    last_post: str | None = Field(sa_column=Column(Text, nullable=True))
+    last_post_channel: str | None = Field(sa_column=Column(Text, nullable=True))
+    responded: int = Field(sa_column=Column(Integer, nullable=False))
+    debt: int = Field(sa_column=Column(Integer, nullable=False))
+    debt_since: str | None = Field(sa_column=Column(Text, nullable=True))
+    bcasts: int = Field(sa_column=Column(Integer, nullable=False))
+    chats: int = Field(sa_column=Column(Integer, nullable=False))
+    last_offline: str | None = Field(sa_column=Column(Text, nullable=True))
+    note: str | None = Field(sa_column=Column(Text, nullable=True))
+    channel: str | None = Field(sa_column=Column(Text, nullable=True))
+    other_channel: str | None = Field(sa_column=Column(Text, nullable=True))
+    streak_free: int = Field(sa_column=Column(Integer, nullable=False))
+    streak_gaps: str = Field(sa_column=Column(Text, nullable=False))
+    recent: str = Field(sa_column=Column(Text, nullable=False))
+    recent_in: str = Field(sa_column=Column(Text, nullable=False))
 
 
 class InteractionContact(SQLModel, table=True):

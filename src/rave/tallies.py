@@ -16,57 +16,79 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import fields
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from rave import timeutil
 from rave.scoring import Event, Tally
 
-#: Bumped when Tally's fields change; a row of another format is rebuilt on the next
-#: write and ignored (the full aggregation is used) until then.
-FORMAT = 1
-
-_TIMES = ("first_m", "last_m", "last_out", "pending", "last_post", "debt_since", "last_offline")
-
-
-def _stamp(value: datetime) -> int:
-    return int(value.timestamp())
-
-
-def _moment(value: int) -> datetime:
-    return datetime.fromtimestamp(value, UTC)
+# Tally's fields in the order of contact_tally's columns (after contact_id), and how each
+# is stored: moments as the store's text, lists as space-separated text.
+_MOMENTS = frozenset(
+    {"first_m", "last_m", "last_out", "pending", "last_post", "debt_since", "last_offline"}
+)
+_MOMENT_LISTS = frozenset({"recent", "recent_in"})
+COLUMNS = tuple(f.name for f in fields(Tally) if f.name != "latest")
+_SELECT = ", ".join(f"t.{name}" for name in ("latest_at", "latest_id", *COLUMNS))
 
 
-def dumps(tally: Tally) -> str:
-    """The stored text of a tally: JSON, times as Unix seconds."""
-    out: dict[str, Any] = {"format": FORMAT}
-    for f in fields(Tally):
-        value = getattr(tally, f.name)
-        if f.name in _TIMES:
-            value = None if value is None else _stamp(value)
-        elif f.name == "latest":
-            value = None if value is None else [_stamp(value[0]), value[1]]
-        elif f.name in ("recent", "recent_in"):
-            value = [_stamp(t) for t in value]
-        out[f.name] = value
-    return json.dumps(out, separators=(",", ":"), ensure_ascii=False)
+def select_columns(alias: str = "t") -> str:
+    """The SELECT list that ``from_row`` reads, for the table aliased ``alias``."""
+    return _SELECT.replace("t.", f"{alias}.")
 
 
-def loads(text: str) -> Tally | None:
-    """The tally stored as ``text``; None when it is of another format."""
-    data = json.loads(text)
-    if data.pop("format", None) != FORMAT:
-        return None
-    for name in _TIMES:
-        if data[name] is not None:
-            data[name] = _moment(data[name])
-    if data["latest"] is not None:
-        data["latest"] = (_moment(data["latest"][0]), data["latest"][1])
-    data["recent"] = [_moment(t) for t in data["recent"]]
-    data["recent_in"] = [_moment(t) for t in data["recent_in"]]
-    return Tally(**data)
+def _moment_or_none(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def _moments(text: str) -> list[datetime]:
+    return [datetime.fromisoformat(v) for v in text.split()]
+
+
+def _floats(text: str) -> list[float]:
+    return [float(v) for v in text.split()]
+
+
+_READ: tuple[Callable[[Any], Any] | None, ...] = tuple(
+    _moment_or_none
+    if name in _MOMENTS
+    else _moments
+    if name in _MOMENT_LISTS
+    else _floats
+    if name == "streak_gaps"
+    else bool
+    if name == "responded"
+    else None
+    for name in COLUMNS
+)
+
+
+def from_row(row: Sequence[Any]) -> Tally:
+    """The tally stored in ``row`` (the columns of ``select_columns``)."""
+    values = [
+        value if read is None else read(value) for read, value in zip(_READ, row[2:], strict=True)
+    ]
+    return Tally((datetime.fromisoformat(row[0]), row[1]), *values)
+
+
+def to_row(tally: Tally) -> tuple[Any, ...]:
+    """The column values of ``tally`` (which has events), in ``select_columns`` order."""
+    assert tally.latest is not None
+    out: list[Any] = [timeutil.to_db(tally.latest[0]), tally.latest[1]]
+    for name in COLUMNS:
+        value = getattr(tally, name)
+        if name in _MOMENTS:
+            value = None if value is None else timeutil.to_db(value)
+        elif name in _MOMENT_LISTS:
+            value = " ".join(timeutil.to_db(v) for v in value)
+        elif name == "streak_gaps":
+            value = " ".join(repr(v) for v in value)
+        elif name == "responded":
+            value = int(value)
+        out.append(value)
+    return tuple(out)
 
 
 _EVENTS = """
@@ -91,13 +113,14 @@ def _folded(rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[int, Tally]]:
         yield cid, tally
 
 
+_INSERT = (
+    f"INSERT OR REPLACE INTO contact_tally (contact_id, {_SELECT.replace('t.', '')})"
+    f" VALUES ({', '.join('?' * (len(COLUMNS) + 3))})"
+)
+
+
 def _save(conn: sqlite3.Connection, contact_id: int, tally: Tally) -> None:
-    assert tally.latest is not None
-    conn.execute(
-        "INSERT OR REPLACE INTO contact_tally (contact_id, latest_at, latest_id, tally)"
-        " VALUES (?, ?, ?, ?)",
-        (contact_id, timeutil.to_db(tally.latest[0]), tally.latest[1], dumps(tally)),
-    )
+    conn.execute(_INSERT, (contact_id, *to_row(tally)))
 
 
 def rebuild(conn: sqlite3.Connection, contact_ids: Iterable[int] | None = None) -> int:
@@ -137,11 +160,11 @@ def add_event(conn: sqlite3.Connection, contact_ids: Iterable[int], event: Event
     stale = []
     for contact_id in contact_ids:
         row = conn.execute(
-            "SELECT tally FROM contact_tally WHERE contact_id = ?", (contact_id,)
+            f"SELECT {_SELECT} FROM contact_tally t WHERE t.contact_id = ?", (contact_id,)
         ).fetchone()
-        tally = Tally() if row is None else loads(row[0])
-        if tally is None or (tally.latest is not None and tally.latest >= (event.when, event.id)):
-            stale.append(contact_id)  # back-dated, or of another format: fold again
+        tally = Tally() if row is None else from_row(row)
+        if tally.latest is not None and tally.latest >= (event.when, event.id):
+            stale.append(contact_id)  # back-dated: fold the history again
             continue
         tally.add(event)
         _save(conn, contact_id, tally)

@@ -1,8 +1,11 @@
 """The Typer application: root options, sub-commands, and the one place where errors
 become messages and exit codes (spec/cli.md).
 
-Only Typer is imported at start-up; each command imports what it needs when it runs, so
-``rave --help`` stays near the cost of importing Typer.
+Only Typer is imported at start-up. The commands live in one module per group, each with
+its own Typer app; ``COMMANDS`` names them, so the module of the one command being run is
+imported and built, and ``rave --help`` lists every command from ``COMMANDS`` alone (a
+test keeps the summaries equal to the commands' own help). Each command imports what it
+needs when it runs.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from rave import __version__
 from rave.errors import RaveError
@@ -25,8 +28,110 @@ from rave.errors import RaveError
 EXIT_INTERRUPTED = 130
 
 
+# Every command: its module in rave.cli and the first paragraph of its help, in the
+# order `rave --help` lists them (the daily loop first, housekeeping last).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "today": (
+        "today",
+        "Whom to answer first, whom to reach out to, and how: the ranked daily list, and "
+        "one line about your own broadcasting when it is out of balance.",
+    ),
+    "why": (
+        "today",
+        "The score table for one contact: each term's measure, coefficient and "
+        "contribution, and why a hidden contact is hidden.",
+    ),
+    "snooze": ("today", "Hide a contact from `today` until a date."),
+    "unsnooze": ("today", "Bring a snoozed contact back into `today`."),
+    "demo": (
+        "today",
+        "Show rave on a sample network, in a temporary store (your data is not touched): "
+        "its `today` list and one `why`.",
+    ),
+    "digest": (
+        "today",
+        "A plain-text morning digest for cron mail: the reply lane, top suggestions, "
+        "follow-ups due, and a count of the rest.",
+    ),
+    "log": ("log", "Record an interaction right after it happened (or many, with --batch)."),
+    "post": (
+        "log",
+        "Record your own broadcast to your audience (a post, an article, a newsletter).",
+    ),
+    "followups": ("log", "Open follow-ups, soonest due first."),
+    "add": ("contacts", "Add a contact and print its id."),
+    "edit": (
+        "contacts",
+        'Change a contact. Options add handles, tags and aliases; an empty value ("") '
+        "clears a text field.",
+    ),
+    "rm": (
+        "contacts",
+        "Delete a contact with their handles, tags, notes, follow-ups and the interactions "
+        "that were only with them.",
+    ),
+    "merge": (
+        "contacts",
+        "Merge a duplicate into another contact: handles, aliases, tags, notes, follow-ups "
+        "and interactions move to KEEP; DROP's name becomes an alias.",
+    ),
+    "list": ("contacts", "List contacts."),
+    "show": (
+        "contacts",
+        "A contact's profile, handles, notes, open follow-ups, recent timeline and "
+        "broadcast/chat/engage balance.",
+    ),
+    "note": ("contacts", "Add a dated personal note (family, interests, work) about a contact."),
+    "stats": (
+        "stats",
+        "Your broadcast/chat/engage balance over time against your target mix, by channel "
+        "and tier; reply latency; who starts conversations; the relationship ladder.",
+    ),
+    "import": (
+        "transfer",
+        "Import contacts (and LinkedIn messages) from another tool's export, all or nothing. "
+        "Re-importing the same file changes nothing.",
+    ),
+    "export": ("transfer", "Export your data. Files are written whole or not at all."),
+    "paths": ("admin", "Show where rave keeps its database and config, and why there."),
+    "backup": (
+        "admin",
+        "A consistent copy of the database (safe while rave is in use), mode 0600.",
+    ),
+    "doctor": (
+        "admin",
+        "Check the store: integrity, foreign keys, schema version, journal, permissions and "
+        "config. Exits 1 listing the problems when anything is wrong.",
+    ),
+    "followup": ("log", "Close follow-ups (`rave followups` lists them)."),
+}
+
+
+def load_command(name: str) -> Any:
+    """The click command ``name``, built from its module's Typer app (None if unknown)."""
+    if name not in COMMANDS:
+        return None
+    module = importlib.import_module(f"rave.cli.{COMMANDS[name][0]}")
+    return typer.main.get_group(module.app).commands.get(name)
+
+
 class RaveGroup(TyperGroup):
-    """Turns rave's typed errors into a one-line message and the contract's exit code."""
+    """Loads a command when it runs, and turns rave's typed errors into a one-line message
+    and the contract's exit code."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        return load_command(cmd_name)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        """The command list of ``rave --help``, from COMMANDS without loading them."""
+        summaries = {name: TyperCommand(name, help=text) for name, (_, text) in COMMANDS.items()}
+        limit = formatter.width - 6 - max(map(len, summaries))
+        rows = [(name, command.get_short_help_str(limit)) for name, command in summaries.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         from rave.cli import params
@@ -118,12 +223,6 @@ def root(
     from rave.config import resolve_paths
 
     ctx.obj = resolve_paths(db)
-
-
-# Command modules register themselves on `app` when imported, in the order `--help` lists
-# them: the daily loop first, housekeeping last.
-for _module in ("today", "log", "contacts", "stats", "transfer", "admin"):
-    importlib.import_module(f"rave.cli.{_module}")
 
 
 def _quiet_broken_pipe() -> None:

@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
-from rave.cli import app
-from rave.cli.common import JsonOpt, paths
+from rave.cli.common import JsonOpt, command_group, paths
+
+app = command_group()  # this module's commands, loaded when one is run
 
 
 @app.command("paths", rich_help_panel="Housekeeping")

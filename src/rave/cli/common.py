@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -80,6 +80,12 @@ def confirm(question: str, *, yes: bool) -> None:
         raise RaveError(f"{question} Refusing without a terminal.", hint="pass --yes to confirm")
     if not typer.confirm(question, default=False):
         raise RaveError("cancelled; nothing was changed")
+
+
+def command_group(**settings: Any) -> typer.Typer:
+    """A module's own Typer app for its commands: ``rave.cli`` loads it when one of them
+    runs (``COMMANDS``), so start-up builds one command, not all of them."""
+    return typer.Typer(rich_markup_mode=None, add_completion=False, **settings)
 
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]

@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from rave.cli import app
-from rave.cli.common import ContactArg, JsonOpt, complete_contact, confirm, paths
+from rave.cli.common import ContactArg, JsonOpt, command_group, complete_contact, confirm, paths
 
 if TYPE_CHECKING:
     from rave.services import ContactInput
@@ -89,6 +88,9 @@ def _print_detail(ctx: typer.Context, contact_id: int, verb: str, as_json: bool)
         render.json_out(payloads.contact_detail(detail))
     else:
         render.line(f"{verb} #{detail.id} {detail.name} (tier {detail.tier})")
+
+
+app = command_group()  # this module's commands, loaded when one is run
 
 
 @app.command(rich_help_panel="Contacts")

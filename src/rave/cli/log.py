@@ -9,10 +9,11 @@ from typing import Annotated
 
 import typer
 
-from rave.cli import app
-from rave.cli.common import JsonOpt, complete_contact, future_date, past, paths
+from rave.cli.common import JsonOpt, command_group, complete_contact, future_date, past, paths
 
-followup_app = typer.Typer(
+app = command_group()  # this module's commands, loaded when one is run
+
+followup_app = command_group(
     help="Close follow-ups (`rave followups` lists them).", no_args_is_help=True
 )
 app.add_typer(followup_app, name="followup", rich_help_panel="Recording")

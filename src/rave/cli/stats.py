@@ -6,8 +6,9 @@ from typing import Annotated
 
 import typer
 
-from rave.cli import app
-from rave.cli.common import JsonOpt, moment, paths
+from rave.cli.common import JsonOpt, command_group, moment, paths
+
+app = command_group()  # this module's commands, loaded when one is run
 
 
 @app.command(rich_help_panel="Insight")

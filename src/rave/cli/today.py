@@ -6,8 +6,7 @@ from typing import Annotated
 
 import typer
 
-from rave.cli import app
-from rave.cli.common import ContactArg, JsonOpt, future_date, moment, paths
+from rave.cli.common import ContactArg, JsonOpt, command_group, future_date, moment, paths
 
 AsOfOpt = Annotated[
     str | None,
@@ -17,6 +16,9 @@ AsOfOpt = Annotated[
         show_default=False,
     ),
 ]
+
+
+app = command_group()  # this module's commands, loaded when one is run
 
 
 @app.command(rich_help_panel="Daily")

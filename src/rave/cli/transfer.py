@@ -8,13 +8,15 @@ from typing import Annotated
 
 import typer
 
-from rave.cli import app
-from rave.cli.common import JsonOpt, paths
+from rave.cli.common import JsonOpt, command_group, paths
 
 IMPORT_HELP = (
     "linkedin (Connections.csv), linkedin-messages (messages.csv), vcard (.vcf), "
     "google (Google Contacts CSV), csv (rave's own), json (rave's own export)."
 )
+
+
+app = command_group()  # this module's commands, loaded when one is run
 
 
 @app.command("import", rich_help_panel="Import and export")

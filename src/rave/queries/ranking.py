@@ -127,15 +127,30 @@ def _at(keyed: str | None) -> datetime | None:
     return None if keyed is None else timeutil.from_db(keyed[:20])
 
 
-_TALLIES_SQL = """
+# A contact that can never be listed: tier none with nothing waiting for an answer and no
+# debt (scoring.rank's rule), known from its tally alone when that runs to as_of at most.
+_UNLISTED = """c.tier = 'none' AND t.pending IS NULL AND COALESCE(t.debt, 0) = 0
+    AND (t.latest_at IS NULL OR t.latest_at <= :as_of)"""
+
+_TALLIES_SQL = f"""
 SELECT p.id, c.name, c.tier, c.cadence_days, c.snoozed_until, c.why, c.offer,
-       t.latest_at, t.tally,
        (SELECT n.text FROM note n WHERE n.contact_id = p.id AND n.created_at <= :as_of
-         ORDER BY n.created_at DESC, n.id DESC LIMIT 1) AS latest_note
+         ORDER BY n.created_at DESC, n.id DESC LIMIT 1) AS latest_note,
+       {tallies.select_columns("t")}
   FROM picked p
   JOIN contact c ON c.id = p.id
   LEFT JOIN contact_tally t ON t.contact_id = p.id
+ WHERE NOT (:skip_unlisted AND {_UNLISTED})
  ORDER BY p.id
+"""
+
+_UNLISTED_SQL = f"""
+SELECT COALESCE(c.snoozed_until > :as_of, 0) AS snoozed, COUNT(*)
+  FROM picked p
+  JOIN contact c ON c.id = p.id
+  LEFT JOIN contact_tally t ON t.contact_id = p.id
+ WHERE {_UNLISTED}
+ GROUP BY 1
 """
 
 
@@ -148,32 +163,41 @@ def contact_states(
     tag: str | None = None,
     channel: str | None = None,
     contact_id: int | None = None,
+    unlisted: dict[str, int] | None = None,
 ) -> list[ContactState]:
     """Every (filtered) contact's ranking state as of ``as_of``, in id order.
 
     A contact whose history ends at or before ``as_of`` (the usual case: as of now) is
     read from its stored tally, one row; the others (an ``--as-of`` in the past, an
     interaction dated in the future) are aggregated from their history by one query.
-    Both equal ``scoring.derive_state`` on the same history (tested)."""
+    Both equal ``scoring.derive_state`` on the same history (tested).
+
+    With ``unlisted``, the contacts that ``scoring.rank`` could never list (tier none,
+    nothing pending, no debt: most of an imported network) are not returned but counted
+    into it, under ``"snoozed"`` or ``"untargeted"`` as ``rank`` would count them."""
     picked = _picked(tier=tier, tag=tag, channel=channel, contact_id=contact_id)
     params = _params(as_of, config, tier=tier, tag=tag, channel=channel, contact_id=contact_id)
+    params["skip_unlisted"] = unlisted is not None
+    if unlisted is not None:
+        for snoozed, count in conn.execute(f"WITH {picked} {_UNLISTED_SQL}", params):
+            key = "snoozed" if snoozed else "untargeted"
+            unlisted[key] = unlisted.get(key, 0) + count
     stamp = params["as_of"]
     states: dict[int, ContactState] = {}
     aggregate: list[int] = []
-    for cid, name, tier_, cadence_days, snoozed, why, offer, latest_at, text, note in conn.execute(
-        f"WITH {picked} {_TALLIES_SQL}", params
-    ):
-        tally = scoring.Tally() if text is None else tallies.loads(text)
-        if tally is None or (latest_at is not None and latest_at > stamp):
+    for row in conn.execute(f"WITH {picked} {_TALLIES_SQL}", params):
+        cid, name, tier_, cadence_days, snoozed_until, why, offer, note, latest_at = row[:9]
+        if latest_at is not None and latest_at > stamp:
             aggregate.append(cid)
             continue
+        tally = scoring.Tally() if latest_at is None else tallies.from_row(row[8:])
         states[cid] = tally.state(
             as_of=as_of,
             contact_id=cid,
             name=name,
             tier=tier_,
             cadence_days=cadence_days,
-            snoozed_until=timeutil.from_db_opt(snoozed),
+            snoozed_until=timeutil.from_db_opt(snoozed_until),
             latest_note=note,
             why=why,
             offer=offer,
@@ -205,6 +229,7 @@ def _params(
         "tag": None if tag is None else vocab.tag(tag),
         "channel": channel,
         "among": None if among is None else json.dumps(among),
+        "skip_unlisted": False,
     }
     params.update({f"cad_{t}": config.cadence[t] for t in ("A", "B", "C", "D")})
     return params

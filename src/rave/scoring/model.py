@@ -4,10 +4,10 @@ the daily list (spec/scoring.md). PURE: state + as_of + config in, plain data ou
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from rave.config import ALL_TIERS, RankConfig
 from rave.scoring.state import (
@@ -36,16 +36,21 @@ from rave.scoring.state import (
 )
 
 
-@dataclass(frozen=True)
-class Term:
+class Term(NamedTuple):
     """One row of the explanation. ``measure`` (in [0, 1]) and ``contribution`` (=
-    measure × coefficient) are rounded to 3 decimals at the source."""
+    measure × coefficient) are rounded to 3 decimals at the source; ``note`` is written
+    from ``basis`` (state, as_of, config) when it is read, so ranking thousands of
+    contacts words only the few it shows."""
 
     term: str
     measure: float
     coefficient: float
     contribution: float
-    note: str
+    basis: tuple[ContactState, datetime, RankConfig]
+
+    @property
+    def note(self) -> str:
+        return _MEASURES[self.term][1](*self.basis)
 
 
 @dataclass(frozen=True)
@@ -58,8 +63,6 @@ class Assessment:
     r: float | None  # days since last_meaningful / cadence; inf if never; None for tier none
     lane: int  # 0 reply lane (pending_in), 1 outreach
     action: str  # one of ACTIONS
-    reason: str  # the note of the largest positive term
-    advice: str  # what the action means for this contact, in one line
     channel: str | None  # where to act
     talking_point: str | None
     hidden: str | None  # None (shown unless capped by rank) or one of HIDDEN
@@ -71,6 +74,18 @@ class Assessment:
 
     def term(self, name: str) -> Term:
         return next(t for t in self.terms if t.term == name)
+
+    @property
+    def advice(self) -> str:
+        """What the action means for this contact, in one line."""
+        return _advice(self.action, self.state)
+
+    @property
+    def reason(self) -> str:
+        """The note of the largest positive term (the first of equals, in spec order),
+        else the advice."""
+        top = max(self.terms, key=lambda t: t.contribution)
+        return top.note if top.contribution > 0 else self.advice
 
 
 _VIA = {
@@ -101,11 +116,13 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def _term(name: str, measure: float, note: str, config: RankConfig) -> Term:
+def _term(name: str, measure: float, basis: tuple[ContactState, datetime, RankConfig]) -> Term:
+    coefficient = basis[2].coefficients[name]
+    if not measure:  # most terms of most contacts
+        return Term(name, 0.0, coefficient, 0.0, basis)
     measure = round(measure, DECIMALS)
-    coefficient = config.coefficients[name]
     contribution = round(measure * coefficient, DECIMALS) + 0.0  # never -0.0
-    return Term(name, measure, coefficient, contribution, note)
+    return Term(name, measure, coefficient, contribution, basis)
 
 
 def exact_sum(values: Iterable[float]) -> float:
@@ -113,70 +130,106 @@ def exact_sum(values: Iterable[float]) -> float:
     return sum(round(v * _SCALE) for v in values) / _SCALE
 
 
-def _reply(s: ContactState, as_of: datetime, config: RankConfig) -> tuple[float, str]:
+# Each term: its measure, and the note that explains it (from the same state).
+
+
+def _reply(s: ContactState, as_of: datetime, config: RankConfig) -> float:
+    return 0.0 if s.pending_in is None else 1.0
+
+
+def _reply_note(s: ContactState, as_of: datetime, config: RankConfig) -> str:
     if s.pending_in is None:
-        return 0.0, "nothing waiting for your answer"
+        return "nothing waiting for your answer"
     thanks = s.pending_kind == "engage"
     verb, tail = ("helped you", "say thanks") if thanks else ("wrote", "unanswered")
-    return 1.0, f"{verb} {_ago(s.pending_in, as_of)} {_via(s.pending_channel)}, {tail}"
+    return f"{verb} {_ago(s.pending_in, as_of)} {_via(s.pending_channel)}, {tail}"
 
 
-def _due(s: ContactState, as_of: datetime, config: RankConfig) -> tuple[float, str]:
+def _due(s: ContactState, as_of: datetime, config: RankConfig) -> float:
     if s.tier == "none":
-        return 0.0, "tier none has no cadence"
+        return 0.0
     if s.last_meaningful is None:
-        return 1.0, "no real exchange yet"
-    days = _days(s.last_meaningful, as_of)
-    r = days / s.cadence
-    due = 0.0
-    if r >= DUE_START:
-        due = min(1.0, DUE_FLOOR + (1 - DUE_FLOOR) * (r - DUE_START) / DUE_START)
+        return 1.0
+    r = _days(s.last_meaningful, as_of) / s.cadence
+    if r < DUE_START:
+        return 0.0
+    return min(1.0, DUE_FLOOR + (1 - DUE_FLOOR) * (r - DUE_START) / DUE_START)
+
+
+def _due_note(s: ContactState, as_of: datetime, config: RankConfig) -> str:
+    if s.tier == "none":
+        return "tier none has no cadence"
+    if s.last_meaningful is None:
+        return "no real exchange yet"
     likes = "; only likes since" if s.bcast_since_meaningful else ""
-    since = math.floor(days)
-    return due, f"{since} days since a real exchange (cadence {s.cadence:g} days){likes}"
+    since = math.floor(_days(s.last_meaningful, as_of))
+    return f"{since} days since a real exchange (cadence {s.cadence:g} days){likes}"
 
 
-def _debt(s: ContactState, as_of: datetime, config: RankConfig) -> tuple[float, str]:
+def _debt(s: ContactState, as_of: datetime, config: RankConfig) -> float:
     if not s.debt or s.debt_since is None:
-        return 0.0, "you owe them nothing"
+        return 0.0
     debt = DEBT_FLOOR + _days(s.debt_since, as_of) / DEBT_DAYS + DEBT_EACH * (s.debt - 1)
+    return min(1.0, debt)
+
+
+def _debt_note(s: ContactState, as_of: datetime, config: RankConfig) -> str:
+    if not s.debt or s.debt_since is None:
+        return "you owe them nothing"
     times = f" ({s.debt} times)" if s.debt > 1 else ""
-    return min(1.0, debt), f"helped you{times} since {_ago(s.debt_since, as_of)}, not repaid"
+    return f"helped you{times} since {_ago(s.debt_since, as_of)}, not repaid"
 
 
-def _mix(s: ContactState, as_of: datetime, config: RankConfig) -> tuple[float, str]:
+def _mix(s: ContactState, as_of: datetime, config: RankConfig) -> float:
+    return min(1.0, s.bcast_since_meaningful / MIX_FULL)
+
+
+def _mix_note(s: ContactState, as_of: datetime, config: RankConfig) -> str:
     n = s.bcast_since_meaningful
-    note = f"{_plural(n, 'broadcast')} (likes, shares) since the last real exchange"
-    return min(1.0, n / MIX_FULL), note
+    return f"{_plural(n, 'broadcast')} (likes, shares) since the last real exchange"
 
 
-def _their_post(s: ContactState, as_of: datetime, config: RankConfig) -> tuple[float, str]:
+def _their_post(s: ContactState, as_of: datetime, config: RankConfig) -> float:
     post = s.last_in_broadcast
     if post is None:
-        return 0.0, "no post of theirs logged"
-    fresh = _days(post, as_of) <= config.post_window_days and not s.responded_to_broadcast
+        return 0.0
+    return float(_days(post, as_of) <= config.post_window_days and not s.responded_to_broadcast)
+
+
+def _their_post_note(s: ContactState, as_of: datetime, config: RankConfig) -> str:
+    post = s.last_in_broadcast
+    if post is None:
+        return "no post of theirs logged"
     tail = "you responded" if s.responded_to_broadcast else "no response yet"
-    return float(fresh), f"posted {_ago(post, as_of)} {_via(s.last_in_broadcast_channel)}, {tail}"
+    return f"posted {_ago(post, as_of)} {_via(s.last_in_broadcast_channel)}, {tail}"
 
 
-def _new(s: ContactState, as_of: datetime, config: RankConfig) -> tuple[float, str]:
+def _new(s: ContactState, as_of: datetime, config: RankConfig) -> float:
     first = s.first_meaningful
-    if first is None:
-        return 0.0, "no real exchange yet"
-    new = (
-        s.tier != "none"
+    return float(
+        first is not None
+        and s.tier != "none"
         and _days(first, as_of) < config.new_days
         and s.n_in_meaningful < config.new_max_inbound
     )
-    return float(new), f"first real exchange {_ago(first, as_of)}, {s.n_in_meaningful} from them"
 
 
-def _streak(s: ContactState, as_of: datetime, config: RankConfig) -> tuple[float, str]:
+def _new_note(s: ContactState, as_of: datetime, config: RankConfig) -> str:
+    if s.first_meaningful is None:
+        return "no real exchange yet"
+    ago = _ago(s.first_meaningful, as_of)
+    return f"first real exchange {ago}, {s.n_in_meaningful} from them"
+
+
+def _streak(s: ContactState, as_of: datetime, config: RankConfig) -> float:
     k = s.out_streak
-    note = f"{_plural(k, 'message')} from you in a row without an answer"
     if s.pending_in is not None or k < LOW_KEY_STREAK:
-        return 0.0, note
-    return (1.0 if k >= config.backoff_streak else 0.5), note
+        return 0.0
+    return 1.0 if k >= config.backoff_streak else 0.5
+
+
+def _streak_note(s: ContactState, as_of: datetime, config: RankConfig) -> str:
+    return f"{_plural(s.out_streak, 'message')} from you in a row without an answer"
 
 
 def recent_out_window(cadence: float) -> float:
@@ -184,33 +237,52 @@ def recent_out_window(cadence: float) -> float:
     return min(max(cadence / 4, RECENT_OUT_DAYS[0]), RECENT_OUT_DAYS[1])
 
 
-def _recent_out(s: ContactState, as_of: datetime, config: RankConfig) -> tuple[float, str]:
-    window = recent_out_window(s.cadence)
+def _recent_out(s: ContactState, as_of: datetime, config: RankConfig) -> float:
     if s.last_out is None:
-        return 0.0, "you have not written yet"
-    recent = _days(s.last_out, as_of) < window
-    return float(recent), f"you wrote {_ago(s.last_out, as_of)} (quiet for {window:g} days)"
+        return 0.0
+    return float(_days(s.last_out, as_of) < recent_out_window(s.cadence))
 
 
-_MEASURES = {
-    "reply": _reply,
-    "due": _due,
-    "debt": _debt,
-    "mix": _mix,
-    "their_post": _their_post,
-    "new": _new,
-    "streak": _streak,
-    "recent_out": _recent_out,
+def _recent_out_note(s: ContactState, as_of: datetime, config: RankConfig) -> str:
+    if s.last_out is None:
+        return "you have not written yet"
+    window = recent_out_window(s.cadence)
+    return f"you wrote {_ago(s.last_out, as_of)} (quiet for {window:g} days)"
+
+
+_GATES = (_reply, _due, _debt, _their_post)  # the tier term counts only with one of these
+
+
+def _tier(s: ContactState, as_of: datetime, config: RankConfig) -> float:
+    gate = any(measure(s, as_of, config) > 0 for measure in _GATES)
+    return config.tier_weight.get(s.tier, 0.0) if gate else 0.0
+
+
+def _tier_note(s: ContactState, as_of: datetime, config: RankConfig) -> str:
+    gate = any(measure(s, as_of, config) > 0 for measure in _GATES)
+    only = "" if gate else " (counts only with reply, due, debt or their post)"
+    return f"tier {s.tier}{only}"
+
+
+_Measure = Callable[[ContactState, datetime, RankConfig], float]
+_Note = Callable[[ContactState, datetime, RankConfig], str]
+_MEASURES: dict[str, tuple[_Measure, _Note]] = {
+    "reply": (_reply, _reply_note),
+    "due": (_due, _due_note),
+    "tier": (_tier, _tier_note),
+    "debt": (_debt, _debt_note),
+    "mix": (_mix, _mix_note),
+    "their_post": (_their_post, _their_post_note),
+    "new": (_new, _new_note),
+    "streak": (_streak, _streak_note),
+    "recent_out": (_recent_out, _recent_out_note),
 }
+assert tuple(_MEASURES) == TERMS
 
 
 def _terms(s: ContactState, as_of: datetime, config: RankConfig) -> tuple[Term, ...]:
-    rows = {name: measure(s, as_of, config) for name, measure in _MEASURES.items()}
-    gate = any(rows[t][0] > 0 for t in ("reply", "due", "debt", "their_post"))
-    weight = config.tier_weight.get(s.tier, 0.0) if gate else 0.0
-    only = "" if gate else " (counts only with reply, due, debt or their post)"
-    rows["tier"] = (weight, f"tier {s.tier}{only}")
-    return tuple(_term(name, *rows[name], config) for name in TERMS)
+    basis = (s, as_of, config)
+    return tuple(_term(name, measure(*basis), basis) for name, (measure, _) in _MEASURES.items())
 
 
 def _action(s: ContactState, r: float | None, as_of: datetime, config: RankConfig) -> str:
@@ -297,7 +369,6 @@ def assess(state: ContactState, *, as_of: datetime, config: RankConfig = _DEFAUL
     score = exact_sum(t.contribution for t in terms)
     lane = 0 if s.pending_in is not None else 1
     action = _action(s, r, as_of, config)
-    advice = _advice(action, s)
     backoff_until = None
     if lane == 1 and s.out_streak >= config.backoff_streak and s.last_out is not None:
         backoff_until = _after_days(s.last_out, s.cadence, s.out_streak - 2)
@@ -317,7 +388,6 @@ def assess(state: ContactState, *, as_of: datetime, config: RankConfig = _DEFAUL
     channel = {"reply": s.pending_channel, "retry": s.alt_channel}.get(
         action, s.last_meaningful_channel
     )
-    top = max(terms, key=lambda t: t.contribution)  # the first of equals, in spec order
     return Assessment(
         state=s,
         terms=terms,
@@ -325,8 +395,6 @@ def assess(state: ContactState, *, as_of: datetime, config: RankConfig = _DEFAUL
         r=r,
         lane=lane,
         action=action,
-        reason=top.note if top.contribution > 0 else advice,
-        advice=advice,
         channel=channel,
         talking_point=s.talking_point,
         hidden=hidden,
@@ -366,14 +434,18 @@ def rank(
     as_of: datetime,
     config: RankConfig = _DEFAULT,
     limit: int | None = None,
+    unlisted: Mapping[str, int] | None = None,
 ) -> Ranking:
     """Assess every state and keep, in ``sort_key`` order, every visible reply-lane
     contact and at most ``limit`` (default ``config.limit``) lane-1 contacts, of which at
     most ``config.intro_per_day`` with action ``intro`` (checked first: an intro past
     that cap counts as ``intro_capped``, any other lane-1 contact past the limit as
-    ``over_limit``)."""
+    ``over_limit``). ``unlisted``: contacts left out before ranking (never listable,
+    counted by the caller, by ``SKIPPED`` reason), added to ``skipped``."""
     cap = config.limit if limit is None else limit
     skipped = dict.fromkeys(SKIPPED, 0)
+    for reason, count in (unlisted or {}).items():
+        skipped[reason] += count
     candidates = []
     for s in states:
         if s.tier == "none" and s.pending_in is None and not s.debt:

@@ -59,11 +59,13 @@ def _today(
 ) -> TodayView:
     """The one ranking pipeline: state in SQL, then the pure model (and the nudge)."""
     config, balance = settings
+    unlisted: dict[str, int] = {}
     states = queries.contact_states(
-        conn, as_of=as_of, config=config, tier=tier, tag=tag, channel=channel
+        conn, as_of=as_of, config=config, tier=tier, tag=tag, channel=channel, unlisted=unlisted
     )
     nudge = broadcast_nudge(conn, as_of=as_of, balance=balance) if broadcast else None
-    return TodayView(scoring.rank(states, as_of=as_of, config=config, limit=limit), nudge)
+    ranking = scoring.rank(states, as_of=as_of, config=config, limit=limit, unlisted=unlisted)
+    return TodayView(ranking, nudge)
 
 
 def today_view(
@@ -95,14 +97,18 @@ def today_view(
 
 def why(paths: Paths, ref: str, *, as_of: datetime) -> WhyResult:
     config = rank_config(paths)
+    unlisted: dict[str, int] = {}
     with db.reading(paths.db) as conn:
         contact = queries.find_contact(conn, ref)
-        states = queries.contact_states(conn, as_of=as_of, config=config)
-    ranking = scoring.rank(states, as_of=as_of, config=config)
+        states = queries.contact_states(conn, as_of=as_of, config=config, unlisted=unlisted)
+        mine = [s for s in states if s.contact_id == contact.id]
+        if not mine:  # never listed: not among the states ranked
+            mine = queries.contact_states(conn, as_of=as_of, config=config, contact_id=contact.id)
+    ranking = scoring.rank(states, as_of=as_of, config=config, unlisted=unlisted)
     for suggestion in ranking.suggestions:
         if suggestion.assessment.state.contact_id == contact.id:
             return WhyResult(suggestion.assessment, suggestion.rank, None, config.threshold)
-    (state,) = [s for s in states if s.contact_id == contact.id]
+    (state,) = mine
     assessment = scoring.assess(state, as_of=as_of, config=config)
     skipped = None
     if assessment.hidden is None:

@@ -1,0 +1,76 @@
+"""rave's command line without Typer's pydantic conversions (rave.cli.params) and with
+commands loaded on demand (rave.cli.COMMANDS): same values, same checks, clear errors."""
+
+from __future__ import annotations
+
+import importlib
+import re
+from pathlib import Path
+
+import pytest
+import typer
+
+from conftest import Rave
+from rave.cli import COMMANDS, load_command
+
+
+def test_the_help_list_is_every_command_with_its_own_summary() -> None:
+    modules = {module for module, _ in COMMANDS.values()}
+    registered = set()
+    for module in modules:
+        group = typer.main.get_group(importlib.import_module(f"rave.cli.{module}").app)
+        registered.update(group.commands)
+    assert registered == set(COMMANDS)  # nothing defined that `--help` would not list
+    for name, (_, summary) in COMMANDS.items():
+        command = load_command(name)
+        first = " ".join(command.help.split("\n\n")[0].split())
+        assert first == summary, name
+
+
+def test_help_lists_commands_in_the_daily_loop_order(rave: Rave) -> None:
+    out = rave("--help").stdout
+    listed = re.findall(r"^  ([a-z]+) {2,}", out.split("Commands:")[1], flags=re.M)
+    assert listed == list(COMMANDS)
+    assert "Whom to answer first" in out and "Close follow-ups" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("today", "--limit", "abc"), "Invalid value for '--limit' / '-l': 'abc' is not a whole"),
+        (("today", "--limit", "-1"), "-1 is below the minimum of 0."),
+        (("add", "Ana", "--cadence", "0"), "Invalid value for '--cadence': 0 is below the minimum"),
+        (("followup", "done", "x1"), "Invalid value for 'ID': 'x1' is not a whole number."),
+    ],
+)
+def test_bad_numbers_are_usage_errors(rave: Rave, args: tuple[str, ...], message: str) -> None:
+    result = rave(*args)
+    assert result.exit_code == 2
+    assert message in " ".join(result.stderr.split())
+    assert "Traceback" not in result.stderr
+
+
+def test_paths_are_checked_like_typer_does(rave: Rave, tmp_path: Path) -> None:
+    result = rave("--db", str(tmp_path), "today")
+    assert result.exit_code == 2
+    assert f"file '{tmp_path}' is a directory." in " ".join(result.stderr.split())
+    result = rave("import", "vcard", str(tmp_path))
+    assert result.exit_code == 2 and "is a directory" in result.stderr
+
+
+def test_values_arrive_converted(rave: Rave, tmp_path: Path) -> None:
+    db = tmp_path / "other.db"
+    assert (
+        rave("--db", str(db), "add", "Ana Pérez", "--tier", "A", "--cadence", "12").exit_code == 0
+    )
+    assert (
+        rave("--db", str(db), "add", "Bo", "--email", "b@x.io", "--email", "bo@y.io").exit_code == 0
+    )
+    ana = rave("--db", str(db), "show", "ana", "--json").json()
+    assert ana["cadence_days"] == 12 and ana["tier"] == "A"
+    emails = sorted(
+        h["value"] for h in rave("--db", str(db), "show", "bo", "--json").json()["handles"]
+    )
+    assert emails == ["b@x.io", "bo@y.io"]
+    assert rave("--db", str(db), "today", "--limit", "0", "--json").json() == []
+    assert db.exists()
