@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from dataclasses import asdict, fields
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rave import importer, insight, queries, scoring, services, timeutil, vocab
+from rave import scoring, timeutil, vocab
+
+if TYPE_CHECKING:
+    from rave import importer, insight, queries, services
 
 
 def followup(row: queries.FollowUpRow) -> dict[str, Any]:

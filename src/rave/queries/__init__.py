@@ -2,47 +2,101 @@
 
 Nothing here imports SQLAlchemy or SQLModel: ``list``, ``show``, ``today``, ``why``,
 ``stats``, ``digest`` and shell completion read through this package only.
+
+Each name is imported from its module on first use, so a command loads only the
+queries it runs.
 """
 
-from rave.queries.contacts import (
-    SORTS,
-    contact_detail,
-    followup,
-    followups,
-    last_channel,
-    list_contacts,
-    snoozed,
-)
-from rave.queries.people import (
-    contact_names,
-    edit_distance,
-    find_contact,
-    same_name,
-)
-from rave.queries.ranking import aggregated_states, contact_states
-from rave.queries.records import (
-    ContactDetail,
-    ContactRef,
-    ContactSummary,
-    FollowUpRow,
-    InteractionRow,
-    NoteRow,
-)
-from rave.queries.stats import (
-    Activity,
-    BroadcastFacts,
-    Opening,
-    PeriodCounts,
-    PostRow,
-    ReplyEpisode,
-    RungMove,
-    activity,
-    broadcast_facts,
-    openings,
-    reply_episodes,
-    rung_moves,
-    warmth_at,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rave.queries.contacts import (
+        SORTS,
+        contact_detail,
+        followup,
+        followups,
+        last_channel,
+        list_contacts,
+        snoozed,
+    )
+    from rave.queries.people import (
+        contact_names,
+        edit_distance,
+        find_contact,
+        same_name,
+    )
+    from rave.queries.ranking import aggregated_states, contact_states
+    from rave.queries.records import (
+        ContactDetail,
+        ContactRef,
+        ContactSummary,
+        FollowUpRow,
+        InteractionRow,
+        NoteRow,
+    )
+    from rave.queries.stats import (
+        Activity,
+        BroadcastFacts,
+        Opening,
+        PeriodCounts,
+        PostRow,
+        ReplyEpisode,
+        RungMove,
+        activity,
+        broadcast_facts,
+        openings,
+        reply_episodes,
+        rung_moves,
+        warmth_at,
+    )
+
+# each name and the module it lives in, imported on first use
+_WHERE = {
+    "SORTS": "rave.queries.contacts",
+    "contact_detail": "rave.queries.contacts",
+    "followup": "rave.queries.contacts",
+    "followups": "rave.queries.contacts",
+    "last_channel": "rave.queries.contacts",
+    "list_contacts": "rave.queries.contacts",
+    "snoozed": "rave.queries.contacts",
+    "contact_names": "rave.queries.people",
+    "edit_distance": "rave.queries.people",
+    "find_contact": "rave.queries.people",
+    "same_name": "rave.queries.people",
+    "aggregated_states": "rave.queries.ranking",
+    "contact_states": "rave.queries.ranking",
+    "ContactDetail": "rave.queries.records",
+    "ContactRef": "rave.queries.records",
+    "ContactSummary": "rave.queries.records",
+    "FollowUpRow": "rave.queries.records",
+    "InteractionRow": "rave.queries.records",
+    "NoteRow": "rave.queries.records",
+    "Activity": "rave.queries.stats",
+    "BroadcastFacts": "rave.queries.stats",
+    "Opening": "rave.queries.stats",
+    "PeriodCounts": "rave.queries.stats",
+    "PostRow": "rave.queries.stats",
+    "ReplyEpisode": "rave.queries.stats",
+    "RungMove": "rave.queries.stats",
+    "activity": "rave.queries.stats",
+    "broadcast_facts": "rave.queries.stats",
+    "openings": "rave.queries.stats",
+    "reply_episodes": "rave.queries.stats",
+    "rung_moves": "rave.queries.stats",
+    "warmth_at": "rave.queries.stats",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_WHERE[name]), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "SORTS",
