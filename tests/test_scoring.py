@@ -333,7 +333,7 @@ def test_streak_measure(sent: int, streak: float) -> None:
     assert measure(a, "streak") == streak
     assert a.term("streak").contribution == -10 * streak
     # only when nothing is pending (forced here: a real history cannot have both)
-    forced = assess(replace(a.state, pending_in=ago(1), pending_channel="sms"), as_of=AS_OF)
+    forced = assess(a.state._replace(pending_in=ago(1), pending_channel="sms"), as_of=AS_OF)
     assert measure(forced, "streak") == 0.0
 
 
@@ -604,7 +604,7 @@ def test_outbound_broadcasts_only_change_mix(
     assert after.state.last_meaningful == before.state.last_meaningful
     assert measure(after, "mix") >= measure(before, "mix")
     changed = {"bcast_since_meaningful", "responded_to_broadcast", "alt_channel", "warmth"}
-    for name in ContactState.__dataclass_fields__:
+    for name in ContactState._fields:
         if name not in changed:
             assert getattr(after.state, name) == getattr(before.state, name), name
     for name in set(TERMS) - {"mix", "their_post", "tier"}:  # notes may mention the likes

@@ -4,7 +4,6 @@ derivation (scoring.derive_state) on random histories."""
 
 from __future__ import annotations
 
-import dataclasses
 import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -133,7 +132,7 @@ def _reference(contacts, events, notes, as_of: datetime, config: RankConfig):
 
 def _same(sql: scoring.ContactState, ref: scoring.ContactState) -> None:
     assert sql.warmth == pytest.approx(ref.warmth, rel=1e-9, abs=1e-9)
-    fixed = dataclasses.replace(sql, warmth=ref.warmth, cadence_days=ref.cadence_days)
+    fixed = sql._replace(warmth=ref.warmth, cadence_days=ref.cadence_days)
     assert fixed == ref
     if ref.cadence_days is not None:
         assert float(sql.cadence_days or 0) == float(ref.cadence_days)

@@ -89,7 +89,7 @@ def test_write_door_keeps_tallies_equal_to_a_full_fold(tmp_path: Path, steps) ->
     assert [s.contact_id for s in from_tallies] == [s.contact_id for s in from_history]
     for got, want in zip(from_tallies, from_history, strict=True):
         assert abs(got.warmth - want.warmth) < 1e-9
-        assert got == want.__class__(**{**want.__dict__, "warmth": got.warmth})
+        assert got == want._replace(warmth=got.warmth)
     conn.close()
 
 

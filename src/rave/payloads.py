@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, fields
+from dataclasses import asdict
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -240,9 +240,8 @@ def suggestion_dict(assessment: scoring.Assessment, rank: int | None) -> dict[st
 def state_dict(state: scoring.ContactState) -> dict[str, Any]:
     """The derived state for ``rave why --json``: times as ISO 8601 UTC with ``Z``."""
     out: dict[str, Any] = {}
-    for f in fields(state):
-        value = getattr(state, f.name)
-        out[f.name] = timeutil.iso_z(value) if isinstance(value, datetime) else value
+    for name, value in state._asdict().items():
+        out[name] = timeutil.iso_z(value) if isinstance(value, datetime) else value
     out["warmth"] = round(state.warmth, scoring.DECIMALS)
     return out
 

@@ -53,9 +53,9 @@ class Term(NamedTuple):
         return _MEASURES[self.term][1](*self.basis)
 
 
-@dataclass(frozen=True)
-class Assessment:
-    """The one verdict on a contact: the ranking and its explanation."""
+class Assessment(NamedTuple):
+    """The one verdict on a contact: the ranking and its explanation (a named tuple, like
+    ContactState: one per contact ranked)."""
 
     state: ContactState
     terms: tuple[Term, ...]  # the nine TERMS, in spec order, zeros included
@@ -389,16 +389,7 @@ def assess(state: ContactState, *, as_of: datetime, config: RankConfig = _DEFAUL
         action, s.last_meaningful_channel
     )
     return Assessment(
-        state=s,
-        terms=terms,
-        score=score,
-        r=r,
-        lane=lane,
-        action=action,
-        channel=channel,
-        talking_point=s.talking_point,
-        hidden=hidden,
-        backoff_until=backoff_until,
+        s, terms, score, r, lane, action, channel, s.talking_point, hidden, backoff_until
     )
 
 
