@@ -7,7 +7,8 @@ transaction, batched inserts on the session's connection), for benchmarks.
 The mix is meant to look like a real network: most contacts untargeted (tier none) from
 an import, a few hundred targets in tiers A-D; more chat than engage, broadcasts mostly
 outbound likes; LinkedIn and email dominate; a tenth of interactions involve several
-people; two years of history, denser recently. The same size gives the same store.
+people; two years of history, denser recently; most messages that need an answer get one
+within days, and help is often returned. The same size gives the same store.
 """
 
 from __future__ import annotations
@@ -99,6 +100,21 @@ def _tier(rng: random.Random) -> str:
     )
 
 
+def _add(
+    batch: list[tuple[object, ...]],
+    done: int,
+    rng: random.Random,
+    event: tuple[datetime, str, str, str, int],
+    stamp: str,
+) -> int:
+    """Append one interaction row to ``batch``; its id."""
+    when, kind, direction, channel, reply = event
+    iid = done + len(batch) + 1
+    note = rng.choice(NOTES)
+    batch.append((iid, kind, direction, channel, timeutil.to_db(when), note, reply, stamp))
+    return iid
+
+
 def generate(size: str, path: Path) -> tuple[int, int]:
     contacts, interactions = SIZES[size]
     rng = random.Random(f"rave-bench-{size}")
@@ -126,10 +142,13 @@ def generate(size: str, path: Path) -> tuple[int, int]:
         while done < interactions:
             count = min(BATCH, interactions - done)
             people = rng.choices(ids, weights=weights, k=count)
-            batch, links = [], []
-            for offset in range(count):
-                iid = done + offset + 1
-                # denser recently: a square root skews toward the end of the two years
+            batch: list[tuple[object, ...]] = []
+            links: list[tuple[int, int]] = []
+
+            for person in people:
+                if len(batch) >= count:
+                    break
+                # denser recently: a power below 1 skews toward the end of the two years
                 when = start + timedelta(days=730 * rng.random() ** 0.6)
                 kind = rng.choices(("broadcast", "chat", "engage"), (3, 5, 2))[0]
                 direction = (
@@ -137,23 +156,26 @@ def generate(size: str, path: Path) -> tuple[int, int]:
                     if kind == "broadcast" and rng.random() < 0.8
                     else (rng.choice(("in", "out")))
                 )
-                batch.append(
-                    (
-                        iid,
-                        kind,
-                        direction,
-                        rng.choice(CHANNELS),
-                        timeutil.to_db(when),
-                        rng.choice(NOTES),
-                        int(direction == "in" and kind != "broadcast" and rng.random() < 0.5),
-                        now,
-                    )
-                )
-                links.append((iid, people[offset]))
+                channel = rng.choice(CHANNELS)
+                inbound = direction == "in" and kind != "broadcast"
+                reply = int(inbound and rng.random() < 0.5)
+                iid = _add(batch, done, rng, (when, kind, direction, channel, reply), now)
+                links.append((iid, person))
                 if rng.random() < 0.1:
                     other = rng.choice(ids)
-                    if other != people[offset]:
+                    if other != person:
                         links.append((iid, other))
+                # people answer what needs an answer (most of the time, within days) and
+                # return help (often, within weeks): a network where a third of the people
+                # wait for an answer is no one's
+                answer = None
+                if reply and rng.random() < 0.92:
+                    answer = (when + timedelta(days=rng.uniform(0.05, 3)), "chat")
+                elif inbound and kind == "engage" and rng.random() < 0.6:
+                    answer = (when + timedelta(days=rng.uniform(1, 40)), "engage")
+                if answer is not None and answer[0] < AS_OF and len(batch) < count:
+                    event = (answer[0], answer[1], "out", channel, 0)
+                    links.append((_add(batch, done, rng, event, now), person))
             conn.executemany(
                 "INSERT INTO interaction (id, kind, direction, channel, happened_at, note,"
                 " needs_reply, source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'bench', ?)",
@@ -163,7 +185,7 @@ def generate(size: str, path: Path) -> tuple[int, int]:
                 "INSERT INTO interaction_contact (interaction_id, contact_id) VALUES (?, ?)",
                 links,
             )
-            done += count
+            done += len(batch)
         conn.executemany(
             "INSERT INTO note (contact_id, text, created_at) VALUES (?, ?, ?)",
             [(rng.choice(ids), "likes climbing", now) for _ in range(contacts // 10)],

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from rave import db, migrations, store
+from rave import db, migrations, store, tallies
 from rave.errors import StoreError
 
 
@@ -54,6 +54,10 @@ def test_models_and_migrations_describe_the_same_schema(tmp_path: Path) -> None:
     sql = db.connect(tmp_path / "sql.db", create=True)
     from_migrations = _describe(sql)
     sql.close()
+    # contact_tally is derived data written in plain SQL only (rave.tallies), not a model:
+    # defining it for the ORM would cost every write command its import
+    tally_columns = [c[0] for c in from_migrations.pop("contact_tally")[0]]  # type: ignore[index]
+    assert tally_columns == ["contact_id", "latest_at", "latest_id", *tallies.COLUMNS]
     assert from_models == from_migrations
 
 

@@ -12,7 +12,6 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
-    REAL,
     CheckConstraint,
     Column,
     ForeignKey,
@@ -169,45 +168,6 @@ class Interaction(SQLModel, table=True):
     source: str = Field(default="cli", sa_column=Column(Text, nullable=False, server_default="cli"))
     external_key: str | None = Field(default=None, sa_column=Column(Text, unique=True))
     created_at: datetime = Field(sa_column=_when())
-
-
-class ContactTally(SQLModel, table=True):
-    """Derived: the contact's events folded for the ranking (``scoring.Tally``, stored by
-    rave.tallies in plain SQL, moments as storage text). Here so that the schema has one
-    description; never written through the ORM."""
-
-    __tablename__ = "contact_tally"
-
-    contact_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True)
-    )
-    latest_at: str = Field(sa_column=Column(Text, nullable=False))
-    latest_id: int = Field(sa_column=Column(Integer, nullable=False))
-    warmth: float = Field(sa_column=Column(REAL, nullable=False))
-    first_m: str | None = Field(sa_column=Column(Text, nullable=True))
-    last_m: str | None = Field(sa_column=Column(Text, nullable=True))
-    last_m_channel: str | None = Field(sa_column=Column(Text, nullable=True))
-    n_in: int = Field(sa_column=Column(Integer, nullable=False))
-    last_out: str | None = Field(sa_column=Column(Text, nullable=True))
-    last_out_channel: str | None = Field(sa_column=Column(Text, nullable=True))
-    pending: str | None = Field(sa_column=Column(Text, nullable=True))
-    pending_channel: str | None = Field(sa_column=Column(Text, nullable=True))
-    pending_kind: str | None = Field(sa_column=Column(Text, nullable=True))
-    last_post: str | None = Field(sa_column=Column(Text, nullable=True))
-    last_post_channel: str | None = Field(sa_column=Column(Text, nullable=True))
-    responded: int = Field(sa_column=Column(Integer, nullable=False))
-    debt: int = Field(sa_column=Column(Integer, nullable=False))
-    debt_since: str | None = Field(sa_column=Column(Text, nullable=True))
-    bcasts: int = Field(sa_column=Column(Integer, nullable=False))
-    chats: int = Field(sa_column=Column(Integer, nullable=False))
-    last_offline: str | None = Field(sa_column=Column(Text, nullable=True))
-    note: str | None = Field(sa_column=Column(Text, nullable=True))
-    channel: str | None = Field(sa_column=Column(Text, nullable=True))
-    other_channel: str | None = Field(sa_column=Column(Text, nullable=True))
-    streak_free: int = Field(sa_column=Column(Integer, nullable=False))
-    streak_gaps: str = Field(sa_column=Column(Text, nullable=False))
-    recent: str = Field(sa_column=Column(Text, nullable=False))
-    recent_in: str = Field(sa_column=Column(Text, nullable=False))
 
 
 class InteractionContact(SQLModel, table=True):

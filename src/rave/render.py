@@ -43,7 +43,11 @@ def json_out(payload: Any) -> None:
 
 
 def line(text: str = "", style: str | None = None) -> None:
-    """One line of user-facing output on stdout, printed literally."""
+    """One line of user-facing output on stdout, printed literally (into a pipe as plain
+    text, without loading Rich: styles show only on a terminal anyway)."""
+    if not stdout_is_terminal():
+        sys.stdout.write(printable(text) + "\n")
+        return
     from rich.text import Text
 
     console().print(Text(text, style=style or ""), soft_wrap=True)

@@ -116,15 +116,6 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def _term(name: str, measure: float, basis: tuple[ContactState, datetime, RankConfig]) -> Term:
-    coefficient = basis[2].coefficients[name]
-    if not measure:  # most terms of most contacts
-        return Term(name, 0.0, coefficient, 0.0, basis)
-    measure = round(measure, DECIMALS)
-    contribution = round(measure * coefficient, DECIMALS) + 0.0  # never -0.0
-    return Term(name, measure, coefficient, contribution, basis)
-
-
 def exact_sum(values: Iterable[float]) -> float:
     """The sum of 3-decimal numbers as their exact decimal sum (no float drift)."""
     return sum(round(v * _SCALE) for v in values) / _SCALE
@@ -251,11 +242,15 @@ def _recent_out_note(s: ContactState, as_of: datetime, config: RankConfig) -> st
 
 
 _GATES = (_reply, _due, _debt, _their_post)  # the tier term counts only with one of these
+_GATE_TERMS = ("reply", "due", "debt", "their_post")
+
+
+def _tier_weight(s: ContactState, gate: bool, config: RankConfig) -> float:
+    return config.tier_weight.get(s.tier, 0.0) if gate else 0.0
 
 
 def _tier(s: ContactState, as_of: datetime, config: RankConfig) -> float:
-    gate = any(measure(s, as_of, config) > 0 for measure in _GATES)
-    return config.tier_weight.get(s.tier, 0.0) if gate else 0.0
+    return _tier_weight(s, any(m(s, as_of, config) > 0 for m in _GATES), config)
 
 
 def _tier_note(s: ContactState, as_of: datetime, config: RankConfig) -> str:
@@ -280,9 +275,27 @@ _MEASURES: dict[str, tuple[_Measure, _Note]] = {
 assert tuple(_MEASURES) == TERMS
 
 
+_LATER = ("tier",)  # measured from the other terms' measures
+_FIRST = tuple((name, m) for name, (m, _) in _MEASURES.items() if name not in _LATER)
+
+
 def _terms(s: ContactState, as_of: datetime, config: RankConfig) -> tuple[Term, ...]:
+    """The nine terms, measures and contributions rounded to DECIMALS at the source.
+    (Runs once per contact ranked: kept to plain loops.)"""
+    measures = {name: measure(s, as_of, config) for name, measure in _FIRST}
+    measures["tier"] = _tier_weight(s, any(measures[t] > 0 for t in _GATE_TERMS), config)
     basis = (s, as_of, config)
-    return tuple(_term(name, measure(*basis), basis) for name, (measure, _) in _MEASURES.items())
+    coefficients = config.coefficients
+    terms = []
+    for name in TERMS:
+        measure, coefficient = measures[name], coefficients[name]
+        if measure:
+            measure = round(measure, DECIMALS)
+            contribution = round(measure * coefficient, DECIMALS) + 0.0  # never -0.0
+            terms.append(Term(name, measure, coefficient, contribution, basis))
+        else:  # most terms of most contacts
+            terms.append(Term(name, 0.0, coefficient, 0.0, basis))
+    return tuple(terms)
 
 
 def _action(s: ContactState, r: float | None, as_of: datetime, config: RankConfig) -> str:
@@ -366,7 +379,7 @@ def assess(state: ContactState, *, as_of: datetime, config: RankConfig = _DEFAUL
     if s.tier != "none":
         r = math.inf if s.last_meaningful is None else _days(s.last_meaningful, as_of) / s.cadence
     terms = _terms(s, as_of, config)
-    score = exact_sum(t.contribution for t in terms)
+    score = exact_sum(t.contribution for t in terms if t.contribution)
     lane = 0 if s.pending_in is not None else 1
     action = _action(s, r, as_of, config)
     backoff_until = None
