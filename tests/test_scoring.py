@@ -27,6 +27,7 @@ from rave.scoring import (
     derive_state,
     rank,
     recent_out_window,
+    sort_key,
     warmth_weight,
 )
 
@@ -710,3 +711,30 @@ def test_rank_counts_unlisted_contacts_as_assess_would(network: tuple[ContactSta
             expected[hidden] += 1
     for key in HIDDEN:
         assert ranking.skipped[key] == expected[key], key
+
+
+@settings(max_examples=150, deadline=None)
+@given(networks, st.integers(0, 4))
+def test_rank_equals_assessing_everyone_then_applying_the_rules(
+    network: tuple[ContactState, ...], limit: int
+) -> None:
+    # rank() judges contacts without their explanation and assesses only those it lists:
+    # the result must be what assessing everyone, in sort_key order, gives
+    config = RankConfig(intro_per_day=1)
+    assessed = sorted((assess(s, as_of=AS_OF, config=config) for s in network), key=sort_key)
+    shown, intros, outreach = [], 0, 0
+    for a in assessed:
+        if a.hidden is not None:
+            continue
+        if a.lane == 1:
+            if (a.action == "intro" and intros >= 1) or outreach >= limit:
+                continue
+            intros += a.action == "intro"
+            outreach += 1
+        shown.append(a)
+    ranking = rank(network, as_of=AS_OF, config=config, limit=limit)
+    assert [s.assessment for s in ranking.suggestions] == shown
+    assert [s.rank for s in ranking.suggestions] == list(range(1, len(shown) + 1))
+    assert list(ranking.dormant) == [a for a in assessed if a.hidden == "dormant"]
+    assert list(ranking.backoff) == [a for a in assessed if a.hidden == "backoff"]
+    assert sum(ranking.skipped.values()) == len(network) - len(shown)

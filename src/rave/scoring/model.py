@@ -279,23 +279,30 @@ _LATER = ("tier",)  # measured from the other terms' measures
 _FIRST = tuple((name, m) for name, (m, _) in _MEASURES.items() if name not in _LATER)
 
 
-def _terms(s: ContactState, as_of: datetime, config: RankConfig) -> tuple[Term, ...]:
-    """The nine terms, measures and contributions rounded to DECIMALS at the source.
-    (Runs once per contact ranked: kept to plain loops.)"""
+_Row = tuple[str, float, float, float]  # term, measure, coefficient, contribution
+
+
+def _measured(s: ContactState, as_of: datetime, config: RankConfig) -> list[_Row]:
+    """The nine terms' numbers, measures and contributions rounded to DECIMALS at the
+    source. (Runs once per contact ranked: kept to plain loops and tuples.)"""
     measures = {name: measure(s, as_of, config) for name, measure in _FIRST}
     measures["tier"] = _tier_weight(s, any(measures[t] > 0 for t in _GATE_TERMS), config)
-    basis = (s, as_of, config)
     coefficients = config.coefficients
-    terms = []
+    rows = []
     for name in TERMS:
         measure, coefficient = measures[name], coefficients[name]
         if measure:
             measure = round(measure, DECIMALS)
             contribution = round(measure * coefficient, DECIMALS) + 0.0  # never -0.0
-            terms.append(Term(name, measure, coefficient, contribution, basis))
+            rows.append((name, measure, coefficient, contribution))
         else:  # most terms of most contacts
-            terms.append(Term(name, 0.0, coefficient, 0.0, basis))
-    return tuple(terms)
+            rows.append((name, 0.0, coefficient, 0.0))
+    return rows
+
+
+def _terms(s: ContactState, as_of: datetime, config: RankConfig) -> tuple[Term, ...]:
+    basis = (s, as_of, config)
+    return tuple(Term(*row, basis) for row in _measured(s, as_of, config))
 
 
 def _action(s: ContactState, r: float | None, as_of: datetime, config: RankConfig) -> str:
@@ -365,21 +372,22 @@ def _after_days(moment: datetime, days_factor: float, power: int) -> datetime:
         return datetime.max.replace(tzinfo=UTC)
 
 
-def assess(state: ContactState, *, as_of: datetime, config: RankConfig = _DEFAULT) -> Assessment:
-    """Terms, score, lane, action, reason, channel and visibility of one contact.
+class _Verdict(NamedTuple):
+    """What ranking needs of one contact: assess() without the explanation."""
 
-    ``as_of`` must be the moment the state was derived at. Hidden, first match:
-    snoozed (snoozed_until > as_of, whatever the lane); the reply lane is otherwise always
-    shown; untargeted (tier none without debt); dormant (out_streak ≥ dormant_streak);
-    backoff (as_of < backoff_until); below_threshold (score < threshold)."""
-    if as_of != state.as_of:
-        raise ValueError(f"state derived as of {state.as_of}, assessed as of {as_of}")
-    s = state
+    score: float
+    r: float | None
+    lane: int
+    action: str
+    hidden: str | None
+    backoff_until: datetime | None
+
+
+def _judge(s: ContactState, rows: list[_Row], as_of: datetime, config: RankConfig) -> _Verdict:
     r: float | None = None
     if s.tier != "none":
         r = math.inf if s.last_meaningful is None else _days(s.last_meaningful, as_of) / s.cadence
-    terms = _terms(s, as_of, config)
-    score = exact_sum(t.contribution for t in terms if t.contribution)
+    score = exact_sum(row[3] for row in rows if row[3])
     lane = 0 if s.pending_in is not None else 1
     action = _action(s, r, as_of, config)
     backoff_until = None
@@ -398,6 +406,27 @@ def assess(state: ContactState, *, as_of: datetime, config: RankConfig = _DEFAUL
         hidden = "backoff"
     elif score < config.threshold:
         hidden = "below_threshold"
+    return _Verdict(score, r, lane, action, hidden, backoff_until)
+
+
+def _verdict(s: ContactState, as_of: datetime, config: RankConfig) -> _Verdict:
+    return _judge(s, _measured(s, as_of, config), as_of, config)
+
+
+def assess(state: ContactState, *, as_of: datetime, config: RankConfig = _DEFAULT) -> Assessment:
+    """Terms, score, lane, action, reason, channel and visibility of one contact.
+
+    ``as_of`` must be the moment the state was derived at. Hidden, first match:
+    snoozed (snoozed_until > as_of, whatever the lane); the reply lane is otherwise always
+    shown; untargeted (tier none without debt); dormant (out_streak ≥ dormant_streak);
+    backoff (as_of < backoff_until); below_threshold (score < threshold)."""
+    if as_of != state.as_of:
+        raise ValueError(f"state derived as of {state.as_of}, assessed as of {as_of}")
+    s = state
+    rows = _measured(s, as_of, config)
+    score, r, lane, action, hidden, backoff_until = _judge(s, rows, as_of, config)
+    basis = (s, as_of, config)
+    terms = tuple(Term(*row, basis) for row in rows)
     channel = {"reply": s.pending_channel, "retry": s.alt_channel}.get(
         action, s.last_meaningful_channel
     )
@@ -409,10 +438,14 @@ def assess(state: ContactState, *, as_of: datetime, config: RankConfig = _DEFAUL
 def sort_key(a: Assessment) -> tuple[Any, ...]:
     """(lane, −score, tier A..D then none, oldest last_meaningful with never first, name
     casefolded, contact_id): total as long as contact ids are distinct."""
-    s, last = a.state, a.state.last_meaningful
+    return _order(a.lane, a.score, a.state)
+
+
+def _order(lane: int, score: float, s: ContactState) -> tuple[Any, ...]:
+    last = s.last_meaningful
     tier = ALL_TIERS.index(s.tier) if s.tier in ALL_TIERS else len(ALL_TIERS)
     when = last.timestamp() if last is not None else 0.0
-    return (a.lane, -a.score, tier, last is not None, when, s.name.casefold(), s.contact_id)
+    return (lane, -score, tier, last is not None, when, s.name.casefold(), s.contact_id)
 
 
 @dataclass(frozen=True)
@@ -459,27 +492,35 @@ def rank(
             skipped["snoozed" if snoozed else "untargeted"] += 1
         else:
             candidates.append(s)
-    assessed = sorted((assess(s, as_of=as_of, config=config) for s in candidates), key=sort_key)
+    # judged without the explanation; assessed in full only when listed (or in the
+    # dormant and back-off lists of --explain): the same numbers either way
+    judged = sorted(
+        ((_verdict(s, as_of, config), s) for s in candidates),
+        key=lambda pair: _order(pair[0].lane, pair[0].score, pair[1]),
+    )
     shown: list[Suggestion] = []
+    kept: dict[str, list[Assessment]] = {"dormant": [], "backoff": []}
     intros = outreach = 0
-    for a in assessed:
-        if a.hidden is not None:
-            skipped[a.hidden] += 1
+    for verdict, s in judged:
+        if verdict.hidden is not None:
+            skipped[verdict.hidden] += 1
+            if verdict.hidden in kept:
+                kept[verdict.hidden].append(assess(s, as_of=as_of, config=config))
             continue
-        if a.lane == 1:
-            if a.action == "intro" and intros >= config.intro_per_day:
+        if verdict.lane == 1:
+            if verdict.action == "intro" and intros >= config.intro_per_day:
                 skipped["intro_capped"] += 1
                 continue
             if outreach >= cap:
                 skipped["over_limit"] += 1
                 continue
-            intros += a.action == "intro"
+            intros += verdict.action == "intro"
             outreach += 1
-        shown.append(Suggestion(len(shown) + 1, a))
+        shown.append(Suggestion(len(shown) + 1, assess(s, as_of=as_of, config=config)))
     return Ranking(
         as_of=as_of,
         suggestions=tuple(shown),
         skipped=skipped,
-        dormant=tuple(a for a in assessed if a.hidden == "dormant"),
-        backoff=tuple(a for a in assessed if a.hidden == "backoff"),
+        dormant=tuple(kept["dormant"]),
+        backoff=tuple(kept["backoff"]),
     )
