@@ -9,7 +9,6 @@ both ``rave.db`` and ``config.toml``), then platformdirs (``appauthor=False``).
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -171,10 +170,16 @@ def rank_from_table(table: dict[str, Any]) -> RankConfig:
 def load_config(path: Path) -> dict[str, Any]:
     """The parsed config file, ``{}`` when it does not exist."""
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        handle = path.open("rb")
     except FileNotFoundError:
         return {}
+    except OSError as exc:
+        raise ConfigError(f"config {path}: {exc.strerror}") from None
+    import tomllib  # only when there is a file to parse
+
+    try:
+        with handle:
+            return tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config {path}: {exc}") from None
     except UnicodeDecodeError:

@@ -13,12 +13,12 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from rave.queries.channels import last_channel
     from rave.queries.contacts import (
         SORTS,
         contact_detail,
         followup,
         followups,
-        last_channel,
         list_contacts,
         snoozed,
     )
@@ -59,7 +59,7 @@ _WHERE = {
     "contact_detail": "rave.queries.contacts",
     "followup": "rave.queries.contacts",
     "followups": "rave.queries.contacts",
-    "last_channel": "rave.queries.contacts",
+    "last_channel": "rave.queries.channels",
     "list_contacts": "rave.queries.contacts",
     "snoozed": "rave.queries.contacts",
     "contact_names": "rave.queries.people",
@@ -69,7 +69,7 @@ _WHERE = {
     "aggregated_states": "rave.queries.ranking",
     "contact_states": "rave.queries.ranking",
     "ContactDetail": "rave.queries.records",
-    "ContactRef": "rave.queries.records",
+    "ContactRef": "rave.queries.refs",
     "ContactSummary": "rave.queries.records",
     "FollowUpRow": "rave.queries.records",
     "InteractionRow": "rave.queries.records",

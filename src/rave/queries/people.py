@@ -7,7 +7,7 @@ import sqlite3
 
 from rave import vocab
 from rave.errors import AmbiguousError, NotFoundError
-from rave.queries.records import ContactRef
+from rave.queries.refs import ContactRef
 
 # --- finding people -----------------------------------------------------------------------
 

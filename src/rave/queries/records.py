@@ -5,13 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from rave.queries.refs import ContactRef
+
+__all__ = [
+    "ContactDetail",
+    "ContactRef",
+    "ContactSummary",
+    "FollowUpRow",
+    "InteractionRow",
+    "NoteRow",
+]
+
 # --- records ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ContactRef:
-    id: int
-    name: str
 
 
 @dataclass(frozen=True)

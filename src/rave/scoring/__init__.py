@@ -7,35 +7,80 @@ many contacts and applies the volume rules. Nothing here reads a clock: ``as_of`
 always an argument, and every datetime is timezone-aware UTC.
 """
 
-from rave.scoring.model import (
-    ADVICE,
-    Assessment,
-    Ranking,
-    Suggestion,
-    Term,
-    assess,
-    exact_sum,
-    rank,
-    recent_out_window,
-    sort_key,
-)
-from rave.scoring.state import (
-    ACTIONS,
-    DECIMALS,
-    HIDDEN,
-    LANES,
-    SKIPPED,
-    TERMS,
-    WARMTH_CHANNEL,
-    WARMTH_HALF_LIFE_DAYS,
-    WARMTH_KIND,
-    ContactState,
-    Event,
-    Tally,
-    derive_state,
-    effective_cadence,
-    warmth_weight,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rave.scoring.model import (
+        ADVICE,
+        Assessment,
+        Ranking,
+        Suggestion,
+        Term,
+        assess,
+        exact_sum,
+        rank,
+        recent_out_window,
+        sort_key,
+    )
+    from rave.scoring.state import (
+        ACTIONS,
+        DECIMALS,
+        HIDDEN,
+        LANES,
+        SKIPPED,
+        TERMS,
+        WARMTH_CHANNEL,
+        WARMTH_HALF_LIFE_DAYS,
+        WARMTH_KIND,
+        ContactState,
+        Event,
+        Tally,
+        derive_state,
+        effective_cadence,
+        warmth_weight,
+    )
+
+# each name and the module it lives in, imported on first use (the write door needs
+# the state's Event and Tally, not the model)
+_WHERE = {
+    "ADVICE": "rave.scoring.model",
+    "Assessment": "rave.scoring.model",
+    "Ranking": "rave.scoring.model",
+    "Suggestion": "rave.scoring.model",
+    "Term": "rave.scoring.model",
+    "assess": "rave.scoring.model",
+    "exact_sum": "rave.scoring.model",
+    "rank": "rave.scoring.model",
+    "recent_out_window": "rave.scoring.model",
+    "sort_key": "rave.scoring.model",
+    "ACTIONS": "rave.scoring.state",
+    "DECIMALS": "rave.scoring.state",
+    "HIDDEN": "rave.scoring.state",
+    "LANES": "rave.scoring.state",
+    "SKIPPED": "rave.scoring.state",
+    "TERMS": "rave.scoring.state",
+    "WARMTH_CHANNEL": "rave.scoring.state",
+    "WARMTH_HALF_LIFE_DAYS": "rave.scoring.state",
+    "WARMTH_KIND": "rave.scoring.state",
+    "ContactState": "rave.scoring.state",
+    "Event": "rave.scoring.state",
+    "Tally": "rave.scoring.state",
+    "derive_state": "rave.scoring.state",
+    "effective_cadence": "rave.scoring.state",
+    "warmth_weight": "rave.scoring.state",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_WHERE[name]), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ACTIONS",
