@@ -155,6 +155,8 @@ CREATE TABLE contact_tally (
     recent TEXT NOT NULL,
     recent_in TEXT NOT NULL
 );
+-- your own recent activity (the broadcast nudge, stats) without visiting each row
+CREATE INDEX ix_interaction_direction ON interaction (direction, happened_at, kind, channel);
 """
 
 

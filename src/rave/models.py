@@ -154,6 +154,7 @@ class Interaction(SQLModel, table=True):
         CheckConstraint("kind IN ('broadcast', 'chat', 'engage')"),
         CheckConstraint("direction IN ('in', 'out')"),
         Index("ix_interaction_happened_at", "happened_at"),
+        Index("ix_interaction_direction", "direction", "happened_at", "kind", "channel"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

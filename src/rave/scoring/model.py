@@ -275,8 +275,10 @@ _MEASURES: dict[str, tuple[_Measure, _Note]] = {
 assert tuple(_MEASURES) == TERMS
 
 
-_LATER = ("tier",)  # measured from the other terms' measures
-_FIRST = tuple((name, m) for name, (m, _) in _MEASURES.items() if name not in _LATER)
+# the tier term is measured from the others (its gate): they come first, in TERMS order
+_TIER_AT = TERMS.index("tier")
+_FIRST_MEASURES = tuple(m for name, (m, _) in _MEASURES.items() if name != "tier")
+_GATE_AT = tuple([name for name in TERMS if name != "tier"].index(t) for t in _GATE_TERMS)
 
 
 _Row = tuple[str, float, float, float]  # term, measure, coefficient, contribution
@@ -285,12 +287,13 @@ _Row = tuple[str, float, float, float]  # term, measure, coefficient, contributi
 def _measured(s: ContactState, as_of: datetime, config: RankConfig) -> list[_Row]:
     """The nine terms' numbers, measures and contributions rounded to DECIMALS at the
     source. (Runs once per contact ranked: kept to plain loops and tuples.)"""
-    measures = {name: measure(s, as_of, config) for name, measure in _FIRST}
-    measures["tier"] = _tier_weight(s, any(measures[t] > 0 for t in _GATE_TERMS), config)
+    values = [measure(s, as_of, config) for measure in _FIRST_MEASURES]
+    gate = any(values[i] > 0 for i in _GATE_AT)
+    values.insert(_TIER_AT, _tier_weight(s, gate, config))
     coefficients = config.coefficients
     rows = []
-    for name in TERMS:
-        measure, coefficient = measures[name], coefficients[name]
+    for name, measure in zip(TERMS, values, strict=True):
+        coefficient = coefficients[name]
         if measure:
             measure = round(measure, DECIMALS)
             contribution = round(measure * coefficient, DECIMALS) + 0.0  # never -0.0
