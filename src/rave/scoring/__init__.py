@@ -9,8 +9,9 @@ always an argument, and every datetime is timezone-aware UTC.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from rave import lazy
 
 if TYPE_CHECKING:
     from rave.scoring.model import (
@@ -73,13 +74,7 @@ _WHERE = {
     "warmth_weight": "rave.scoring.state",
 }
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_WHERE[name]), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy.exports(__name__, _WHERE)
 
 
 __all__ = [
