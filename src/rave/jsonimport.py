@@ -75,20 +75,7 @@ def _contact(matcher: Matcher, rec: dict[str, Any]) -> int:
             "name": name,
             "name_key": vocab.fold(name),
             "tier": rec.get("tier") or "none",
-            **{
-                k: rec.get(k)
-                for k in (
-                    "cadence_days",
-                    "why",
-                    "offer",
-                    "met",
-                    "company",
-                    "title",
-                    "location",
-                    "birthday",
-                    "snoozed_until",
-                )
-            },
+            **{k: rec.get(k) for k in (*vocab.CONTACT_FIELDS, "snoozed_until") if k != "tier"},
             "created_at": rec.get("created_at") or matcher.now,
             "updated_at": rec.get("updated_at") or matcher.now,
         },

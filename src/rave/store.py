@@ -32,18 +32,6 @@ from rave.models import (
 )
 from rave.scoring import Event
 
-CONTACT_FIELDS = (
-    "tier",
-    "cadence_days",
-    "why",
-    "offer",
-    "met",
-    "company",
-    "title",
-    "location",
-    "birthday",
-)
-
 
 def _engine(path: Path) -> Engine:
     engine = create_engine(
@@ -152,7 +140,7 @@ def add_contact(
 ) -> int:
     clean = vocab.clean_name(name)
     values = {"tier": "C", **(fields or {})}
-    unknown = set(values) - set(CONTACT_FIELDS)
+    unknown = set(values) - set(vocab.CONTACT_FIELDS)
     if unknown:
         raise ValueError(f"unknown contact fields {unknown}")
     contact = Contact(
@@ -183,7 +171,7 @@ def update_contact(
         contact.name = vocab.clean_name(name)
         contact.name_key = vocab.fold(contact.name)
     for key, value in (fields or {}).items():
-        if key not in CONTACT_FIELDS:
+        if key not in vocab.CONTACT_FIELDS:
             raise ValueError(f"unknown contact field {key}")
         setattr(contact, key, value)
     contact.updated_at = now
@@ -245,7 +233,7 @@ def merge_contacts(*, session: Session, keep_id: int, drop_id: int, now: datetim
             f"UPDATE {table} SET contact_id = ? WHERE contact_id = ?",
             (keep_id, drop_id),
         )
-    for key in CONTACT_FIELDS:
+    for key in vocab.CONTACT_FIELDS:
         if key != "tier" and getattr(keep, key) is None and getattr(drop, key) is not None:
             setattr(keep, key, getattr(drop, key))
     order = "ABCDn"  # the closer tier of the two wins

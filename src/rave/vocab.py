@@ -12,6 +12,20 @@ from rave.errors import UsageError
 KINDS = ("broadcast", "chat", "engage")
 MEANINGFUL = ("chat", "engage")
 DIRECTIONS = ("out", "in")
+
+# A contact's own fields beside its name (what `rave add`/`edit` set and exports carry).
+CONTACT_FIELDS = (
+    "tier",
+    "cadence_days",
+    "why",
+    "offer",
+    "met",
+    "company",
+    "title",
+    "location",
+    "birthday",
+)
+
 CHANNELS = (
     "linkedin",
     "twitter",

@@ -15,13 +15,16 @@ import csv
 import io
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO, TextIO
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from rave.errors import BadInputError
+
+if TYPE_CHECKING:
+    from rave.formats import ParseStats
 
 CSV_FIELD_LIMIT = 1 << 22
 """Largest CSV field the csv module accepts (4 MiB): enough for any real message, small
@@ -199,3 +202,40 @@ class Columns:
                 f"{len(row)} fields but the header has {len(self.names)}; "
                 "is a comma in a value not quoted?",
             )
+
+
+def csv_table(
+    path: str | os.PathLike[str],
+    stats: ParseStats,
+    *,
+    is_header: Callable[[list[str]], bool] | None = None,
+    search_lines: int = 1,
+    on_header: Callable[[Columns, str, int], None] | None = None,
+    missing: str | None = None,
+) -> Iterator[tuple[str, int, Columns, list[str]]]:
+    """The data rows of a CSV export as ``(file, line, columns, row)``, each counted in
+    ``stats.rows``; the file opened by ``open_text`` (its encoding and any fallback
+    noted in ``stats``).
+
+    The header is the first row, or with ``is_header`` the first of the first
+    ``search_lines`` rows it accepts (exports may put notes above it); ``on_header`` may
+    check it (raising BadInputError). No header at all is an error with the message
+    ``missing`` when one is given."""
+    with open_text(path) as source:
+        stats.encoding = source.encoding
+        if source.warning:
+            stats.warn(source.warning)
+        columns: Columns | None = None
+        for line, row in csv_rows(source):
+            if columns is None:
+                if is_header is None or is_header(row):
+                    columns = Columns(row)
+                    if on_header is not None:
+                        on_header(columns, source.file, line)
+                elif line >= search_lines:
+                    break
+                continue
+            stats.rows += 1
+            yield source.file, line, columns, row
+        if columns is None and missing is not None:
+            raise BadInputError(source.file, None, missing)

@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from rave.errors import BadInputError
 from rave.formats import ContactRecord, ParseStats
 from rave.formats import _common as common
-from rave.formats._text import Columns, csv_rows, open_text
+from rave.formats._text import Columns, csv_table
 
 SEPARATOR = " ::: "
 _SYSTEM_LABELS = {"mycontacts", "my contacts", "starred"}
@@ -66,28 +66,20 @@ def read_google(
     """Stream the contacts of a Google Contacts CSV (current or legacy) as
     ContactRecords."""
     stats = stats if stats is not None else ParseStats()
-    with open_text(path) as source:
-        stats.encoding = source.encoding
-        if source.warning:
-            stats.warn(source.warning)
-        columns: Columns | None = None
-        for line, row in csv_rows(source):
-            if columns is None:
-                columns = Columns(row)
-                if not _is_header(columns):
-                    raise BadInputError(
-                        source.file,
-                        line,
-                        f"no Google Contacts header row; expected {EXPECTED_HEADER}",
-                    )
-                continue
-            stats.rows += 1
-            record = _record(columns, row, source.file, line, stats)
-            if record is not None:
-                stats.records += 1
-                yield record
-        if columns is None:
-            raise BadInputError(source.file, None, "the file is empty")
+
+    def check(columns: Columns, file: str, line: int) -> None:
+        if not _is_header(columns):
+            raise BadInputError(
+                file, line, f"no Google Contacts header row; expected {EXPECTED_HEADER}"
+            )
+
+    for file, line, columns, row in csv_table(
+        path, stats, on_header=check, missing="the file is empty"
+    ):
+        record = _record(columns, row, file, line, stats)
+        if record is not None:
+            stats.records += 1
+            yield record
 
 
 def _first(columns: Columns, row: list[str], *names: str) -> str:

@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime, time
 from rave.errors import BadInputError
 from rave.formats import ContactRecord, ParseStats
 from rave.formats import _common as common
-from rave.formats._text import Columns, csv_rows, open_text
+from rave.formats._text import Columns, csv_table
 
 HEADER_SEARCH_LINES = 20
 EXPECTED_HEADER = "First Name,Last Name,URL,Email Address,Company,Position,Connected On"
@@ -84,32 +84,18 @@ def read_connections(
     """Stream the connections of a LinkedIn ``Connections.csv`` as ContactRecords
     (name, emails, ``linkedin`` handle, company, title, refs, connected_on)."""
     stats = stats if stats is not None else ParseStats()
-    with open_text(path) as source:
-        stats.encoding = source.encoding
-        if source.warning:
-            stats.warn(source.warning)
-        file = source.file
-        columns: Columns | None = None
-        for line, row in csv_rows(source):
-            if columns is None:
-                if _is_header(row):
-                    columns = Columns(row)
-                    continue
-                if line >= HEADER_SEARCH_LINES:
-                    break
-                continue
-            stats.rows += 1
-            record = _record(columns, row, file, line, stats)
-            if record is not None:
-                stats.records += 1
-                yield record
-        if columns is None:
-            raise BadInputError(
-                file,
-                None,
-                f"no LinkedIn header row found; expected {EXPECTED_HEADER} "
-                f"within the first {HEADER_SEARCH_LINES} lines",
-            )
+    missing = (
+        f"no LinkedIn header row found; expected {EXPECTED_HEADER} "
+        f"within the first {HEADER_SEARCH_LINES} lines"
+    )
+    rows = csv_table(
+        path, stats, is_header=_is_header, search_lines=HEADER_SEARCH_LINES, missing=missing
+    )
+    for file, line, columns, row in rows:
+        record = _record(columns, row, file, line, stats)
+        if record is not None:
+            stats.records += 1
+            yield record
 
 
 def _record(

@@ -40,7 +40,7 @@ from rave import vocab
 from rave.errors import BadInputError
 from rave.formats import MessageRecord, ParseStats, Person
 from rave.formats import _common as common
-from rave.formats._text import Columns, csv_rows, open_text
+from rave.formats._text import Columns, csv_table
 
 HEADER_SEARCH_LINES = 20
 EXPECTED_HEADER = (
@@ -121,24 +121,13 @@ def _is_header(row: list[str]) -> bool:
 def _rows(
     path: str | os.PathLike[str], stats: ParseStats
 ) -> Iterator[tuple[str, int, Columns, list[str]]]:
-    with open_text(path) as source:
-        stats.encoding = source.encoding
-        if source.warning:
-            stats.warn(source.warning)
-        columns: Columns | None = None
-        for line, row in csv_rows(source):
-            if columns is None:
-                if _is_header(row):
-                    columns = Columns(row)
-                elif line >= HEADER_SEARCH_LINES:
-                    break
-                continue
-            stats.rows += 1
-            yield source.file, line, columns, row
-        if columns is None:
-            raise BadInputError(
-                source.file, None, f"no LinkedIn messages header found; expected {EXPECTED_HEADER}"
-            )
+    return csv_table(
+        path,
+        stats,
+        is_header=_is_header,
+        search_lines=HEADER_SEARCH_LINES,
+        missing=f"no LinkedIn messages header found; expected {EXPECTED_HEADER}",
+    )
 
 
 def profile_url(me: str) -> str:

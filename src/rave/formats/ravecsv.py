@@ -38,7 +38,7 @@ from rave import vocab
 from rave.errors import BadInputError, UsageError
 from rave.formats import ContactRecord, ParseStats
 from rave.formats import _common as common
-from rave.formats._text import Columns, csv_rows, open_text
+from rave.formats._text import Columns, csv_table
 
 HEADER = (
     "id",
@@ -150,33 +150,26 @@ def read_contacts(
     """Stream the rows of a rave CSV as ContactRecords (``tier`` and ``cadence_days``
     None when the cell is empty)."""
     stats = stats if stats is not None else ParseStats()
-    with open_text(path) as source:
-        stats.encoding = source.encoding
-        if source.warning:
-            stats.warn(source.warning)
-        file = source.file
-        columns: Columns | None = None
-        for line, row in csv_rows(source):
-            if columns is None:
-                columns = Columns(row)
-                if "name" not in columns:
-                    raise BadInputError(
-                        file, line, f"no 'name' column; expected the header {','.join(HEADER)}"
-                    )
-                if columns.duplicates:
-                    raise BadInputError(file, line, f"column {columns.duplicates[0]!r} twice")
-                unknown = [n for n in columns.names if n and n not in HEADER]
-                if unknown:
-                    stats.warn(f"{file}: ignored unknown columns: {', '.join(unknown)}")
-                continue
-            stats.rows += 1
-            if not any(cell.strip() for cell in row):
-                stats.skip("empty row")
-                continue
-            columns.check_width(row, file, line)
-            record = _record(columns, [unguard(c) for c in row], file, line, stats)
-            stats.records += 1
-            yield record
+
+    def check(columns: Columns, file: str, line: int) -> None:
+        if "name" not in columns:
+            raise BadInputError(
+                file, line, f"no 'name' column; expected the header {','.join(HEADER)}"
+            )
+        if columns.duplicates:
+            raise BadInputError(file, line, f"column {columns.duplicates[0]!r} twice")
+        unknown = [n for n in columns.names if n and n not in HEADER]
+        if unknown:
+            stats.warn(f"{file}: ignored unknown columns: {', '.join(unknown)}")
+
+    for file, line, columns, row in csv_table(path, stats, on_header=check):
+        if not any(cell.strip() for cell in row):
+            stats.skip("empty row")
+            continue
+        columns.check_width(row, file, line)
+        record = _record(columns, [unguard(c) for c in row], file, line, stats)
+        stats.records += 1
+        yield record
 
 
 def _int(value: str, what: str, file: str, line: int) -> int | None:

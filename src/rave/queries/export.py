@@ -12,22 +12,9 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-_CONTACT_COLUMNS = (
-    "id",
-    "name",
-    "tier",
-    "cadence_days",
-    "why",
-    "offer",
-    "met",
-    "company",
-    "title",
-    "location",
-    "birthday",
-    "snoozed_until",
-    "created_at",
-    "updated_at",
-)
+from rave.vocab import CONTACT_FIELDS
+
+_CONTACT_COLUMNS = ("id", "name", *CONTACT_FIELDS, "snoozed_until", "created_at", "updated_at")
 
 
 def _grouped(conn: sqlite3.Connection, sql: str) -> dict[int, list[Any]]:
