@@ -62,10 +62,10 @@ def test_ranking_reads_one_tally_row_per_contact(tmp_path: Path) -> None:
 def test_your_recent_activity_is_read_from_a_covering_index(tmp_path: Path) -> None:
     # the broadcast nudge in `today` counts your own interactions of the last weeks: a
     # range of one index, never a visit to each interaction row
-    from rave.queries import stats
+    from rave.queries import broadcast
 
     conn = db.connect(tmp_path / "rave.db", create=True)
-    sql = f"WITH {stats._MINE.strip()} SELECT kind, COUNT(*) FROM mine GROUP BY kind"
+    sql = f"WITH {broadcast._MINE.strip()} SELECT kind, COUNT(*) FROM mine GROUP BY kind"
     plan = _plan(conn, sql, {"since": "2026-10-01T00:00:00Z", "until": "2026-11-01T00:00:00Z"})
     assert any("interaction USING COVERING INDEX ix_interaction_direction" in s for s in plan), plan
     conn.close()

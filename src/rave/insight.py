@@ -27,11 +27,15 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from rave import timeutil
 from rave.config import BalanceConfig
-from rave.queries.stats import BroadcastFacts, Opening, PostRow, ReplyEpisode, RungMove
 from rave.vocab import KINDS
+
+if TYPE_CHECKING:
+    from rave.queries.broadcast import BroadcastFacts, PostRow
+    from rave.queries.stats import Opening, ReplyEpisode, RungMove
 
 BY = ("week", "month")
 DEFAULT_PERIODS = 12  # `rave stats` without --since: the current period and 11 before

@@ -12,7 +12,7 @@ import contextlib
 import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -42,11 +42,18 @@ def json_out(payload: Any) -> None:
     sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
 
 
+def _plain(stream: TextIO, *lines: str) -> bool:
+    """Write ``lines`` as they are when ``stream`` is not a terminal (True), without
+    loading Rich: styles show only on a terminal anyway (cron, pipes, scripts)."""
+    if stream.isatty():
+        return False
+    stream.write("".join(printable(text) + "\n" for text in lines))
+    return True
+
+
 def line(text: str = "", style: str | None = None) -> None:
-    """One line of user-facing output on stdout, printed literally (into a pipe as plain
-    text, without loading Rich: styles show only on a terminal anyway)."""
-    if not stdout_is_terminal():
-        sys.stdout.write(printable(text) + "\n")
+    """One line of user-facing output on stdout, printed literally."""
+    if _plain(sys.stdout, text):
         return
     from rich.text import Text
 
@@ -66,12 +73,16 @@ def styled(parts: Sequence[tuple[str, str | None]]) -> None:
 
 def info(text: str) -> None:
     """A message for the person (not for scripts): stderr."""
+    if _plain(sys.stderr, text):
+        return
     from rich.text import Text
 
     console(stderr=True).print(Text(text), soft_wrap=True)
 
 
 def error(message: str, hint: str | None = None) -> None:
+    if _plain(sys.stderr, f"rave: {message}", *([f"hint: {hint}"] if hint else [])):
+        return
     from rich.text import Text
 
     err = console(stderr=True)

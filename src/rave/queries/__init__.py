@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from rave import lazy
 
 if TYPE_CHECKING:
+    from rave.queries.broadcast import BroadcastFacts, PostRow, broadcast_facts
     from rave.queries.channels import last_channel
     from rave.queries.contacts import (
         SORTS,
@@ -40,14 +41,11 @@ if TYPE_CHECKING:
     )
     from rave.queries.stats import (
         Activity,
-        BroadcastFacts,
         Opening,
         PeriodCounts,
-        PostRow,
         ReplyEpisode,
         RungMove,
         activity,
-        broadcast_facts,
         openings,
         reply_episodes,
         rung_moves,
@@ -76,14 +74,14 @@ _WHERE = {
     "InteractionRow": "rave.queries.records",
     "NoteRow": "rave.queries.records",
     "Activity": "rave.queries.stats",
-    "BroadcastFacts": "rave.queries.stats",
+    "BroadcastFacts": "rave.queries.broadcast",
     "Opening": "rave.queries.stats",
     "PeriodCounts": "rave.queries.stats",
-    "PostRow": "rave.queries.stats",
+    "PostRow": "rave.queries.broadcast",
     "ReplyEpisode": "rave.queries.stats",
     "RungMove": "rave.queries.stats",
     "activity": "rave.queries.stats",
-    "broadcast_facts": "rave.queries.stats",
+    "broadcast_facts": "rave.queries.broadcast",
     "openings": "rave.queries.stats",
     "reply_episodes": "rave.queries.stats",
     "rung_moves": "rave.queries.stats",

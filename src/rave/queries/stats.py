@@ -1,4 +1,5 @@
-"""Reads for `rave stats`, the broadcast nudge and a contact's warmth trend: SQL
+"""Reads for `rave stats` and a contact's warmth trend (the broadcast nudge's are in
+``rave.queries.broadcast``): SQL
 aggregation over indexed columns, returning frozen records. The rules that interpret
 these numbers (periods, percentiles, who initiated, the ladder, advice, nudges) live in
 the pure module ``rave.insight``; nothing here imports the ORM.
@@ -17,12 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from rave import timeutil, vocab
+from rave.queries.broadcast import window, zero_counts
 
 # --- records ------------------------------------------------------------------------------
-
-
-def zero_counts() -> dict[str, int]:
-    return dict.fromkeys(vocab.KINDS, 0)
 
 
 @dataclass(frozen=True)
@@ -75,37 +73,7 @@ class RungMove:
     contacts: int
 
 
-@dataclass(frozen=True)
-class PostRow:
-    id: int
-    text: str
-    channel: str
-    url: str | None
-    when: datetime
-
-
-@dataclass(frozen=True)
-class BroadcastFacts:
-    """What the broadcast nudge looks at, as of one moment."""
-
-    contacts: int
-    posts: int
-    last_post_at: datetime | None
-    top_channel: str | None  # the channel with most posts (ties: the latest used)
-    repost: PostRow | None  # the oldest post in the repost window that went out once
-    recent: dict[str, int]  # your outbound interactions + posts in the recent window
-
-
 # --- your activity ------------------------------------------------------------------------
-
-_MINE = """
-    mine AS (
-        SELECT happened_at AS t, kind, channel, 0 AS is_post FROM interaction
-         WHERE direction = 'out' AND happened_at >= :since AND happened_at <= :until
-        UNION ALL
-        SELECT posted_at, 'broadcast', channel, 1 FROM post
-         WHERE posted_at >= :since AND posted_at <= :until
-    )"""
 
 # The periods drive the loop (CROSS JOIN keeps them outside) so that each one is a range
 # scan of the indexed time column, however many periods there are.
@@ -241,17 +209,13 @@ SELECT cid, dir,
 """
 
 
-def _window(since: datetime, until: datetime) -> dict[str, str]:
-    return {"since": timeutil.to_db(since), "until": timeutil.to_db(until)}
-
-
 def reply_episodes(
     conn: sqlite3.Connection, *, since: datetime, until: datetime
 ) -> list[ReplyEpisode]:
     """Every wait for your answer that began between ``since`` and ``until``."""
     return [
         ReplyEpisode(cid, timeutil.from_db(asked), timeutil.from_db_opt(answered))
-        for cid, asked, answered in conn.execute(_REPLY_SQL, _window(since, until))
+        for cid, asked, answered in conn.execute(_REPLY_SQL, window(since, until))
     ]
 
 
@@ -259,7 +223,7 @@ def openings(conn: sqlite3.Connection, *, since: datetime, until: datetime) -> l
     """Each meaningful interaction per contact in the period, with the silence before."""
     return [
         Opening(cid, direction, None if gap is None else int(gap))
-        for cid, direction, gap in conn.execute(_OPENINGS_SQL, _window(since, until))
+        for cid, direction, gap in conn.execute(_OPENINGS_SQL, window(since, until))
     ]
 
 
@@ -288,66 +252,7 @@ SELECT before, now, COUNT(*) FROM per GROUP BY before, now ORDER BY before, now
 
 def rung_moves(conn: sqlite3.Connection, *, since: datetime, until: datetime) -> list[RungMove]:
     """Contacts by (highest rung before ``since``, highest rung at ``until``)."""
-    return [RungMove(*row) for row in conn.execute(_LADDER_SQL, _window(since, until))]
-
-
-# --- your broadcasting --------------------------------------------------------------------
-
-_REPOST_SQL = """
-SELECT p.id, p.text, p.channel, p.url, p.posted_at FROM post p
- WHERE p.posted_at >= :lo AND p.posted_at <= :hi
-   AND NOT EXISTS (
-       SELECT 1 FROM post q
-        WHERE q.id != p.id AND q.posted_at <= :as_of
-          AND (lower(trim(q.text)) = lower(trim(p.text))
-               OR (p.url IS NOT NULL AND q.url = p.url)))
- ORDER BY p.posted_at, p.id
- LIMIT 1
-"""
-
-
-def broadcast_facts(
-    conn: sqlite3.Connection,
-    *,
-    as_of: datetime,
-    repost_window: tuple[datetime, datetime],
-    recent_since: datetime,
-) -> BroadcastFacts:
-    at = timeutil.to_db(as_of)
-    contacts = int(conn.execute("SELECT COUNT(*) FROM contact").fetchone()[0])
-    posts, last = conn.execute(
-        "SELECT COUNT(*), MAX(posted_at) FROM post WHERE posted_at <= ?", (at,)
-    ).fetchone()
-    top = conn.execute(
-        "SELECT channel FROM post WHERE posted_at <= ? GROUP BY channel "
-        "ORDER BY COUNT(*) DESC, MAX(posted_at) DESC, channel LIMIT 1",
-        (at,),
-    ).fetchone()
-    lo, hi = repost_window
-    row = conn.execute(
-        _REPOST_SQL, {"lo": timeutil.to_db(lo), "hi": timeutil.to_db(hi), "as_of": at}
-    ).fetchone()
-    repost = (
-        None
-        if row is None
-        else PostRow(
-            id=row[0], text=row[1], channel=row[2], url=row[3], when=timeutil.from_db(row[4])
-        )
-    )
-    recent = zero_counts()
-    for kind, count in conn.execute(
-        f"WITH {_MINE.strip()} SELECT kind, COUNT(*) FROM mine GROUP BY kind",
-        _window(recent_since, as_of),
-    ):
-        recent[kind] = count
-    return BroadcastFacts(
-        contacts=contacts,
-        posts=int(posts),
-        last_post_at=timeutil.from_db_opt(last),
-        top_channel=None if top is None else str(top[0]),
-        repost=repost,
-        recent=recent,
-    )
+    return [RungMove(*row) for row in conn.execute(_LADDER_SQL, window(since, until))]
 
 
 # --- one contact's warmth over time -------------------------------------------------------
