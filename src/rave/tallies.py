@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import fields
 from datetime import datetime
 from typing import Any
@@ -39,38 +39,27 @@ def select_columns(alias: str = "t") -> str:
     return _SELECT.replace("t.", f"{alias}.")
 
 
-def _moment_or_none(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text)
-
-
-def _moments(text: str) -> list[datetime]:
-    return [datetime.fromisoformat(v) for v in text.split()]
-
-
-def _floats(text: str) -> list[float]:
-    return [float(v) for v in text.split()]
-
-
-_READ: tuple[Callable[[Any], Any] | None, ...] = tuple(
-    _moment_or_none
-    if name in _MOMENTS
-    else _moments
-    if name in _MOMENT_LISTS
-    else _floats
-    if name == "streak_gaps"
-    else bool
-    if name == "responded"
-    else None
-    for name in COLUMNS
-)
+# positions in a row of select_columns (after latest_at and latest_id) of what is not
+# stored as itself
+_AT = tuple(2 + COLUMNS.index(name) for name in sorted(_MOMENTS))
+_LISTS_AT = tuple(2 + COLUMNS.index(name) for name in sorted(_MOMENT_LISTS))
+_GAPS_AT = 2 + COLUMNS.index("streak_gaps")
+_RESPONDED_AT = 2 + COLUMNS.index("responded")
 
 
 def from_row(row: Sequence[Any]) -> Tally:
-    """The tally stored in ``row`` (the columns of ``select_columns``)."""
-    values = [
-        value if read is None else read(value) for read, value in zip(_READ, row[2:], strict=True)
-    ]
-    return Tally((datetime.fromisoformat(row[0]), row[1]), *values)
+    """The tally stored in ``row`` (the columns of ``select_columns``). (Runs once per
+    contact ranked: converts only the columns that need it.)"""
+    moment = datetime.fromisoformat
+    values = list(row)
+    for at in _AT:
+        if values[at] is not None:
+            values[at] = moment(values[at])
+    for at in _LISTS_AT:
+        values[at] = [moment(v) for v in values[at].split()] if values[at] else []
+    values[_GAPS_AT] = [float(v) for v in values[_GAPS_AT].split()] if values[_GAPS_AT] else []
+    values[_RESPONDED_AT] = bool(values[_RESPONDED_AT])
+    return Tally((moment(values[0]), values[1]), *values[2:])
 
 
 def to_row(tally: Tally) -> tuple[Any, ...]:

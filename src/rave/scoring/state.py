@@ -292,7 +292,9 @@ class Tally:
         alt = None
         if self.last_out_channel is not None:
             alt = self.channel if self.channel != self.last_out_channel else self.other_channel
-        streak = self.streak_free + sum(g > config.post_window_days for g in self.streak_gaps)
+        streak = self.streak_free
+        if self.streak_gaps:
+            streak += sum(g > config.post_window_days for g in self.streak_gaps)
         return ContactState(  # positional, in field order (hot: once per contact)
             contact_id,
             name,
