@@ -412,10 +412,6 @@ def _judge(s: ContactState, rows: list[_Row], as_of: datetime, config: RankConfi
     return _Verdict(score, r, lane, action, hidden, backoff_until)
 
 
-def _verdict(s: ContactState, as_of: datetime, config: RankConfig) -> _Verdict:
-    return _judge(s, _measured(s, as_of, config), as_of, config)
-
-
 def assess(state: ContactState, *, as_of: datetime, config: RankConfig = _DEFAULT) -> Assessment:
     """Terms, score, lane, action, reason, channel and visibility of one contact.
 
@@ -425,9 +421,15 @@ def assess(state: ContactState, *, as_of: datetime, config: RankConfig = _DEFAUL
     backoff (as_of < backoff_until); below_threshold (score < threshold)."""
     if as_of != state.as_of:
         raise ValueError(f"state derived as of {state.as_of}, assessed as of {as_of}")
-    s = state
-    rows = _measured(s, as_of, config)
-    score, r, lane, action, hidden, backoff_until = _judge(s, rows, as_of, config)
+    rows = _measured(state, as_of, config)
+    return _assessment(state, rows, _judge(state, rows, as_of, config), as_of, config)
+
+
+def _assessment(
+    s: ContactState, rows: list[_Row], verdict: _Verdict, as_of: datetime, config: RankConfig
+) -> Assessment:
+    """The full assessment from the numbers ``rank`` has already judged."""
+    score, r, lane, action, hidden, backoff_until = verdict
     basis = (s, as_of, config)
     terms = tuple(Term(*row, basis) for row in rows)
     channel = {"reply": s.pending_channel, "retry": s.alt_channel}.get(
@@ -497,18 +499,19 @@ def rank(
             candidates.append(s)
     # judged without the explanation; assessed in full only when listed (or in the
     # dormant and back-off lists of --explain): the same numbers either way
-    judged = sorted(
-        ((_verdict(s, as_of, config), s) for s in candidates),
-        key=lambda pair: _order(pair[0].lane, pair[0].score, pair[1]),
-    )
+    judged = []
+    for s in candidates:
+        rows = _measured(s, as_of, config)
+        judged.append((_judge(s, rows, as_of, config), s, rows))
+    judged.sort(key=lambda item: _order(item[0].lane, item[0].score, item[1]))
     shown: list[Suggestion] = []
     kept: dict[str, list[Assessment]] = {"dormant": [], "backoff": []}
     intros = outreach = 0
-    for verdict, s in judged:
+    for verdict, s, rows in judged:
         if verdict.hidden is not None:
             skipped[verdict.hidden] += 1
             if verdict.hidden in kept:
-                kept[verdict.hidden].append(assess(s, as_of=as_of, config=config))
+                kept[verdict.hidden].append(_assessment(s, rows, verdict, as_of, config))
             continue
         if verdict.lane == 1:
             if verdict.action == "intro" and intros >= config.intro_per_day:
@@ -519,7 +522,7 @@ def rank(
                 continue
             intros += verdict.action == "intro"
             outreach += 1
-        shown.append(Suggestion(len(shown) + 1, assess(s, as_of=as_of, config=config)))
+        shown.append(Suggestion(len(shown) + 1, _assessment(s, rows, verdict, as_of, config)))
     return Ranking(
         as_of=as_of,
         suggestions=tuple(shown),
