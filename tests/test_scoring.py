@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import json
 import random
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -692,7 +691,7 @@ def test_events_after_as_of_change_nothing(
     events: list[Event], future: list[Event], tier: str
 ) -> None:
     later = [
-        replace(e, id=e.id + 1000, when=AS_OF + (AS_OF - e.when) + timedelta(seconds=1))
+        e._replace(id=e.id + 1000, when=AS_OF + (AS_OF - e.when) + timedelta(seconds=1))
         for e in future
     ]
     notes = [(AS_OF + timedelta(days=1), "future note")]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from rave.errors import ConfigError
 
@@ -20,8 +20,7 @@ TIERS = ("A", "B", "C", "D")
 ALL_TIERS = (*TIERS, "none")
 
 
-@dataclass(frozen=True)
-class Paths:
+class Paths(NamedTuple):
     db: Path
     db_source: str
     config: Path

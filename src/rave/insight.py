@@ -25,9 +25,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from rave import timeutil
 from rave.config import BalanceConfig
@@ -129,8 +128,7 @@ def shares(counts: Mapping[str, int]) -> dict[str, float] | None:
     return {kind: counts.get(kind, 0) / total for kind in KINDS}
 
 
-@dataclass(frozen=True)
-class Latency:
+class Latency(NamedTuple):
     median: float | None  # days
     p90: float | None
     replies: int  # waits you answered
@@ -148,8 +146,7 @@ def reply_latency(episodes: Iterable[ReplyEpisode]) -> Latency:
     return Latency(percentile(days, 0.5), percentile(days, 0.9), len(days), waiting)
 
 
-@dataclass(frozen=True)
-class Initiated:
+class Initiated(NamedTuple):
     me: int
     them: int
 
@@ -166,8 +163,7 @@ def initiated(openings: Iterable[Opening], silence_days: float = SILENCE_DAYS) -
     return Initiated(me, them)
 
 
-@dataclass(frozen=True)
-class Ladder:
+class Ladder(NamedTuple):
     counts: dict[str, int]  # contacts per highest rung at `until`, every RUNGS key
     moved_up: int  # contacts whose highest rung at `until` is above the one at `since`
 
@@ -219,8 +215,7 @@ def advice(totals: Mapping[str, int], target: Mapping[str, float]) -> str:
 # --- your broadcasting --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Nudge:
+class Nudge(NamedTuple):
     kind: str  # "post" | "repost" | "converse"
     message: str  # one line for people
     channel: str | None

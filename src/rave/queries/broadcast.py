@@ -6,8 +6,8 @@ this). "Yours" means outbound interactions plus your own posts, which count as b
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from rave import timeutil, vocab
 
@@ -16,8 +16,7 @@ def zero_counts() -> dict[str, int]:
     return dict.fromkeys(vocab.KINDS, 0)
 
 
-@dataclass(frozen=True)
-class PostRow:
+class PostRow(NamedTuple):
     id: int
     text: str
     channel: str
@@ -25,8 +24,7 @@ class PostRow:
     when: datetime
 
 
-@dataclass(frozen=True)
-class BroadcastFacts:
+class BroadcastFacts(NamedTuple):
     """What the broadcast nudge looks at, as of one moment."""
 
     contacts: int

@@ -3,10 +3,9 @@ from the others so that resolving a name loads nothing more)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class ContactRef:
+class ContactRef(NamedTuple):
     id: int
     name: str

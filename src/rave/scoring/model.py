@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -453,14 +452,12 @@ def _order(lane: int, score: float, s: ContactState) -> tuple[Any, ...]:
     return (lane, -score, tier, last is not None, when, s.name.casefold(), s.contact_id)
 
 
-@dataclass(frozen=True)
-class Suggestion:
+class Suggestion(NamedTuple):
     rank: int  # 1-based position in the list
     assessment: Assessment
 
 
-@dataclass(frozen=True)
-class Ranking:
+class Ranking(NamedTuple):
     """``rave today``: what to show, and what was left out and why."""
 
     as_of: datetime

@@ -52,8 +52,7 @@ _DEFAULT = RankConfig()
 _DAY = 86400.0
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(NamedTuple):
     """One interaction seen from one contact. Events are ordered by ``(when, id)``."""
 
     id: int

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from rave import db, insight, queries, scoring, timeutil
 from rave.config import BalanceConfig, Paths, RankConfig, load_rank, load_settings
@@ -14,8 +14,7 @@ from rave.errors import UsageError
 # --- ranking ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class WhyResult:
+class WhyResult(NamedTuple):
     assessment: scoring.Assessment
     rank: int | None  # the position in today's list, None when not listed
     skipped: str | None  # "over_limit" / "intro_capped" when visible but not listed
@@ -26,8 +25,7 @@ def rank_config(paths: Paths) -> RankConfig:
     return load_rank(paths.config)
 
 
-@dataclass(frozen=True)
-class TodayView:
+class TodayView(NamedTuple):
     """`rave today`: the ranking and, apart from it, at most one line about your own
     broadcasting (never mixed into the people list)."""
 
@@ -134,8 +132,7 @@ def snooze(path: Path, ref: str, until: date | None) -> tuple[queries.ContactRef
     return contact, moment
 
 
-@dataclass(frozen=True)
-class Digest:
+class Digest(NamedTuple):
     as_of: datetime
     ranking: scoring.Ranking
     followups_due: tuple[queries.FollowUpRow, ...]

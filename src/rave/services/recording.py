@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from rave import db, queries, timeutil, vocab
 from rave.errors import BadInputError, NotFoundError, RaveError, UsageError
 
 
-@dataclass(frozen=True)
-class LogRequest:
+class LogRequest(NamedTuple):
     refs: tuple[str, ...]
     kind: str
     direction: str
@@ -26,8 +24,7 @@ class LogRequest:
     create: bool = False
 
 
-@dataclass(frozen=True)
-class LogResult:
+class LogResult(NamedTuple):
     id: int
     when: datetime
     kind: str
@@ -37,11 +34,10 @@ class LogResult:
     needs_reply: bool
     contacts: tuple[queries.ContactRef, ...]
     created: tuple[int, ...] = ()
-    followups: tuple[queries.FollowUpRow, ...] = field(default_factory=tuple)
+    followups: tuple[queries.FollowUpRow, ...] = ()
 
 
-@dataclass(frozen=True)
-class PostResult:
+class PostResult(NamedTuple):
     id: int
     text: str
     channel: str
