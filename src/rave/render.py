@@ -9,7 +9,6 @@ or cut, so piping to ``grep``/``cut`` sees whole values.
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
@@ -39,6 +38,8 @@ def console(*, stderr: bool = False) -> Console:
 
 def json_out(payload: Any) -> None:
     """Exactly one JSON document on stdout: no colour, no wrapping."""
+    import json  # here: the daily commands print JSON only on request
+
     sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
 
 

@@ -14,7 +14,6 @@ migration that creates the table fills it, and neither needs the ORM for it.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import fields
@@ -119,6 +118,8 @@ def rebuild(conn: sqlite3.Connection, contact_ids: Iterable[int] | None = None) 
         conn.execute("DELETE FROM contact_tally")
         rows = conn.execute(_EVENTS + " ORDER BY ic.contact_id, i.happened_at, i.id")
         return _write_all(conn, rows)
+    import json  # here: a rebuild is rare (a merge, an import, a back-dated log)
+
     written = 0
     ids = sorted(set(contact_ids))
     for start in range(0, len(ids), 500):

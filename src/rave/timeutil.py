@@ -8,7 +8,6 @@ showing a date back to them.
 
 from __future__ import annotations
 
-import calendar
 import re
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -101,6 +100,8 @@ def _months_back(day: date, months: int) -> date:
     month_index = day.year * 12 + (day.month - 1) - months
     year, month = divmod(month_index, 12)
     month += 1
+    import calendar  # here: only month arithmetic needs it, and few commands do that
+
     last = calendar.monthrange(year, month)[1]
     return date(year, month, min(day.day, last))
 

@@ -111,8 +111,16 @@ def load_command(name: str) -> Any:
     """The click command ``name``, built from its module's Typer app (None if unknown)."""
     if name not in COMMANDS:
         return None
-    module = importlib.import_module(f"rave.cli.{COMMANDS[name][0]}")
-    return typer.main.get_group(module.app).commands.get(name)
+    from rave.cli.common import command_group
+
+    app = importlib.import_module(f"rave.cli.{COMMANDS[name][0]}").app
+    for info in app.registered_commands:
+        assert info.callback is not None
+        if (info.name or typer.main.get_command_name(info.callback.__name__)) == name:
+            single = command_group()  # built alone: not its module's other commands
+            single.registered_commands = [info]
+            return typer.main.get_command(single)
+    return typer.main.get_group(app).commands.get(name)  # a group (`followup`)
 
 
 class RaveGroup(TyperGroup):

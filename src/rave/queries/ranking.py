@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from datetime import datetime
 
@@ -228,11 +227,18 @@ def _params(
         "tier": tier,
         "tag": None if tag is None else vocab.tag(tag),
         "channel": channel,
-        "among": None if among is None else json.dumps(among),
+        "among": None if among is None else _json_ids(among),
         "skip_unlisted": False,
     }
     params.update({f"cad_{t}": config.cadence[t] for t in ("A", "B", "C", "D")})
     return params
+
+
+def _json_ids(ids: list[int]) -> str:
+    """The JSON array of these ids, for ``json_each``."""
+    import json  # here: only the rare fallback query (past --as-of, future-dated) needs it
+
+    return json.dumps(ids)
 
 
 def aggregated_states(
