@@ -41,13 +41,12 @@ def _describe(conn: sqlite3.Connection) -> dict[str, object]:
 
 def test_models_and_migrations_describe_the_same_schema(tmp_path: Path) -> None:
     from sqlalchemy import create_engine
-    from sqlmodel import SQLModel
 
-    import rave.models  # noqa: F401  (registers the tables)
+    from rave import models
 
     orm_path = tmp_path / "orm.db"
     engine = create_engine(f"sqlite:///{orm_path}")
-    SQLModel.metadata.create_all(engine)
+    models.load_all().create_all(engine)
     engine.dispose()
     with sqlite3.connect(orm_path) as orm:
         from_models = _describe(orm)

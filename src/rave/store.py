@@ -17,19 +17,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, col, select
 
-from rave import db, tallies, timeutil, vocab
+from rave import db, models, tallies, timeutil, vocab
 from rave.errors import NotFoundError, RaveError
-from rave.models import (
-    Alias,
-    Contact,
-    FollowUp,
-    Handle,
-    Interaction,
-    InteractionContact,
-    Note,
-    Post,
-    Tag,
-)
 from rave.scoring import Event
 
 
@@ -80,7 +69,10 @@ def raw(session: Session) -> sqlite3.Connection:
     return conn
 
 
-def _saved(session: Session, record: Contact | Note | Interaction | FollowUp | Post) -> int:
+def _saved(
+    session: Session,
+    record: models.Contact | models.Note | models.Interaction | models.FollowUp | models.Post,
+) -> int:
     """Add a new row, flush it to get its id, and return the id."""
     session.add(record)
     session.flush()
@@ -88,8 +80,8 @@ def _saved(session: Session, record: Contact | Note | Interaction | FollowUp | P
     return record.id
 
 
-def _contact(session: Session, contact_id: int) -> Contact:
-    contact = session.get(Contact, contact_id)
+def _contact(session: Session, contact_id: int) -> models.Contact:
+    contact = session.get(models.Contact, contact_id)
     if contact is None:
         raise NotFoundError(f"no contact #{contact_id}")
     return contact
@@ -98,10 +90,12 @@ def _contact(session: Session, contact_id: int) -> Contact:
 def _add_handles(session: Session, contact_id: int, handles: Iterable[tuple[str, str]]) -> None:
     for channel, value in handles:
         owner = session.exec(
-            select(Handle).where(col(Handle.channel) == channel, col(Handle.value) == value)
+            select(models.Handle).where(
+                col(models.Handle.channel) == channel, col(models.Handle.value) == value
+            )
         ).first()
         if owner is None:
-            session.add(Handle(contact_id=contact_id, channel=channel, value=value))
+            session.add(models.Handle(contact_id=contact_id, channel=channel, value=value))
             session.flush()
         elif owner.contact_id != contact_id:
             other = _contact(session, owner.contact_id)
@@ -113,8 +107,8 @@ def _add_handles(session: Session, contact_id: int, handles: Iterable[tuple[str,
 
 def _add_tags(session: Session, contact_id: int, tags: Iterable[str]) -> None:
     for tag in {vocab.tag(t) for t in tags}:
-        if session.get(Tag, (contact_id, tag)) is None:
-            session.add(Tag(contact_id=contact_id, tag=tag))
+        if session.get(models.Tag, (contact_id, tag)) is None:
+            session.add(models.Tag(contact_id=contact_id, tag=tag))
 
 
 def _add_aliases(session: Session, contact_id: int, aliases: Iterable[str]) -> None:
@@ -122,10 +116,12 @@ def _add_aliases(session: Session, contact_id: int, aliases: Iterable[str]) -> N
         text = vocab.clean_name(alias)
         key = vocab.fold(text)
         exists = session.exec(
-            select(Alias).where(col(Alias.contact_id) == contact_id, col(Alias.alias_key) == key)
+            select(models.Alias).where(
+                col(models.Alias.contact_id) == contact_id, col(models.Alias.alias_key) == key
+            )
         ).first()
         if exists is None:
-            session.add(Alias(contact_id=contact_id, alias=text, alias_key=key))
+            session.add(models.Alias(contact_id=contact_id, alias=text, alias_key=key))
 
 
 def add_contact(
@@ -143,7 +139,7 @@ def add_contact(
     unknown = set(values) - set(vocab.CONTACT_FIELDS)
     if unknown:
         raise ValueError(f"unknown contact fields {unknown}")
-    contact = Contact(
+    contact = models.Contact(
         name=clean, name_key=vocab.fold(clean), created_at=now, updated_at=now, **values
     )
     contact_id = _saved(session, contact)
@@ -180,7 +176,9 @@ def update_contact(
     _add_tags(session, contact_id, tags)
     for tag in untag:
         session.execute(
-            delete(Tag).where(col(Tag.contact_id) == contact_id, col(Tag.tag) == vocab.tag(tag))
+            delete(models.Tag).where(
+                col(models.Tag.contact_id) == contact_id, col(models.Tag.tag) == vocab.tag(tag)
+            )
         )
     _add_aliases(session, contact_id, aliases)
     session.flush()
@@ -210,7 +208,7 @@ def delete_contact(*, session: Session, contact_id: int) -> None:
         """,
         (contact_id,),
     )
-    session.execute(delete(Contact).where(col(Contact.id) == contact_id))
+    session.execute(delete(models.Contact).where(col(models.Contact.id) == contact_id))
     session.flush()
 
 
@@ -250,7 +248,7 @@ def merge_contacts(*, session: Session, keep_id: int, drop_id: int, now: datetim
 
 def add_note(*, session: Session, contact_id: int, text: str, now: datetime) -> int:
     _contact(session, contact_id)
-    note = Note(contact_id=contact_id, text=text, created_at=now)
+    note = models.Note(contact_id=contact_id, text=text, created_at=now)
     return _saved(session, note)
 
 
@@ -268,7 +266,7 @@ def add_interaction(
     source: str = "cli",
     external_key: str | None = None,
 ) -> int:
-    interaction = Interaction(
+    interaction = models.Interaction(
         kind=kind,
         direction=direction,
         channel=channel,
@@ -282,7 +280,7 @@ def add_interaction(
     interaction_id = _saved(session, interaction)
     people = list(dict.fromkeys(contact_ids))
     for contact_id in people:
-        session.add(InteractionContact(interaction_id=interaction_id, contact_id=contact_id))
+        session.add(models.InteractionContact(interaction_id=interaction_id, contact_id=contact_id))
     session.flush()
     stored = timeutil.from_db(timeutil.to_db(when))  # as the store keeps it: whole seconds
     event = Event(interaction_id, stored, kind, direction, channel, needs_reply, note)
@@ -299,7 +297,7 @@ def add_followup(
     now: datetime,
     interaction_id: int | None = None,
 ) -> int:
-    followup = FollowUp(
+    followup = models.FollowUp(
         contact_id=contact_id,
         interaction_id=interaction_id,
         text=text,
@@ -313,12 +311,14 @@ def complete_followup(*, session: Session, followup_id: int, now: datetime) -> b
     """Mark a follow-up done; False when it already was."""
     if not 0 < followup_id < 2**63:
         raise NotFoundError(f"no follow-up #{followup_id}", hint="see `rave followups`")
-    followup = session.get(FollowUp, followup_id)
+    followup = session.get(models.FollowUp, followup_id)
     if followup is None:
         raise NotFoundError(f"no follow-up #{followup_id}", hint="see `rave followups`")
     if followup.done_at is not None:
         return False
-    session.execute(update(FollowUp).where(col(FollowUp.id) == followup_id).values(done_at=now))
+    session.execute(
+        update(models.FollowUp).where(col(models.FollowUp.id) == followup_id).values(done_at=now)
+    )
     return True
 
 
@@ -331,5 +331,5 @@ def add_post(
     now: datetime,
     url: str | None = None,
 ) -> int:
-    post = Post(text=text, channel=channel, url=url, posted_at=when, created_at=now)
+    post = models.Post(text=text, channel=channel, url=url, posted_at=when, created_at=now)
     return _saved(session, post)

@@ -1,0 +1,22 @@
+"""The ``post`` table: your own broadcasts to your audience."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index
+from sqlmodel import Field
+
+from rave.models.columns import Table, text_column, when_column
+
+
+class Post(Table, table=True):
+    __tablename__ = "post"
+    __table_args__ = (Index("ix_post_posted_at", "posted_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    text: str = Field(sa_column=text_column(nullable=False))
+    channel: str = Field(sa_column=text_column(nullable=False))
+    url: str | None = Field(default=None, sa_column=text_column())
+    posted_at: datetime = Field(sa_column=when_column())
+    created_at: datetime = Field(sa_column=when_column())
