@@ -496,19 +496,28 @@ def rank(
             candidates.append(s)
     # judged without the explanation; assessed in full only when listed (or in the
     # dormant and back-off lists of --explain): the same numbers either way
-    judged = []
+    kept: dict[str, list[Assessment]] = {"dormant": [], "backoff": []}
+    judged: list[tuple[_Verdict, ContactState, list[_Row] | None]] = []
     for s in candidates:
         rows = _measured(s, as_of, config)
-        judged.append((_judge(s, rows, as_of, config), s, rows))
+        verdict = _judge(s, rows, as_of, config)
+        # the numbers of those sure to be assessed are kept; lane 1's others are measured
+        # again if listed (a few), so memory stays flat on a large network
+        sure = verdict.hidden in kept or (verdict.lane == 0 and verdict.hidden is None)
+        judged.append((verdict, s, rows if sure else None))
     judged.sort(key=lambda item: _order(item[0].lane, item[0].score, item[1]))
+
+    def full(verdict: _Verdict, s: ContactState, rows: list[_Row] | None) -> Assessment:
+        rows = _measured(s, as_of, config) if rows is None else rows
+        return _assessment(s, rows, verdict, as_of, config)
+
     shown: list[Suggestion] = []
-    kept: dict[str, list[Assessment]] = {"dormant": [], "backoff": []}
     intros = outreach = 0
-    for verdict, s, rows in judged:
+    for verdict, s, numbers in judged:
         if verdict.hidden is not None:
             skipped[verdict.hidden] += 1
             if verdict.hidden in kept:
-                kept[verdict.hidden].append(_assessment(s, rows, verdict, as_of, config))
+                kept[verdict.hidden].append(full(verdict, s, numbers))
             continue
         if verdict.lane == 1:
             if verdict.action == "intro" and intros >= config.intro_per_day:
@@ -519,7 +528,7 @@ def rank(
                 continue
             intros += verdict.action == "intro"
             outreach += 1
-        shown.append(Suggestion(len(shown) + 1, _assessment(s, rows, verdict, as_of, config)))
+        shown.append(Suggestion(len(shown) + 1, full(verdict, s, numbers)))
     return Ranking(
         as_of=as_of,
         suggestions=tuple(shown),
