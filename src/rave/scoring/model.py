@@ -283,28 +283,46 @@ _GATE_AT = tuple([name for name in TERMS if name != "tier"].index(t) for t in _G
 _Row = tuple[str, float, float, float]  # term, measure, coefficient, contribution
 
 
-def _measured(s: ContactState, as_of: datetime, config: RankConfig) -> list[_Row]:
-    """The nine terms' numbers, measures and contributions rounded to DECIMALS at the
-    source. (Runs once per contact ranked: kept to plain loops and tuples.)"""
+def _measures(s: ContactState, as_of: datetime, config: RankConfig) -> list[float]:
+    """The nine terms' measures, in TERMS order. (Runs once per contact ranked: kept to
+    plain loops and lists.)"""
     values = [measure(s, as_of, config) for measure in _FIRST_MEASURES]
     gate = any(values[i] > 0 for i in _GATE_AT)
     values.insert(_TIER_AT, _tier_weight(s, gate, config))
+    return values
+
+
+def _contribution(measure: float, coefficient: float) -> tuple[float, float]:
+    """A term's measure and contribution, rounded to DECIMALS at the source."""
+    measure = round(measure, DECIMALS)
+    return measure, round(measure * coefficient, DECIMALS) + 0.0  # never -0.0
+
+
+def _score(values: list[float], config: RankConfig) -> float:
+    """The exact decimal sum of the contributions that ``_rows`` shows for ``values``."""
+    coefficients = config.coefficients
+    return exact_sum(
+        _contribution(value, coefficients[name])[1]
+        for name, value in zip(TERMS, values, strict=True)
+        if value  # most terms of most contacts are 0
+    )
+
+
+def _rows(values: list[float], config: RankConfig) -> list[_Row]:
+    """The explanation's numbers for ``values``: (term, measure, coefficient,
+    contribution), zeros included."""
     coefficients = config.coefficients
     rows = []
-    for name, measure in zip(TERMS, values, strict=True):
+    for name, value in zip(TERMS, values, strict=True):
         coefficient = coefficients[name]
-        if measure:
-            measure = round(measure, DECIMALS)
-            contribution = round(measure * coefficient, DECIMALS) + 0.0  # never -0.0
-            rows.append((name, measure, coefficient, contribution))
-        else:  # most terms of most contacts
-            rows.append((name, 0.0, coefficient, 0.0))
+        measure, contribution = _contribution(value, coefficient) if value else (0.0, 0.0)
+        rows.append((name, measure, coefficient, contribution))
     return rows
 
 
 def _terms(s: ContactState, as_of: datetime, config: RankConfig) -> tuple[Term, ...]:
     basis = (s, as_of, config)
-    return tuple(Term(*row, basis) for row in _measured(s, as_of, config))
+    return tuple(Term(*row, basis) for row in _rows(_measures(s, as_of, config), config))
 
 
 def _action(s: ContactState, r: float | None, as_of: datetime, config: RankConfig) -> str:
@@ -385,11 +403,10 @@ class _Verdict(NamedTuple):
     backoff_until: datetime | None
 
 
-def _judge(s: ContactState, rows: list[_Row], as_of: datetime, config: RankConfig) -> _Verdict:
+def _judge(s: ContactState, score: float, as_of: datetime, config: RankConfig) -> _Verdict:
     r: float | None = None
     if s.tier != "none":
         r = math.inf if s.last_meaningful is None else _days(s.last_meaningful, as_of) / s.cadence
-    score = exact_sum(row[3] for row in rows if row[3])
     lane = 0 if s.pending_in is not None else 1
     action = _action(s, r, as_of, config)
     backoff_until = None
@@ -420,17 +437,18 @@ def assess(state: ContactState, *, as_of: datetime, config: RankConfig = _DEFAUL
     backoff (as_of < backoff_until); below_threshold (score < threshold)."""
     if as_of != state.as_of:
         raise ValueError(f"state derived as of {state.as_of}, assessed as of {as_of}")
-    rows = _measured(state, as_of, config)
-    return _assessment(state, rows, _judge(state, rows, as_of, config), as_of, config)
+    values = _measures(state, as_of, config)
+    verdict = _judge(state, _score(values, config), as_of, config)
+    return _assessment(state, values, verdict, as_of, config)
 
 
 def _assessment(
-    s: ContactState, rows: list[_Row], verdict: _Verdict, as_of: datetime, config: RankConfig
+    s: ContactState, values: list[float], verdict: _Verdict, as_of: datetime, config: RankConfig
 ) -> Assessment:
-    """The full assessment from the numbers ``rank`` has already judged."""
+    """The full assessment from the measures ``rank`` has already judged."""
     score, r, lane, action, hidden, backoff_until = verdict
     basis = (s, as_of, config)
-    terms = tuple(Term(*row, basis) for row in rows)
+    terms = tuple(Term(*row, basis) for row in _rows(values, config))
     channel = {"reply": s.pending_channel, "retry": s.alt_channel}.get(
         action, s.last_meaningful_channel
     )
@@ -497,19 +515,19 @@ def rank(
     # judged without the explanation; assessed in full only when listed (or in the
     # dormant and back-off lists of --explain): the same numbers either way
     kept: dict[str, list[Assessment]] = {"dormant": [], "backoff": []}
-    judged: list[tuple[_Verdict, ContactState, list[_Row] | None]] = []
+    judged: list[tuple[_Verdict, ContactState, list[float] | None]] = []
     for s in candidates:
-        rows = _measured(s, as_of, config)
-        verdict = _judge(s, rows, as_of, config)
-        # the numbers of those sure to be assessed are kept; lane 1's others are measured
+        values = _measures(s, as_of, config)
+        verdict = _judge(s, _score(values, config), as_of, config)
+        # the measures of those sure to be assessed are kept; lane 1's others are measured
         # again if listed (a few), so memory stays flat on a large network
         sure = verdict.hidden in kept or (verdict.lane == 0 and verdict.hidden is None)
-        judged.append((verdict, s, rows if sure else None))
+        judged.append((verdict, s, values if sure else None))
     judged.sort(key=lambda item: _order(item[0].lane, item[0].score, item[1]))
 
-    def full(verdict: _Verdict, s: ContactState, rows: list[_Row] | None) -> Assessment:
-        rows = _measured(s, as_of, config) if rows is None else rows
-        return _assessment(s, rows, verdict, as_of, config)
+    def full(verdict: _Verdict, s: ContactState, values: list[float] | None) -> Assessment:
+        values = _measures(s, as_of, config) if values is None else values
+        return _assessment(s, values, verdict, as_of, config)
 
     shown: list[Suggestion] = []
     intros = outreach = 0

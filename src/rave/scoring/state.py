@@ -77,7 +77,8 @@ def effective_cadence(tier: str, cadence_days: float | None, config: RankConfig)
     borrows the longest configured cadence for back-off and the recent-out window only."""
     if cadence_days is not None:
         return float(cadence_days)
-    return config.cadence.get(tier, max(config.cadence.values()))
+    cadence = config.cadence.get(tier)
+    return max(config.cadence.values()) if cadence is None else cadence
 
 
 class ContactState(NamedTuple):
