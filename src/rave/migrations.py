@@ -1,7 +1,7 @@
 """Ordered schema migrations, kept as plain SQL so both doors (stdlib ``sqlite3`` reads and
 SQLModel writes) can bring a store up to date without importing the ORM.
 
-The schema version is SQLite's ``PRAGMA user_version``. ``models.py`` describes the same
+The schema version is SQLite's ``PRAGMA user_version``. ``rave.models`` describes the same
 tables for SQLModel; ``tests/test_store.py`` checks that the two never drift apart.
 A store whose version is newer than :data:`SCHEMA_VERSION` is refused untouched.
 """
