@@ -5,7 +5,9 @@ Only Typer is imported at start-up. The commands live in one module per group, e
 its own Typer app; ``COMMANDS`` names them, so the module of the one command being run is
 imported and built, and ``rave --help`` lists every command from ``COMMANDS`` alone (a
 test keeps the summaries equal to the commands' own help). Each command imports what it
-needs when it runs.
+needs when it runs. The command modules do not postpone their annotations (no
+``from __future__ import annotations``): Typer reads them when it builds the command,
+and from strings that costs a compile each (about 3 ms for `rave log`).
 """
 
 from __future__ import annotations

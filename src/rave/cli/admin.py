@@ -1,7 +1,5 @@
 """Housekeeping commands: paths, backup, doctor."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

@@ -1,7 +1,5 @@
 """Contact commands: add, edit, rm, merge, list, show, note."""
 
-from __future__ import annotations
-
 import sys
 from typing import TYPE_CHECKING, Annotated
 
@@ -60,7 +58,7 @@ def _input(
     location: str | None,
     alias: list[str] | None,
     cadence: int | None,
-) -> ContactInput:
+) -> "ContactInput":
     from rave.services import ContactInput
 
     return ContactInput(

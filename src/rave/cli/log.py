@@ -1,7 +1,5 @@
 """Recording what happened: log, post, follow-ups."""
 
-from __future__ import annotations
-
 import sys
 from collections.abc import Iterator
 from pathlib import Path

@@ -1,7 +1,5 @@
 """Insight into your own mix: `rave stats`."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -1,7 +1,5 @@
 """The daily list and its explanation: today, why, snooze, unsnooze, demo."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

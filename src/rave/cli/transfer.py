@@ -1,7 +1,5 @@
 """Moving data in and out: import, export."""
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import Annotated
