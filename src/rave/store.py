@@ -1,6 +1,7 @@
 """The write door: every change goes through a SQLModel session, one transaction per
 command, started with ``BEGIN IMMEDIATE``. Functions take the session as a keyword-only
-argument, never print, and return plain values (ids)."""
+argument, never print, and return plain values (ids). Tables are named as ``models.X``,
+so that a write defines only the tables it touches (see ``rave.models``)."""
 
 from __future__ import annotations
 

@@ -320,11 +320,6 @@ def _rows(values: list[float], config: RankConfig) -> list[_Row]:
     return rows
 
 
-def _terms(s: ContactState, as_of: datetime, config: RankConfig) -> tuple[Term, ...]:
-    basis = (s, as_of, config)
-    return tuple(Term(*row, basis) for row in _rows(_measures(s, as_of, config), config))
-
-
 def _action(s: ContactState, r: float | None, as_of: datetime, config: RankConfig) -> str:
     """The first rule of the spec's action list that matches."""
     if s.pending_in is not None:
