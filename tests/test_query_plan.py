@@ -69,3 +69,18 @@ def test_your_recent_activity_is_read_from_a_covering_index(tmp_path: Path) -> N
     plan = _plan(conn, sql, {"since": "2026-10-01T00:00:00Z", "until": "2026-11-01T00:00:00Z"})
     assert any("interaction USING COVERING INDEX ix_interaction_direction" in s for s in plan), plan
     conn.close()
+
+
+def test_list_reads_one_tally_row_per_contact(tmp_path: Path) -> None:
+    from rave import queries
+
+    conn = db.connect(tmp_path / "rave.db", create=True)
+    ran: list[str] = []
+    conn.set_trace_callback(ran.append)  # the statements as run, parameters bound
+    queries.list_contacts(conn, as_of=AS_OF, sort="recent")
+    conn.set_trace_callback(None)
+    (listing,) = [sql for sql in ran if "FROM contact c" in sql]
+    plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + listing)]
+    assert any(s.startswith("SEARCH contact_tally USING INTEGER PRIMARY KEY") for s in plan), plan
+    assert not any("interaction" in s for s in plan), plan  # never the history
+    conn.close()

@@ -90,6 +90,23 @@ def test_write_door_keeps_tallies_equal_to_a_full_fold(tmp_path: Path, steps) ->
     for got, want in zip(from_tallies, from_history, strict=True):
         assert abs(got.warmth - want.warmth) < 1e-9
         assert got == want._replace(warmth=got.warmth)
+    listed = queries.list_contacts(conn, as_of=NOW, sort="recent")  # from the tallies
+    with store.writing(path) as session:  # a history past NOW: `list` aggregates instead
+        later = store.add_contact(session=session, name="Later", now=NOW)
+        store.add_interaction(
+            session=session,
+            contact_ids=[later],
+            kind="chat",
+            direction="in",
+            channel="email",
+            when=NOW + timedelta(days=1),
+            now=NOW,
+        )
+    aggregated = [c for c in queries.list_contacts(conn, as_of=NOW, sort="recent") if c.id != later]
+    assert [c.id for c in listed] == [c.id for c in aggregated]
+    for got, want in zip(listed, aggregated, strict=True):
+        assert abs(got.warmth - want.warmth) < 1e-9
+        assert got.last_meaningful_at == want.last_meaningful_at
     conn.close()
 
 

@@ -17,15 +17,23 @@ from rave.queries.records import (
     InteractionRow,
     NoteRow,
 )
+from rave.scoring.state import decayed
 
 # --- lists and profiles -------------------------------------------------------------------
 
-# Per-contact aggregates for `list`: one pass over the interactions, grouped.
+# Per-contact activity for `list`: from the stored tallies (rave.tallies), whose warmth
+# is summed as of each contact's latest event (``at``, decayed to as_of in Python)...
+_TALLIED = """
+    (SELECT contact_id AS cid, last_m AS last_meaningful, warmth, latest_at AS at
+       FROM contact_tally)
+"""
+# ...or, when some history runs past as_of, one pass over the interactions, grouped.
 _ACTIVITY = """
     (SELECT ic.contact_id AS cid,
             MAX(CASE WHEN i.kind IN ('chat', 'engage') THEN i.happened_at END) AS last_meaningful,
             SUM(rave_warmth(i.kind, i.channel,
-                            julianday(:as_of) - julianday(i.happened_at))) AS warmth
+                            julianday(:as_of) - julianday(i.happened_at))) AS warmth,
+            NULL AS at
        FROM interaction_contact ic JOIN interaction i ON i.id = ic.interaction_id
       WHERE i.happened_at <= :as_of
       GROUP BY ic.contact_id)
@@ -78,10 +86,12 @@ def list_contacts(
             " OR EXISTS (SELECT 1 FROM handle h WHERE h.contact_id = c.id"
             "            AND h.value LIKE :raw ESCAPE '\\'))"
         )
+    later = "SELECT EXISTS (SELECT 1 FROM contact_tally WHERE latest_at > :as_of)"
+    activity = _ACTIVITY if conn.execute(later, params).fetchone()[0] else _TALLIED
     sql = f"""
         SELECT c.id, c.name, c.tier, {_TAGS} AS tags, c.company, c.title,
-               a.last_meaningful AS last_meaningful, COALESCE(a.warmth, 0.0) AS warmth
-          FROM contact c LEFT JOIN {_ACTIVITY} a ON a.cid = c.id
+               a.last_meaningful AS last_meaningful, COALESCE(a.warmth, 0.0), a.at
+          FROM contact c LEFT JOIN {activity} a ON a.cid = c.id
          WHERE {" AND ".join(where)}
          ORDER BY {SORTS[sort]}
     """
@@ -94,7 +104,7 @@ def list_contacts(
             company=row[4],
             title=row[5],
             last_meaningful_at=timeutil.from_db_opt(row[6]),
-            warmth=float(row[7]),
+            warmth=row[7] if row[8] is None else decayed(row[7], timeutil.from_db(row[8]), as_of),
         )
         for row in conn.execute(sql, params)
     ]

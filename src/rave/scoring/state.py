@@ -29,6 +29,12 @@ def warmth_weight(kind: str, channel: str, age_days: float) -> float:
     )
 
 
+def decayed(warmth: float, at: datetime, as_of: datetime) -> float:
+    """Warmth summed as of ``at`` (a tally's latest event), as of the later ``as_of``:
+    every share halves each WARMTH_HALF_LIFE_DAYS, so the sum does too."""
+    return warmth * float(2.0 ** (-_days(at, as_of) / WARMTH_HALF_LIFE_DAYS))
+
+
 # The shape of the spec's formulas; every tunable number lives in RankConfig.
 DUE_START, DUE_FLOOR = 0.75, 0.2  # `due` is 0 below r = 0.75, then 0.2 rising to 1 at 1.5
 DEBT_FLOOR, DEBT_DAYS, DEBT_EACH = 0.3, 30.0, 0.3
@@ -285,10 +291,7 @@ class Tally:
             raise ValueError(f"the tally runs to {self.latest[0]}, after {as_of}")
         cadence = effective_cadence(tier, cadence_days, config)
         window = OFFLINE_RECENT_CADENCES * cadence
-        warmth = 0.0
-        if self.latest is not None:
-            decay = 2.0 ** (-_days(self.latest[0], as_of) / WARMTH_HALF_LIFE_DAYS)
-            warmth = self.warmth * decay
+        warmth = 0.0 if self.latest is None else decayed(self.warmth, self.latest[0], as_of)
         alt = None
         if self.last_out_channel is not None:
             alt = self.channel if self.channel != self.last_out_channel else self.other_channel
