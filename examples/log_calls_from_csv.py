@@ -8,9 +8,13 @@ The CSV needs a header with at least `name` and `date` columns; `direction` (`in
     date,name,direction,minutes,note
     2026-11-20T09:15,Ana Pérez,out,12,pricing workshop
     2026-11-21T16:40,Bob Stone,in,3,
+    2026-11-22T08:05,Carla Diaz,in,0,
 
-Calls of 10 minutes or more are logged as `engage` (a real conversation), shorter ones
-as `chat`. Unknown callers are added with tier `none` (`--create`).
+A call that connected is a live exchange (rave records both of you talking, and who
+called); one of 0 minutes did not connect: your unanswered call, or their missed call,
+which wants a reply (`--missed`). Calls of 10 minutes or more are logged as `engage` (a
+real conversation), shorter ones as `chat`. Unknown callers are added with tier `none`
+(`--create`).
 
     python3 log_calls_from_csv.py calls.csv
 """
@@ -35,7 +39,8 @@ def to_batch(rows: csv.DictReader[str]) -> str:
             "channel": "phone",
             "kind": "engage" if minutes >= 10 else "chat",
             "in": (row.get("direction") or "out").strip().lower() == "in",
-            "note": note or f"{minutes:g} min call",
+            "missed": minutes == 0,
+            "note": note or (f"{minutes:g} min call" if minutes else "missed call"),
             "create": True,
         }
         lines.append(json.dumps(record, ensure_ascii=False))

@@ -46,8 +46,9 @@ def test_channel_aliases_and_default_channel(rave: Rave) -> None:
     rave("add", "Ana")
     assert rave("log", "Ana", "-c", "x", "--json").json()["channel"] == "twitter"
     assert rave("log", "Ana", "-c", "meet", "--json").json()["channel"] == "in_person"
-    # with no --channel, the last channel used with them
-    assert rave("log", "Ana", "--json").json()["channel"] == "in_person"
+    # with no --channel, the last channel used with them for messages (a meeting or a
+    # call is named with -c: it records a live exchange)
+    assert rave("log", "Ana", "--json").json()["channel"] == "twitter"
     bad = rave("log", "Ana", "-c", "pigeon")
     assert bad.exit_code == 2 and "linkedin" in bad.stderr
 
@@ -164,4 +165,113 @@ def test_a_like_does_not_inherit_the_meeting_channel(rave: Rave) -> None:
     assert rave("log", "Ana", "-k", "broadcast", "--json").json()["channel"] == "linkedin"
     rave("log", "Ana", "-k", "broadcast", "-c", "instagram")
     assert rave("log", "Ana", "-k", "broadcast", "--json").json()["channel"] == "instagram"
-    assert rave("log", "Ana", "--json").json()["channel"] == "in_person"
+    assert rave("log", "Ana", "--json").json()["channel"] == "other"  # no message channel yet
+
+
+# --- version 2 of the ranking model: live exchanges, day-only WHEN, the truth -------------
+
+
+def test_a_call_or_meeting_that_took_place_is_both_of_you_talking(rave: Rave) -> None:
+    rave("add", "Ana")
+    for args in (("-c", "phone"), ("-c", "video", "--in"), ("-c", "irl", "-k", "engage")):
+        data = rave("log", "Ana", *args, "--json").json()
+        assert (data["direction"], data["needs_reply"]) == ("both", False), args
+    out = rave("log", "Ana", "-c", "irl", "-n", "lunch")
+    assert "Logged chat with Ana on in_person" in out.stdout
+    shown = rave("show", "Ana").stdout
+    assert "↔" in shown
+    # a like on a live channel stays one-way
+    assert (
+        rave("log", "Ana", "-k", "broadcast", "-c", "video", "--json").json()["direction"] == "out"
+    )
+
+
+def test_a_call_that_did_not_connect(rave: Rave) -> None:
+    rave("add", "Ana")
+    mine = rave("log", "Ana", "-c", "phone", "--missed", "--json").json()
+    assert (mine["direction"], mine["needs_reply"]) == ("out", False)
+    theirs = rave("log", "Ana", "-c", "phone", "--missed", "--in")
+    assert theirs.exit_code == 0
+    assert "Logged missed call from Ana on phone" in theirs.stdout
+    assert "awaiting your reply" in theirs.stdout  # their missed call wants a reply
+    bad = rave("log", "Ana", "-c", "email", "--missed")
+    assert bad.exit_code == 2 and "--missed" in bad.stderr and "phone" in bad.stderr
+
+
+def test_a_day_only_when_comes_after_that_days_events(rave: Rave) -> None:
+    rave("add", "Client")
+    day = (datetime.now(UTC) - timedelta(days=3)).date().isoformat()
+    quote = rave("log", "Client", "-k", "engage", "-n", "quote", "-w", f"{day}T18:30", "--json")
+    assert quote.exit_code == 0, quote
+    approval = rave("log", "Client", "--in", "-n", "approved", "-w", day, "--json").json()
+    late = rave("log", "Client", "-n", "thanks, starting", "-w", day, "--json").json()
+    quote_when = _parse(quote.json()["when"])
+    assert quote_when < _parse(approval["when"]) < _parse(late["when"])
+    assert _parse(late["when"]) - _parse(approval["when"]) == timedelta(seconds=1)
+    timeline = rave("show", "Client", "--json").json()["interactions"]
+    assert [i["note"] for i in timeline] == ["thanks, starting", "approved", "quote"]
+    # a day with nothing logged yet keeps its usual time (local noon for a date)
+    other = (datetime.now(UTC) - timedelta(days=5)).date().isoformat()
+    alone = _parse(rave("log", "Client", "-w", other, "--json").json()["when"])
+    assert alone.astimezone().hour == 12
+
+
+def test_yesterday_and_weekday_names_follow_the_days_events_too(rave: Rave) -> None:
+    rave("add", "Ana")
+    yesterday = (datetime.now().astimezone() - timedelta(days=1)).replace(
+        hour=23, minute=59, second=0, microsecond=0
+    )
+    first = rave("log", "Ana", "-w", yesterday.isoformat(timespec="minutes"), "--json").json()
+    second = rave("log", "Ana", "--in", "-w", "yesterday", "--json").json()
+    assert _parse(second["when"]) > _parse(first["when"])
+    assert _parse(second["when"]).astimezone().date() == yesterday.date()
+
+
+def test_the_confirmation_says_awaiting_only_when_today_will_show_it(rave: Rave) -> None:
+    rave("add", "Ana", "--tier", "B")
+    rave("log", "Ana", "-n", "sent the deck")  # your message, now
+    back_dated = rave("log", "Ana", "--in", "-w", "2d", "-n", "can you send the deck?")
+    assert back_dated.exit_code == 0
+    assert "awaiting" not in back_dated.stdout  # you answered after it
+    assert rave("log", "Ana", "--in", "-w", "2d", "--json").json()["needs_reply"] is False
+    assert [r["lane"] for r in rave("today", "--json").json()] != ["reply"]
+    fresh = rave("log", "Ana", "--in", "-n", "thanks! one more question")
+    assert "awaiting your reply" in fresh.stdout
+    assert [r["lane"] for r in rave("today", "--json").json()][:1] == ["reply"]
+    rave("add", "Bob", "--tier", "B")
+    old = rave("log", "Bob", "--in", "-w", "40d", "-n", "any news?")
+    assert "unanswered for over 30 days: `today` suggests a late reply" in old.stdout
+    rows = {r["name"]: r for r in rave("today", "--json").json()}
+    assert (rows["Bob"]["lane"], rows["Bob"]["action"]) == ("outreach", "reply_late")
+
+
+def test_show_says_whether_a_message_still_awaits_an_answer(rave: Rave) -> None:
+    rave("add", "Ana")
+    rave("log", "Ana", "--in", "-w", "2d", "-n", "question")
+    rave("log", "Ana", "--in", "--closed", "-w", "2d", "-n", "thanks")
+    first = rave("show", "Ana", "--json").json()["interactions"]
+    assert [(i["note"], i["needs_reply"]) for i in first] == [
+        ("thanks", False),
+        ("question", True),
+    ]
+    assert " !" in rave("show", "Ana").stdout
+    rave("log", "Ana", "-n", "answer")
+    after = rave("show", "Ana", "--json").json()["interactions"]
+    assert [i["needs_reply"] for i in after] == [False, False, False]
+    assert " !" not in rave("show", "Ana").stdout
+
+
+def test_batch_lines_take_both_and_missed(rave: Rave) -> None:
+    rave("add", "Ana")
+    lines = "\n".join(
+        [
+            '{"contact": "Ana", "direction": "both", "channel": "whatsapp", "note": "voice call"}',
+            '{"contact": "Ana", "channel": "phone", "missed": true}',
+            '{"contact": "Ana", "channel": "phone", "in": true}',
+        ]
+    )
+    out = rave("log", "--batch", "-", "--json", input=lines)
+    assert out.exit_code == 0, out
+    assert [r["direction"] for r in out.json()] == ["both", "out", "both"]
+    bad = rave("log", "--batch", "-", input='{"contact": "Ana", "direction": "sideways"}')
+    assert bad.exit_code == 65 and "'in', 'out' or 'both'" in bad.stderr

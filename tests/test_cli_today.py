@@ -156,7 +156,9 @@ def test_demo_shows_a_real_list_and_leaves_no_trace(rave: Rave, rave_home) -> No
     assert "rave why" in out.stdout and "contribution" in out.stdout
     data = rave("demo", "--json").json()
     actions = {i["action"] for i in data["today"]}
-    assert {"reply", "intro", "repay", "engage", "rekindle"} <= actions
+    assert {"reply", "intro", "retry", "follow_up", "offline", "repay", "comment"} <= actions
+    assert [i["lane"] for i in data["today"]] == ["reply"] + ["outreach"] * 5 + ["light"]
+    assert "Light touches" in out.stdout
     assert data["why"]["rank"] == 1
     assert not (rave_home / "rave.db").exists()  # the user's store was never created
 
@@ -201,3 +203,42 @@ def test_extreme_inputs_are_messages_not_tracebacks(rave: Rave) -> None:
     assert rave("export", "ics").exit_code == 0
     out = rave("stats", "--as-of", "9999-12-31")
     assert out.exit_code == 2 and "out of range" in out.stderr
+
+
+def test_a_snoozed_contact_who_writes_is_in_the_reply_lane(rave: Rave) -> None:
+    rave("add", "Ana", "--tier", "C")
+    rave("snooze", "Ana", "2w")
+    rave("log", "Ana", "--in", "-n", "are you free on Monday?")
+    (row,) = rave("today", "--json").json()
+    assert (row["name"], row["lane"], row["action"]) == ("Ana", "reply", "reply")
+    assert row["talking_point"] == "are you free on Monday?"
+
+
+def test_one_introduction_per_calendar_day(rave: Rave) -> None:
+    for name in ("Ana New", "Bob New", "Cy New"):
+        rave("add", name, "--tier", "B")
+    (first,) = [r for r in rave("today", "--json").json() if r["action"] == "intro"]
+    rave("log", f"#{first['contact_id']}", "-n", "hello!")
+    rows = rave("today", "--json").json()
+    assert [r for r in rows if r["action"] == "intro"] == []  # today's intro is made
+    assert "new people for another day" in rave("today").stderr
+    tomorrow = (datetime.now().astimezone() + timedelta(days=1)).date().isoformat()
+    later = rave("today", "--as-of", f"{tomorrow}T09:00", "--json").json()
+    assert len([r for r in later if r["action"] == "intro"]) == 1
+
+
+def test_light_touches_are_listed_after_the_outreach_rows(rave: Rave) -> None:
+    rave("add", "Ana", "--tier", "A")
+    rave("log", "Ana", "--in", "-c", "linkedin", "-w", "30d", "--closed")
+    rave("log", "Ana", "-c", "linkedin", "-w", "6d")
+    rave("log", "Ana", "-c", "linkedin", "-w", "2d")  # two unanswered: back-off
+    rave("log", "Ana", "--in", "-k", "broadcast", "-w", "1d", "-n", "our new studio")
+    (row,) = rave("today", "--json").json()
+    assert (row["lane"], row["action"], row["channel"]) == ("light", "comment", "linkedin")
+    assert row["talking_point"] == "their post: our new studio"
+    human = rave("today").stdout
+    assert "Light touches" in human and "comment" in human
+    rave("log", "Ana", "-k", "broadcast", "-c", "linkedin")  # liked it
+    assert rave("today", "--json").json() == []
+    why = rave("why", "Ana", "--json").json()
+    assert (why["hidden"], why["action"], why["state"]["unanswered"]) == ("backoff", "retry", 2)

@@ -142,15 +142,16 @@ def test_reads_the_process_environment_by_default(
 
 
 def assert_spec_defaults(rank: RankConfig) -> None:
+    """The numbers of spec/scoring.md version 2."""
     assert rank.coefficients == {
         "reply": 15,
         "due": 12,
         "tier": 6,
-        "debt": 8,
+        "debt": 10,
         "mix": 4,
         "their_post": 2,
         "new": 2,
-        "streak": -10,
+        "unanswered": -4,
         "recent_out": -6,
     }
     assert rank.cadence == {"A": 7, "B": 30, "C": 90, "D": 180}
@@ -158,6 +159,12 @@ def assert_spec_defaults(rank: RankConfig) -> None:
     assert rank.threshold == 8
     assert rank.limit == 5
     assert isinstance(rank.limit, int)
+    assert (rank.intro_per_day, rank.light_per_day) == (1, 2)
+    assert rank.due_start == 1.25
+    assert (rank.backoff_unanswered, rank.backoff_base, rank.dormant_unanswered) == (2, 2.0, 4)
+    assert rank.reply_horizon_days == 30
+    assert (rank.debt_start, rank.debt_days, rank.debt_each) == (0.5, 14, 0.25)
+    assert rank.post_window_days == 3
 
 
 def test_defaults_are_the_scoring_spec_numbers() -> None:
@@ -171,7 +178,7 @@ def test_overrides_merge_with_the_defaults() -> None:
         {
             "limit": 10,
             "threshold": 5,
-            "coefficients": {"reply": 20, "streak": -20.5},
+            "coefficients": {"reply": 20, "unanswered": -20.5},
             "cadence": {"A": 14},
             "tier_weight": {"D": 0.1},
         }
@@ -181,7 +188,7 @@ def test_overrides_merge_with_the_defaults() -> None:
     assert rank.threshold == 5.0
     assert isinstance(rank.threshold, float)
     assert rank.coefficients["reply"] == 20.0
-    assert rank.coefficients["streak"] == -20.5
+    assert rank.coefficients["unanswered"] == -20.5
     assert rank.coefficients["due"] == 12.0
     assert rank.cadence == {"A": 14.0, "B": 30.0, "C": 90.0, "D": 180.0}
     assert rank.tier_weight == {"A": 1.0, "B": 0.65, "C": 0.3, "D": 0.1}
@@ -213,7 +220,15 @@ BAD_TABLES: list[tuple[dict[str, Any], str]] = [
     ({"threshold": -1}, "threshold"),
     ({"threshold": True}, "threshold"),
     ({"intro_per_day": 1.0}, "intro_per_day"),
-    ({"backoff_streak": 1}, "backoff_streak"),
+    ({"backoff_unanswered": 0}, "backoff_unanswered"),
+    ({"backoff_unanswered": 5}, "dormant_unanswered"),  # dormant before the back-off
+    ({"dormant_unanswered": 1}, "dormant_unanswered"),
+    ({"backoff_base": 0.5}, "backoff_base"),
+    ({"due_start": 0}, "due_start"),
+    ({"reply_horizon_days": 0}, "reply_horizon_days"),
+    ({"debt_days": 0}, "debt_days"),
+    ({"light_per_day": 1.5}, "light_per_day"),
+    ({"backoff_streak": 2, "backoff_unanswered": 2}, "backoff_unanswered"),
     ({"new_days": -1}, "new_days"),
     ({"colour": "red"}, "colour"),
     ({"reply": 15}, "reply"),  # a coefficient outside [rank.coefficients]
@@ -236,6 +251,7 @@ BAD_TABLES: list[tuple[dict[str, Any], str]] = [
 ]
 
 
+@pytest.mark.filterwarnings("ignore::rave.errors.ConfigNotice")
 @pytest.mark.parametrize(("table", "key"), BAD_TABLES)
 def test_bad_values_are_a_config_error_naming_the_key(table: dict[str, Any], key: str) -> None:
     with pytest.raises(ConfigError) as info:
@@ -246,6 +262,44 @@ def test_bad_values_are_a_config_error_naming_the_key(table: dict[str, Any], key
     section = next(iter(table))
     if isinstance(table[section], dict):
         assert section in err.message  # e.g. "cadence" as well as "A"
+
+
+def test_version_1_names_are_read_under_their_new_name_with_a_notice() -> None:
+    from rave.errors import ConfigNotice
+
+    with pytest.warns(ConfigNotice) as notices:
+        rank = rank_from_table(
+            {"backoff_streak": 3, "dormant_streak": 6, "coefficients": {"streak": -7}}
+        )
+    assert (rank.backoff_unanswered, rank.dormant_unanswered) == (3, 6)
+    assert rank.coefficients["unanswered"] == -7
+    said = sorted(str(n.message) for n in notices)
+    assert said == [
+        "config [rank] backoff_streak is now called backoff_unanswered; read as "
+        "backoff_unanswered",
+        "config [rank] coefficients.streak is now called coefficients.unanswered; read as "
+        "coefficients.unanswered",
+        "config [rank] dormant_streak is now called dormant_unanswered; read as "
+        "dormant_unanswered",
+    ]
+
+
+def test_a_version_1_config_file_works_and_says_once_what_to_rename(rave, rave_home) -> None:
+    rave_home.mkdir(parents=True, exist_ok=True)
+    (rave_home / "config.toml").write_text(
+        "[rank]\nbackoff_streak = 3\n[rank.coefficients]\nstreak = -9\n", encoding="utf-8"
+    )
+    out = rave("today")
+    assert out.exit_code == 0, out
+    notices = [line for line in out.stderr.splitlines() if "is now called" in line]
+    assert notices == [
+        "rave: notice: config [rank] backoff_streak is now called backoff_unanswered; "
+        "read as backoff_unanswered",
+        "rave: notice: config [rank] coefficients.streak is now called "
+        "coefficients.unanswered; read as coefficients.unanswered",
+    ]
+    why = rave("add", "Ana", "--tier", "A")
+    assert why.exit_code == 0
 
 
 # --- load_rank / load_config on real files ---------------------------------------------------

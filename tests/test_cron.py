@@ -317,7 +317,8 @@ def test_example_log_calls_from_csv(rave_home: Path, rave: Rave, tmp_path: Path)
     calls.write_text(
         "date,name,direction,minutes,note\r\n"
         "2026-11-20T09:15,Ana Pérez,out,12,pricing workshop\r\n"
-        "2026-11-21T16:40,Bob Stone,in,3,\r\n",
+        "2026-11-21T16:40,Bob Stone,in,3,\r\n"
+        "2026-11-22T08:05,Carla Diaz,in,0,\r\n",
         encoding="utf-8-sig",
     )
     done = subprocess.run(
@@ -330,13 +331,20 @@ def test_example_log_calls_from_csv(rave_home: Path, rave: Rave, tmp_path: Path)
     )
     assert done.returncode == 0, done.stderr
     ana = rave("show", "Ana", "--json").json()["interactions"]
-    assert [(i["kind"], i["channel"], i["note"]) for i in ana] == [
-        ("engage", "phone", "pricing workshop")
+    assert [(i["kind"], i["direction"], i["channel"], i["note"]) for i in ana] == [
+        ("engage", "both", "phone", "pricing workshop")
     ]
     bob = rave("show", "Bob Stone", "--json").json()
     assert bob["tier"] == "none"
-    assert bob["interactions"][0]["direction"] == "in"
-    assert bob["interactions"][0]["needs_reply"] is True
+    # he called and you talked: a live exchange, nothing owed
+    assert bob["interactions"][0]["direction"] == "both"
+    assert bob["interactions"][0]["needs_reply"] is False
+    carla = rave("show", "Carla Diaz", "--json").json()["interactions"][0]
+    assert (carla["direction"], carla["needs_reply"], carla["note"]) == ("in", True, "missed call")
+    assert rave("stats", "--since", "2026-11-01", "--json").json()["initiated"] == {
+        "me": 1,
+        "them": 2,
+    }
 
 
 def test_example_notify_today(network: Path) -> None:

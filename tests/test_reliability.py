@@ -141,11 +141,59 @@ def test_killed_import_leaves_all_or_nothing(rave: Rave, rave_home: Path, tmp_pa
 # --- upgrades ------------------------------------------------------------------------
 
 
-def _v1_store(path: Path) -> None:
+def _v1_store(path: Path, version: int = 1) -> None:
     conn = sqlite3.connect(path)
-    conn.executescript((FIXTURES / "store" / "v1.sql").read_text(encoding="utf-8"))
+    conn.executescript((FIXTURES / "store" / f"v{version}.sql").read_text(encoding="utf-8"))
     conn.close()
     path.chmod(0o600)
+
+
+def test_a_store_from_before_ranking_v2_upgrades_its_calls_to_both(
+    rave: Rave, rave_home: Path
+) -> None:
+    rave_home.mkdir(mode=0o700)
+    path = rave_home / "rave.db"
+    _v1_store(path, version=2)
+    ana = rave("show", "ana", "--json").json()["interactions"]
+    assert [(i["note"], i["direction"]) for i in ana] == [
+        ("sent the signed quote", "in"),
+        ("lunch", "both"),  # out on in_person: you met
+        ("call about the quote", "both"),  # out on the phone: you talked
+    ]
+    bob = rave("show", "bob", "--json").json()["interactions"]
+    assert [(i["kind"], i["direction"], i["channel"]) for i in bob] == [
+        ("broadcast", "out", "phone"),  # a like stays one-way
+        ("chat", "out", "linkedin"),
+        ("chat", "in", "phone"),  # only outbound ones change
+        ("chat", "both", "video"),
+    ]
+    # three calls with a client are no longer three unanswered messages
+    state = rave("why", "ana", "--json").json()["state"]
+    assert (state["unanswered"], state["last_offline"]) == (0, "2026-11-12T12:00:00Z")
+    (backup,) = rave_home.glob("rave.db.v2-*.bak")
+    with sqlite3.connect(backup) as old:
+        assert old.execute("PRAGMA user_version").fetchone()[0] == 2
+        directions = [r[0] for r in old.execute("SELECT direction FROM interaction ORDER BY id")]
+        assert directions == ["out", "out", "in", "out", "in", "out", "out"]
+    with sqlite3.connect(path) as new:
+        assert new.execute("PRAGMA user_version").fetchone()[0] == migrations.SCHEMA_VERSION
+        assert new.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert new.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        started = new.execute("SELECT id, started_by FROM interaction ORDER BY id").fetchall()
+        assert started == [
+            (1, "me"),
+            (2, "me"),
+            (3, None),
+            (4, "me"),
+            (5, None),
+            (6, None),
+            (7, None),
+        ]
+        links = new.execute("SELECT COUNT(*) FROM interaction_contact").fetchone()[0]
+        assert links == 7  # the rebuilt table kept every link
+    assert rave("doctor").exit_code == 0
+    exported = rave("export", "json").json()
+    assert [i.get("started_by") for i in exported["interactions"]][:2] == ["me", "me"]
 
 
 def test_first_schema_store_opens_with_its_data(rave: Rave, rave_home: Path) -> None:
@@ -167,7 +215,8 @@ def test_upgrade_backs_up_first_and_keeps_data(
         "ALTER TABLE contact ADD COLUMN pronouns TEXT;\nCREATE INDEX ix_test ON contact (pronouns);"
     )
     monkeypatch.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS, (step, None)))
-    monkeypatch.setattr(migrations, "SCHEMA_VERSION", 3)
+    latest = len(migrations.MIGRATIONS)
+    monkeypatch.setattr(migrations, "SCHEMA_VERSION", latest)
     assert rave("list", "--json").exit_code == 0
     (backup,) = rave_home.glob("rave.db.v1-*.bak")
     assert stat.S_IMODE(backup.stat().st_mode) == 0o600
@@ -175,7 +224,7 @@ def test_upgrade_backs_up_first_and_keeps_data(
         assert old.execute("PRAGMA user_version").fetchone()[0] == 1
         assert old.execute("SELECT COUNT(*) FROM contact").fetchone()[0] == 2
     with sqlite3.connect(rave_home / "rave.db") as new:
-        assert new.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert new.execute("PRAGMA user_version").fetchone()[0] == latest
         assert "pronouns" in [r[1] for r in new.execute("PRAGMA table_info(contact)")]
     assert rave("show", "bob", "--json").json()["snoozed_until"].startswith("2030-0")
     assert len(rave("list", "--json").json()) == 2
@@ -190,7 +239,7 @@ def test_failed_upgrade_leaves_the_store_as_it_was(
     before = count(path, "contact")
     step = "ALTER TABLE contact ADD COLUMN x TEXT;\nTHIS IS NOT SQL;"
     monkeypatch.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS, (step, None)))
-    monkeypatch.setattr(migrations, "SCHEMA_VERSION", 3)
+    monkeypatch.setattr(migrations, "SCHEMA_VERSION", len(migrations.MIGRATIONS))
     with pytest.raises(sqlite3.OperationalError):
         db.connect(path)
     with sqlite3.connect(path) as conn:

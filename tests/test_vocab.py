@@ -46,7 +46,7 @@ SPEC_CHANNELS = (
 def test_the_channel_list_is_the_spec_list() -> None:
     assert set(CHANNELS) == set(SPEC_CHANNELS)
     assert vocab.KINDS == ("broadcast", "chat", "engage")
-    assert vocab.DIRECTIONS == ("out", "in")
+    assert vocab.DIRECTIONS == ("out", "in", "both")
 
 
 @pytest.mark.parametrize("name", SPEC_CHANNELS)

@@ -5,8 +5,9 @@
      "when": "2026-11-20T14:30", "note": "dinner", "closed": false,
      "follow_up": "send the deck", "due": "friday", "create": false}
 
-Only ``contacts`` (or ``contact``, a single name) is required; ``direction`` ("in" or
-"out") may replace ``in``. Unknown keys are refused, so a typo never passes silently.
+Only ``contacts`` (or ``contact``, a single name) is required; ``direction`` ("in",
+"out" or "both") may replace ``in``; ``"missed": true`` is a call that did not connect,
+as `--missed`. Unknown keys are refused, so a typo never passes silently.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ KEYS = {
     "follow_up",
     "due",
     "create",
+    "missed",
 }
 
 
@@ -75,7 +77,7 @@ def parse_line(text: str, *, now: datetime, create: bool = False) -> LogRequest:
         raise UsageError(f"unknown key {unknown[0]!r} (known: {', '.join(sorted(KEYS))})")
     direction = _text(record, "direction")
     if direction is not None and direction not in vocab.DIRECTIONS:
-        raise UsageError("'direction' must be 'in' or 'out'")
+        raise UsageError("'direction' must be 'in', 'out' or 'both'")
     if direction is None:
         direction = "in" if _flag(record, "in") else "out"
     channel = _text(record, "channel")
@@ -92,4 +94,6 @@ def parse_line(text: str, *, now: datetime, create: bool = False) -> LogRequest:
         follow_up=_text(record, "follow_up"),
         due=None if due is None else timeutil.parse_future_date(due, now=now, what="'due'"),
         create=_flag(record, "create", create),
+        missed=_flag(record, "missed"),
+        day_only=when is not None and timeutil.names_a_day(when),
     )

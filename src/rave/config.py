@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from rave.errors import ConfigError
+from rave.errors import ConfigError, ConfigNotice
 
 APP = "rave"
 TIERS = ("A", "B", "C", "D")
@@ -73,11 +73,11 @@ def _coefficients() -> dict[str, float]:
         "reply": 15.0,
         "due": 12.0,
         "tier": 6.0,
-        "debt": 8.0,
+        "debt": 10.0,
         "mix": 4.0,
         "their_post": 2.0,
         "new": 2.0,
-        "streak": -10.0,
+        "unanswered": -4.0,
         "recent_out": -6.0,
     }
 
@@ -92,17 +92,24 @@ def _tier_weight() -> dict[str, float]:
 
 @dataclass(frozen=True)
 class RankConfig:
-    """Every coefficient, cadence, threshold and limit of spec/scoring.md."""
+    """Every coefficient, cadence, threshold and limit of spec/scoring.md (version 2)."""
 
     coefficients: dict[str, float] = field(default_factory=_coefficients)
     cadence: dict[str, float] = field(default_factory=_cadence)
     tier_weight: dict[str, float] = field(default_factory=_tier_weight)
-    threshold: float = 8.0
-    limit: int = 5
-    intro_per_day: int = 1
-    backoff_streak: int = 3
-    dormant_streak: int = 6
-    post_window_days: float = 3.0
+    threshold: float = 8.0  # the outreach lane's minimum score
+    limit: int = 5  # outreach rows: messages you mean to send today
+    intro_per_day: int = 1  # first messages to never-contacted people, per calendar day
+    light_per_day: int = 2  # light touches (comment on their post), apart from `limit`
+    due_start: float = 1.25  # `due` starts at r = due_start (r: time since / cadence)
+    backoff_unanswered: int = 2  # unanswered messages that start the back-off
+    backoff_base: float = 2.0  # back-off lasts cadence · backoff_base^(unanswered − 1)
+    dormant_unanswered: int = 4  # dormant from this many unanswered messages on
+    reply_horizon_days: float = 30.0  # older pending messages become `reply_late`
+    post_window_days: float = 3.0  # their post counts (their_post, light touches) so long
+    debt_start: float = 0.5  # the debt measure of a favour just received...
+    debt_days: float = 14.0  # ...rising by 1 over so many days...
+    debt_each: float = 0.25  # ...plus this for each further favour owed
     new_days: float = 60.0
     new_max_inbound: int = 3
     rekindle_ratio: float = 8.0
@@ -110,13 +117,20 @@ class RankConfig:
 
 
 _TABLES = ("coefficients", "cadence", "tier_weight")
-_INT_KEYS = {"limit", "intro_per_day", "backoff_streak", "dormant_streak", "new_max_inbound"}
-_NON_NEGATIVE = {
-    "threshold",
-    "post_window_days",
-    "new_days",
-    "rekindle_ratio",
-    "offline_min_days",
+_INT_KEYS = {
+    "limit",
+    "intro_per_day",
+    "light_per_day",
+    "backoff_unanswered",
+    "dormant_unanswered",
+    "new_max_inbound",
+}
+_POSITIVE = {"due_start", "reply_horizon_days", "debt_days", "backoff_base"}
+# names of version 1, still read, each with a one-line notice naming the new key
+RENAMED = {
+    "backoff_streak": "backoff_unanswered",
+    "dormant_streak": "dormant_unanswered",
+    "coefficients.streak": "coefficients.unanswered",
 }
 
 
@@ -130,19 +144,41 @@ def _number(key: str, value: Any, *, integer: bool = False, section: str = "rank
     return value
 
 
+def _renamed(old: str) -> str:
+    """The new name of a version-1 key, with a notice (a ConfigNotice warning)."""
+    import warnings
+
+    new = RENAMED[old]
+    warnings.warn(
+        ConfigNotice(f"config [rank] {old} is now called {new}; read as {new}"), stacklevel=3
+    )
+    return new
+
+
 def rank_from_table(table: dict[str, Any]) -> RankConfig:
     """Build a RankConfig from a parsed ``[rank]`` table; unknown keys and bad values are
-    a ConfigError naming the key."""
+    a ConfigError naming the key. Version-1 names (``RENAMED``) are read under their new
+    name, with a ``ConfigNotice`` warning."""
     base = RankConfig()
     changes: dict[str, Any] = {}
     scalar_names = {f.name for f in fields(RankConfig)} - set(_TABLES)
     for key, value in table.items():
+        if key in RENAMED:
+            key = _renamed(key)
+            if key in table:
+                raise ConfigError(f"config [rank]: both {key} and its old name are set")
         if key in _TABLES:
             if not isinstance(value, dict):
                 raise ConfigError(f"config [rank] {key}: expected a table ([rank.{key}])")
             defaults: dict[str, float] = getattr(base, key)
             merged = dict(defaults)
             for sub, sub_value in value.items():
+                if f"{key}.{sub}" in RENAMED:
+                    sub = _renamed(f"{key}.{sub}").split(".", 1)[1]
+                    if sub in value:
+                        raise ConfigError(
+                            f"config [rank.{key}]: both {sub} and its old name are set"
+                        )
                 if sub not in defaults:
                     known = ", ".join(defaults)
                     raise ConfigError(f"config [rank.{key}] {sub}: unknown key (known: {known})")
@@ -156,14 +192,24 @@ def rank_from_table(table: dict[str, Any]) -> RankConfig:
         elif key in scalar_names:
             integer = key in _INT_KEYS
             number = _number(key, value, integer=integer)
-            if (integer or key in _NON_NEGATIVE) and number < 0:
+            if number < 0:
                 raise ConfigError(f"config [rank] {key}: must not be negative")
+            if key in _POSITIVE and number <= 0:
+                raise ConfigError(f"config [rank] {key}: must be more than 0")
             changes[key] = int(number) if integer else float(number)
         else:
             raise ConfigError(f"config [rank] {key}: unknown key")
-    if changes.get("backoff_streak", base.backoff_streak) < 2:
-        raise ConfigError("config [rank] backoff_streak: must be at least 2")
-    return replace(base, **changes)
+    config = replace(base, **changes)
+    if config.backoff_unanswered < 1:
+        raise ConfigError("config [rank] backoff_unanswered: must be at least 1")
+    if config.backoff_base < 1:
+        raise ConfigError("config [rank] backoff_base: must be at least 1")
+    if config.dormant_unanswered < config.backoff_unanswered:
+        raise ConfigError(
+            "config [rank] dormant_unanswered: must be at least backoff_unanswered "
+            f"({config.backoff_unanswered})"
+        )
+    return config
 
 
 def load_config(path: Path) -> dict[str, Any]:

@@ -25,7 +25,7 @@ DIR_MODE = 0o700
 
 def _pragmas(conn: sqlite3.Connection, *, where: str, wal: bool) -> None:
     # The warmth formula lives in the pure scoring module; SQL aggregates it.
-    conn.create_function("rave_warmth", 3, scoring.warmth_weight, deterministic=True)
+    conn.create_function("rave_warmth", 4, scoring.warmth_weight, deterministic=True)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
     # Refuse a newer store before anything (even the journal mode) touches the file.

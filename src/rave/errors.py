@@ -67,3 +67,7 @@ class StoreError(RaveError):
 
 class ConfigError(RaveError):
     """A bad value in config.toml."""
+
+
+class ConfigNotice(UserWarning):
+    """Not an error: a config key read under its new name (shown once on stderr)."""

@@ -158,7 +158,7 @@ def initiated(openings: Iterable[Opening], silence_days: float = SILENCE_DAYS) -
         if opening.silence_s is None or opening.silence_s >= silence_days * 86400:
             if opening.direction == "out":
                 me += 1
-            else:
+            elif opening.direction == "in":
                 them += 1
     return Initiated(me, them)
 

@@ -178,6 +178,7 @@ def import_document(matcher: Matcher, file: Path, tick: Progress) -> None:
                 "source": rec.get("source") or "json",
                 "external_key": rec.get("external_key"),
                 "created_at": rec.get("created_at") or matcher.now,
+                "started_by": rec.get("started_by"),
             },
             rec["id"],
         )

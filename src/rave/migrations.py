@@ -123,24 +123,33 @@ CREATE INDEX ix_followup_contact_id ON followup (contact_id);
 CREATE INDEX ix_followup_done_at ON followup (done_at, due);
 """
 
-# Each contact's events folded for the ranking (rave.tallies); filled from the history.
-_V2 = """
+# Each contact's events folded for the ranking (rave.tallies), filled from the history.
+# Version 2 created it first; its columns follow the model, so version 3 makes it anew.
+_TALLY_TABLE = """
 CREATE TABLE contact_tally (
     contact_id INTEGER NOT NULL PRIMARY KEY REFERENCES contact (id) ON DELETE CASCADE,
     latest_at TEXT NOT NULL,
     latest_id INTEGER NOT NULL,
     warmth REAL NOT NULL,
     first_m TEXT,
+    first_m_dir TEXT,
     last_m TEXT,
     last_m_channel TEXT,
+    last_m_dir TEXT,
     n_in INTEGER NOT NULL,
+    unanswered INTEGER NOT NULL,
     last_out TEXT,
     last_out_channel TEXT,
+    last_out_answer INTEGER NOT NULL,
+    last_init TEXT,
+    in_channel TEXT,
     pending TEXT,
     pending_channel TEXT,
     pending_kind TEXT,
+    pending_note TEXT,
     last_post TEXT,
     last_post_channel TEXT,
+    last_post_note TEXT,
     responded INTEGER NOT NULL,
     debt INTEGER NOT NULL,
     debt_since TEXT,
@@ -148,16 +157,54 @@ CREATE TABLE contact_tally (
     chats INTEGER NOT NULL,
     last_offline TEXT,
     note TEXT,
-    channel TEXT,
-    other_channel TEXT,
-    streak_free INTEGER NOT NULL,
-    streak_gaps TEXT NOT NULL,
+    channels TEXT NOT NULL,
     recent TEXT NOT NULL,
     recent_in TEXT NOT NULL
 );
+"""
+
+# Version 2 added the tallies (now made by version 3) and this index:
+_V2 = """
 -- your own recent activity (the broadcast nudge, stats) without visiting each row
 CREATE INDEX ix_interaction_direction ON interaction (direction, happened_at, kind, channel);
 """
+
+
+# Version 2 of the ranking model (spec/scoring.md): direction `both` for live exchanges.
+# SQLite cannot change a CHECK, so `interaction` is rebuilt (foreign keys are off while a
+# migration runs; `migrate` checks them before it commits). Calls, video calls and meetings
+# logged as `out` chat or engage were live exchanges: they become `both`, started by you
+# (`started_by`, for `rave stats`). The tallies' columns changed with the model: the table
+# is made anew and filled from the history.
+_V3 = """
+CREATE TABLE interaction_v3 (
+    id INTEGER NOT NULL PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('broadcast', 'chat', 'engage')),
+    direction TEXT NOT NULL CHECK (direction IN ('in', 'out', 'both')),
+    channel TEXT NOT NULL,
+    happened_at TEXT NOT NULL,
+    note TEXT,
+    needs_reply INTEGER NOT NULL DEFAULT 0,
+    source TEXT NOT NULL DEFAULT 'cli',
+    external_key TEXT UNIQUE,
+    created_at TEXT NOT NULL,
+    started_by TEXT
+        CHECK (started_by IS NULL OR started_by IN ('me', 'them'))
+);
+INSERT INTO interaction_v3 (id, kind, direction, channel, happened_at, note, needs_reply,
+                            source, external_key, created_at, started_by)
+SELECT id, kind, CASE WHEN live THEN 'both' ELSE direction END, channel, happened_at, note,
+       needs_reply, source, external_key, created_at, CASE WHEN live THEN 'me' END
+  FROM (SELECT *, direction = 'out' AND kind IN ('chat', 'engage')
+                  AND channel IN ('phone', 'video', 'in_person') AS live
+          FROM interaction);
+DROP TABLE interaction;
+ALTER TABLE interaction_v3 RENAME TO interaction;
+CREATE INDEX ix_interaction_happened_at ON interaction (happened_at);
+CREATE INDEX ix_interaction_direction ON interaction (direction, happened_at, kind, channel);
+DROP TABLE IF EXISTS contact_tally;
+"""
+_V3 += _TALLY_TABLE
 
 
 def _fill_tallies(conn: sqlite3.Connection) -> None:
@@ -170,7 +217,8 @@ def _fill_tallies(conn: sqlite3.Connection) -> None:
 #: step in Python that fills what the SQL created.
 MIGRATIONS: tuple[tuple[str, Callable[[sqlite3.Connection], None] | None], ...] = (
     (_V1, None),
-    (_V2, _fill_tallies),
+    (_V2, None),
+    (_V3, _fill_tallies),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -230,6 +278,10 @@ def migrate(conn: sqlite3.Connection, where: str, *, path: Path | None = None) -
         return version
     if version > 0 and path is not None:
         backup_before_upgrade(conn, path, version)
+    # A table rebuilt by a migration (SQLite cannot alter a CHECK) is dropped and renamed:
+    # foreign keys stay off meanwhile (SQLite's own recipe; the pragma is ignored inside a
+    # transaction) and are checked before the commit.
+    conn.execute("PRAGMA foreign_keys = OFF")
     conn.execute("BEGIN IMMEDIATE")
     try:
         # Re-read under the write lock: another process may have migrated meanwhile.
@@ -241,10 +293,19 @@ def migrate(conn: sqlite3.Connection, where: str, *, path: Path | None = None) -
             if fill is not None:
                 fill(conn)
             conn.execute(f"PRAGMA user_version = {number}")
+        broken = conn.execute("PRAGMA foreign_key_check").fetchone()
+        if broken is not None:
+            raise StoreError(
+                f"{where}: the upgrade to schema {SCHEMA_VERSION} found a broken reference "
+                f"in table {broken[0]}; the store was not changed",
+                hint="run `rave doctor`",
+            )
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")
     return version
 
 

@@ -46,7 +46,7 @@ def interaction(row: queries.InteractionRow) -> dict[str, Any]:
         "direction": row.direction,
         "channel": row.channel,
         "note": row.note,
-        "needs_reply": row.needs_reply,
+        "needs_reply": row.awaiting_reply,  # still waiting for your answer
         "with": list(row.with_others),
     }
 
@@ -241,7 +241,9 @@ def state_dict(state: scoring.ContactState) -> dict[str, Any]:
     """The derived state for ``rave why --json``: times as ISO 8601 UTC with ``Z``."""
     out: dict[str, Any] = {}
     for name, value in state._asdict().items():
-        out[name] = timeutil.iso_z(value) if isinstance(value, datetime) else value
+        if isinstance(value, datetime):
+            value = timeutil.iso_z(value)
+        out[name] = list(value) if isinstance(value, tuple) else value
     out["warmth"] = round(state.warmth, scoring.DECIMALS)
     return out
 

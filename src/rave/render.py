@@ -81,6 +81,11 @@ def info(text: str) -> None:
     console(stderr=True).print(Text(text), soft_wrap=True)
 
 
+def notice(text: str) -> None:
+    """Something worth knowing that is not an error (a renamed config key): stderr."""
+    info(f"rave: notice: {text}")
+
+
 def error(message: str, hint: str | None = None) -> None:
     if _plain(sys.stderr, f"rave: {message}", *([f"hint: {hint}"] if hint else [])):
         return

@@ -266,6 +266,7 @@ def add_interaction(
     needs_reply: bool = False,
     source: str = "cli",
     external_key: str | None = None,
+    started_by: str | None = None,
 ) -> int:
     interaction = models.Interaction(
         kind=kind,
@@ -277,6 +278,7 @@ def add_interaction(
         source=source,
         external_key=external_key,
         created_at=now,
+        started_by=started_by,
     )
     interaction_id = _saved(session, interaction)
     people = list(dict.fromkeys(contact_ids))

@@ -24,11 +24,14 @@ from rave import timeutil
 from rave.scoring import Event, Tally
 
 # Tally's fields in the order of contact_tally's columns (after contact_id), and how each
-# is stored: moments as the store's text, lists as space-separated text.
+# is stored: moments as the store's text, lists as space-separated text, flags as 0/1.
 _MOMENTS = frozenset(
-    {"first_m", "last_m", "last_out", "pending", "last_post", "debt_since", "last_offline"}
+    {"first_m", "last_m", "last_out", "last_init", "pending", "last_post", "debt_since"}
+    | {"last_offline"}
 )
 _MOMENT_LISTS = frozenset({"recent", "recent_in"})
+_WORD_LISTS = frozenset({"channels"})  # channel names: no spaces
+_FLAGS = frozenset({"responded", "last_out_answer"})
 COLUMNS = tuple(f.name for f in fields(Tally) if f.name != "latest")
 _SELECT = ", ".join(f"t.{name}" for name in ("latest_at", "latest_id", *COLUMNS))
 
@@ -40,10 +43,12 @@ def select_columns(alias: str = "t") -> str:
 
 # positions in a row of select_columns (after latest_at and latest_id) of what is not
 # stored as itself
-_AT = tuple(2 + COLUMNS.index(name) for name in sorted(_MOMENTS))
-_LISTS_AT = tuple(2 + COLUMNS.index(name) for name in sorted(_MOMENT_LISTS))
-_GAPS_AT = 2 + COLUMNS.index("streak_gaps")
-_RESPONDED_AT = 2 + COLUMNS.index("responded")
+def _at(names: frozenset[str]) -> tuple[int, ...]:
+    return tuple(2 + COLUMNS.index(name) for name in sorted(names))
+
+
+_MOMENTS_AT, _MOMENT_LISTS_AT = _at(_MOMENTS), _at(_MOMENT_LISTS)
+_WORD_LISTS_AT, _FLAGS_AT = _at(_WORD_LISTS), _at(_FLAGS)
 
 
 def from_row(row: Sequence[Any]) -> Tally:
@@ -51,13 +56,15 @@ def from_row(row: Sequence[Any]) -> Tally:
     contact ranked: converts only the columns that need it.)"""
     moment = datetime.fromisoformat
     values = list(row)
-    for at in _AT:
+    for at in _MOMENTS_AT:
         if values[at] is not None:
             values[at] = moment(values[at])
-    for at in _LISTS_AT:
+    for at in _MOMENT_LISTS_AT:
         values[at] = [moment(v) for v in values[at].split()] if values[at] else []
-    values[_GAPS_AT] = [float(v) for v in values[_GAPS_AT].split()] if values[_GAPS_AT] else []
-    values[_RESPONDED_AT] = bool(values[_RESPONDED_AT])
+    for at in _WORD_LISTS_AT:
+        values[at] = values[at].split()
+    for at in _FLAGS_AT:
+        values[at] = bool(values[at])
     return Tally((moment(values[0]), values[1]), *values[2:])
 
 
@@ -71,9 +78,9 @@ def to_row(tally: Tally) -> tuple[Any, ...]:
             value = None if value is None else timeutil.to_db(value)
         elif name in _MOMENT_LISTS:
             value = " ".join(timeutil.to_db(v) for v in value)
-        elif name == "streak_gaps":
-            value = " ".join(repr(v) for v in value)
-        elif name == "responded":
+        elif name in _WORD_LISTS:
+            value = " ".join(value)
+        elif name in _FLAGS:
             value = int(value)
         out.append(value)
     return tuple(out)
@@ -109,6 +116,34 @@ _INSERT = (
 
 def _save(conn: sqlite3.Connection, contact_id: int, tally: Tally) -> None:
     conn.execute(_INSERT, (contact_id, *to_row(tally)))
+
+
+def pending(conn: sqlite3.Connection, contact_id: int) -> datetime | None:
+    """When the contact's oldest message still waiting for your answer was sent (None:
+    nothing waits), from the stored tally."""
+    row = conn.execute("SELECT pending FROM contact_tally WHERE contact_id = ?", (contact_id,))
+    found = row.fetchone()
+    return None if found is None or found[0] is None else timeutil.from_db(found[0])
+
+
+def folded_as_of(
+    conn: sqlite3.Connection, as_of: datetime, contact_ids: Iterable[int]
+) -> dict[int, Tally]:
+    """These contacts' histories up to ``as_of`` (included), folded: what their tallies
+    were at that moment (``--as-of`` in the past, or history dated in the future). The
+    same fold as the stored tallies; contacts without events then are left out."""
+    import json  # here: only replays of the past need it
+
+    folded: dict[int, Tally] = {}
+    ids = sorted(set(contact_ids))
+    for start in range(0, len(ids), 500):
+        rows = conn.execute(
+            _EVENTS + " WHERE ic.contact_id IN (SELECT value FROM json_each(?))"
+            " AND i.happened_at <= ? ORDER BY ic.contact_id, i.happened_at, i.id",
+            (json.dumps(ids[start : start + 500]), timeutil.to_db(as_of)),
+        )
+        folded.update(_folded(rows))
+    return folded
 
 
 def rebuild(conn: sqlite3.Connection, contact_ids: Iterable[int] | None = None) -> int:

@@ -171,6 +171,25 @@ def parse_past(text: str, *, now: datetime, what: str = "a date") -> datetime:
     return min(moment, now)
 
 
+def names_a_day(text: str) -> bool:
+    """True when WHEN names a calendar day without a time of day: ``today``,
+    ``yesterday``, a weekday, ``3d``/``2w``/``1m``/``1y`` ago, an ISO date (what the
+    write door places after the events already logged that day, not at a clock time)."""
+    word = text.strip().lower()
+    if word in ("today", "yesterday", "tomorrow") or word in WEEKDAYS:
+        return True
+    rel = _relative(word.removesuffix(" ago").strip())
+    if rel is not None:
+        return rel[1] != "h"
+    return type(_iso(word)) is date
+
+
+def day_bounds(moment: datetime) -> tuple[datetime, datetime]:
+    """The first and the last second (UTC) of the local calendar day of ``moment``."""
+    day = local_date(moment)
+    return local_midnight(day), local_midnight(day + timedelta(days=1)) - timedelta(seconds=1)
+
+
 def parse_moment(text: str, *, now: datetime, what: str = "a date") -> datetime:
     """Like :func:`parse_past` but a moment in the future is allowed (``--as-of``)."""
     raw = text

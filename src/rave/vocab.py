@@ -11,7 +11,7 @@ from rave.errors import UsageError
 
 KINDS = ("broadcast", "chat", "engage")
 MEANINGFUL = ("chat", "engage")
-DIRECTIONS = ("out", "in")
+DIRECTIONS = ("out", "in", "both")  # both: you talked together (a call, a meeting)
 
 # A contact's own fields beside its name (what `rave add`/`edit` set and exports carry).
 CONTACT_FIELDS = (
@@ -50,7 +50,7 @@ CHANNEL_ALIASES = {
     "text": "sms",
     "zoom": "video",
 }
-OFFLINE_CHANNELS = ("in_person", "phone", "video")
+LIVE_CHANNELS = ("in_person", "phone", "video")  # where `rave log` records `both`
 TIER_CHOICES = ("A", "B", "C", "D", "none")
 
 

@@ -18,6 +18,7 @@ import os
 import signal
 import sqlite3
 import sys
+import warnings
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -25,7 +26,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from rave import __version__
-from rave.errors import RaveError
+from rave.errors import ConfigNotice, RaveError
 
 EXIT_INTERRUPTED = 130
 
@@ -158,6 +159,14 @@ class RaveGroup(TyperGroup):
         return name, command, rest
 
     def invoke(self, ctx: Any) -> Any:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ConfigNotice)
+            try:
+                return self._invoke(ctx)
+            finally:
+                _show_warnings(caught)
+
+    def _invoke(self, ctx: Any) -> Any:
         from rave import render
 
         try:
@@ -188,6 +197,22 @@ class RaveGroup(TyperGroup):
             # Writing the output failed (a full disk, a vanished folder): not a bug.
             render.error(f"cannot write the output: {exc.strerror or exc}")
             raise typer.Exit(1) from None
+
+
+def _show_warnings(caught: list[warnings.WarningMessage]) -> None:
+    """Config notices once each, as ``rave: notice: ...`` on stderr; other warnings as
+    Python shows them."""
+    from rave import render
+
+    seen = set()
+    for item in caught:
+        if issubclass(item.category, ConfigNotice):
+            text = str(item.message)
+            if text not in seen:
+                seen.add(text)
+                render.notice(text)
+        else:
+            warnings.showwarning(item.message, item.category, item.filename, item.lineno)
 
 
 app = typer.Typer(

@@ -40,7 +40,7 @@ AliasOpt = Annotated[
 ]
 CadenceOpt = Annotated[
     int | None,
-    typer.Option("--cadence", help="Days between real exchanges (overrides the tier's).", min=1),
+    typer.Option("--cadence", help="Days between conversations (overrides the tier's).", min=1),
 ]
 
 
@@ -238,7 +238,7 @@ def list_(
         return
     now = timeutil.utcnow()
     render.table(
-        ["#", "name", "tier", "company", "title", "tags", "last real exchange", "warmth"],
+        ["#", "name", "tier", "company", "title", "tags", "last message/call", "warmth"],
         [
             [
                 str(r.id),

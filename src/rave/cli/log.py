@@ -3,9 +3,12 @@
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from rave import services
 
 from rave.cli.common import JsonOpt, command_group, complete_contact, future_date, past, paths
 
@@ -41,7 +44,20 @@ def log(
         ),
     ] = None,
     inbound: Annotated[
-        bool, typer.Option("--in", help="They reached out (default: you did).")
+        bool,
+        typer.Option(
+            "--in",
+            help="They reached out (default: you did). A call or meeting that took place "
+            "is recorded as both of you talking, whoever started it.",
+        ),
+    ] = False,
+    missed: Annotated[
+        bool,
+        typer.Option(
+            "--missed",
+            help="The call did not connect (no answer, voicemail): recorded as your message "
+            "waiting for an answer; with --in, their missed call, which wants a reply.",
+        ),
     ] = False,
     when: Annotated[
         str | None,
@@ -78,11 +94,13 @@ def log(
 ) -> None:
     """Record an interaction right after it happened (or many, with --batch)."""
     from rave import render, services, timeutil, vocab
+    from rave.config import load_rank
 
     if batch is not None:
         _log_batch(ctx, batch, contacts or [], create=create, as_json=as_json)
         return
 
+    where = paths(ctx)
     request = services.LogRequest(
         refs=tuple(contacts or ()),
         kind=vocab.kind(kind),
@@ -94,27 +112,41 @@ def log(
         follow_up=follow_up,
         due=None if due is None else future_date(due, option="--due"),
         create=create,
+        missed=missed,
+        day_only=when is not None and timeutil.names_a_day(when),
     )
-    result = services.log_interaction(paths(ctx).db, request)
+    horizon = load_rank(where.config).reply_horizon_days
+    result = services.log_interaction(where.db, request, horizon_days=horizon)
     if as_json:
         from rave import payloads
 
         render.json_out(payloads.logged(result))
         return
-    names = ", ".join(c.name for c in result.contacts)
-    arrow = "from" if result.direction == "in" else "with"
-    text = (
-        f"Logged {result.kind} {arrow} {names} on {result.channel}, "
-        f"{timeutil.ago(result.when, timeutil.utcnow())} (#{result.id})"
-    )
-    if result.needs_reply:
-        text += "; awaiting your reply"
-    render.line(text)
+    render.line(logged_line(result, horizon))
     for cid in result.created:
         render.info(f"Created #{cid} (tier none): set a tier with `rave edit #{cid} --tier B`")
     for item in result.followups:
         due_text = f", due {item.due.isoformat()}" if item.due else ""
         render.line(f"Follow-up #{item.id} for {item.contact_name}: {item.text}{due_text}")
+
+
+def logged_line(result: "services.LogResult", horizon_days: float) -> str:
+    """The confirmation: what was recorded, and whether `today` will ask you to answer."""
+    from rave import timeutil, vocab
+
+    names = ", ".join(c.name for c in result.contacts)
+    verb = {"in": "from", "out": "to", "both": "with"}[result.direction]
+    missed = result.direction != "both" and result.channel in vocab.LIVE_CHANNELS
+    kind = "missed call" if missed and result.kind != "broadcast" else result.kind
+    text = (
+        f"Logged {kind} {verb} {names} on {result.channel}, "
+        f"{timeutil.ago(result.when, timeutil.utcnow())} (#{result.id})"
+    )
+    if result.reply_late:
+        text += f"; unanswered for over {horizon_days:g} days: `today` suggests a late reply"
+    elif result.needs_reply:
+        text += "; awaiting your reply"
+    return text
 
 
 def _lines(source: str) -> Iterator[str]:
@@ -151,8 +183,14 @@ def _log_batch(
 
     if contacts:
         raise UsageError("give contacts on the command line or --batch FILE, not both")
+    from rave.config import load_rank
+
     name = "<stdin>" if source == "-" else source
-    results = services.log_batch(paths(ctx).db, name, _lines(source), create=create)
+    where = paths(ctx)
+    horizon = load_rank(where.config).reply_horizon_days
+    results = services.log_batch(
+        where.db, name, _lines(source), create=create, horizon_days=horizon
+    )
     if as_json:
         render.json_out([payloads.logged(r) for r in results])
         return

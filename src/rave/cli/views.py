@@ -76,7 +76,7 @@ def contact(detail: queries.ContactDetail) -> None:
         [
             [
                 f"{timeutil.show_date(i.when)} ({timeutil.ago(i.when, now)})",
-                "→" if i.direction == "out" else "←" + (" !" if i.needs_reply else ""),
+                _ARROWS[i.direction] + (" !" if i.awaiting_reply else ""),
                 i.kind,
                 i.channel,
                 (i.note or "") + (f" (with {', '.join(i.with_others)})" if i.with_others else ""),
@@ -86,6 +86,15 @@ def contact(detail: queries.ContactDetail) -> None:
         row_styles=[KIND_STYLE.get(i.kind) for i in detail.interactions],
     )
 
+
+LANE_TITLES = ("Answer first", "Reach out", "Light touches (no message: comment on their post)")
+
+
+def _lane(result: scoring.Ranking, lane: int) -> list[scoring.Suggestion]:
+    return [s for s in result.suggestions if s.assessment.lane == lane]
+
+
+_ARROWS = {"out": "→", "in": "←", "both": "↔"}
 
 HIDDEN_TEXT = {
     "snoozed": "snoozed",
@@ -115,10 +124,7 @@ def ranking(
 ) -> None:
     """The daily list: the reply lane first, then outreach, then one line about your own
     broadcasting when it is out of balance, then a footer."""
-    lanes = [
-        ("Answer first", [s for s in result.suggestions if s.assessment.lane == 0]),
-        ("Reach out", [s for s in result.suggestions if s.assessment.lane == 1]),
-    ]
+    lanes = [(title, _lane(result, lane)) for lane, title in enumerate(LANE_TITLES)]
     if not result.suggestions:
         render.line("Nobody to answer or reach out to today. Enjoy the quiet, or post something.")
     for title, items in lanes:
@@ -161,7 +167,7 @@ def ranking(
                     else ""
                 )
                 render.info(
-                    f"{label}: {a.state.name} ({a.state.out_streak} messages unanswered){until}"
+                    f"{label}: {a.state.name} ({a.state.unanswered} messages unanswered){until}"
                 )
 
 
@@ -194,9 +200,7 @@ def why(result: services.WhyResult) -> None:
     render.line(f"reason: {a.reason}")
     if a.talking_point:
         render.line(f"talking point: {a.talking_point}")
-    render.line(
-        f"last real exchange: {timeutil.ago(s.last_meaningful, s.as_of)}; warmth {s.warmth:.2f}"
-    )
+    render.line(f"last conversation: {scoring.since_last(s, s.as_of)}; warmth {s.warmth:.2f}")
 
 
 def _not_shown(skipped: dict[str, int] | Any) -> str:
@@ -215,10 +219,7 @@ def _not_shown(skipped: dict[str, int] | Any) -> str:
 def digest_text(result: services.Digest) -> str:
     """The digest as plain text: what cron mails."""
     lines = [f"rave digest for {result.as_of.astimezone():%A %d %B %Y}", ""]
-    lanes = (
-        ("Answer first", [s for s in result.ranking.suggestions if s.assessment.lane == 0]),
-        ("Reach out", [s for s in result.ranking.suggestions if s.assessment.lane == 1]),
-    )
+    lanes = [(title, _lane(result.ranking, lane)) for lane, title in enumerate(LANE_TITLES)]
     for title, items in lanes:
         if not items:
             continue

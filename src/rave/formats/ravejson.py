@@ -16,7 +16,8 @@ except lists, which may be missing or ``[]``)::
                    aliases: [str], handles: [{channel, value}], tags: [str],
                    refs: [{source, key}]}
     interactions: {id*, kind*, direction*, channel*, when*, note, needs_reply, source,
-                   external_key, created_at, contact_ids*: [contact id, ...] (not empty)}
+                   external_key, created_at, started_by,
+                   contact_ids*: [contact id, ...] (not empty)}
     posts:        {id*, text*, channel*, url, when*, created_at}
     notes:        {id*, contact_id*, text*, created_at}
     followups:    {id*, contact_id*, interaction_id, text*, due, done_at, created_at}
@@ -159,6 +160,7 @@ _SPECS: dict[str, dict[str, tuple[Check, bool]]] = {
         "source": (_text, False),
         "external_key": (_text, False),
         "created_at": (_time, False),
+        "started_by": (_one_of(("me", "them")), False),
     },
     "posts": {
         "id": (_id, True),

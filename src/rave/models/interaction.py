@@ -16,7 +16,8 @@ class Interaction(Table, table=True):
     __tablename__ = "interaction"
     __table_args__ = (
         CheckConstraint("kind IN ('broadcast', 'chat', 'engage')"),
-        CheckConstraint("direction IN ('in', 'out')"),
+        CheckConstraint("direction IN ('in', 'out', 'both')"),
+        CheckConstraint("started_by IS NULL OR started_by IN ('me', 'them')"),
         Index("ix_interaction_happened_at", "happened_at"),
         Index("ix_interaction_direction", "direction", "happened_at", "kind", "channel"),
     )
@@ -33,6 +34,8 @@ class Interaction(Table, table=True):
     source: str = Field(default="cli", sa_column=Column(Text, nullable=False, server_default="cli"))
     external_key: str | None = Field(default=None, sa_column=Column(Text, unique=True))
     created_at: datetime = Field(sa_column=when_column())
+    # who started a live exchange (`both`): "me" or "them"; None otherwise or unknown
+    started_by: str | None = Field(default=None, sa_column=text_column())
 
 
 class InteractionContact(Table, table=True):

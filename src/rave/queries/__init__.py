@@ -15,7 +15,7 @@ from rave import lazy
 
 if TYPE_CHECKING:
     from rave.queries.broadcast import BroadcastFacts, PostRow, broadcast_facts
-    from rave.queries.channels import last_channel
+    from rave.queries.channels import last_channel, latest_between
     from rave.queries.contacts import (
         SORTS,
         contact_detail,
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
         find_contact,
         same_name,
     )
-    from rave.queries.ranking import aggregated_states, contact_states
+    from rave.queries.ranking import contact_states
     from rave.queries.records import (
         ContactDetail,
         ContactRef,
@@ -59,13 +59,13 @@ _WHERE = {
     "followup": "rave.queries.contacts",
     "followups": "rave.queries.contacts",
     "last_channel": "rave.queries.channels",
+    "latest_between": "rave.queries.channels",
     "list_contacts": "rave.queries.contacts",
     "snoozed": "rave.queries.contacts",
     "contact_names": "rave.queries.people",
     "edit_distance": "rave.queries.people",
     "find_contact": "rave.queries.people",
     "same_name": "rave.queries.people",
-    "aggregated_states": "rave.queries.ranking",
     "contact_states": "rave.queries.ranking",
     "ContactDetail": "rave.queries.records",
     "ContactRef": "rave.queries.refs",
@@ -107,7 +107,6 @@ __all__ = [
     "ReplyEpisode",
     "RungMove",
     "activity",
-    "aggregated_states",
     "broadcast_facts",
     "contact_detail",
     "contact_names",
@@ -117,6 +116,7 @@ __all__ = [
     "followup",
     "followups",
     "last_channel",
+    "latest_between",
     "list_contacts",
     "openings",
     "reply_episodes",

@@ -31,7 +31,7 @@ _TALLIED = """
 _ACTIVITY = """
     (SELECT ic.contact_id AS cid,
             MAX(CASE WHEN i.kind IN ('chat', 'engage') THEN i.happened_at END) AS last_meaningful,
-            SUM(rave_warmth(i.kind, i.channel,
+            SUM(rave_warmth(i.kind, i.channel, i.direction,
                             julianday(:as_of) - julianday(i.happened_at))) AS warmth,
             NULL AS at
        FROM interaction_contact ic JOIN interaction i ON i.id = ic.interaction_id
@@ -39,7 +39,7 @@ _ACTIVITY = """
       GROUP BY ic.contact_id)
 """
 _WARMTH = """
-    (SELECT COALESCE(SUM(rave_warmth(i.kind, i.channel,
+    (SELECT COALESCE(SUM(rave_warmth(i.kind, i.channel, i.direction,
                                      julianday(:as_of) - julianday(i.happened_at))), 0.0)
        FROM interaction_contact ic JOIN interaction i ON i.id = ic.interaction_id
       WHERE ic.contact_id = c.id AND i.happened_at <= :as_of)
@@ -160,7 +160,15 @@ def _interactions(
         SELECT i.id, i.happened_at, i.kind, i.direction, i.channel, i.note, i.needs_reply,
                (SELECT json_group_array(o.name) FROM interaction_contact oc
                   JOIN contact o ON o.id = oc.contact_id
-                 WHERE oc.interaction_id = i.id AND oc.contact_id != :cid)
+                 WHERE oc.interaction_id = i.id AND oc.contact_id != :cid),
+               i.direction = 'in' AND i.needs_reply AND i.kind IN ('chat', 'engage')
+               AND NOT EXISTS (
+                   SELECT 1 FROM interaction_contact xc
+                     JOIN interaction x ON x.id = xc.interaction_id
+                    WHERE xc.contact_id = :cid AND x.kind IN ('chat', 'engage')
+                      AND x.direction IN ('out', 'both') AND x.happened_at <= :as_of
+                      AND (x.happened_at > i.happened_at
+                           OR (x.happened_at = i.happened_at AND x.id > i.id)))
           FROM interaction_contact ic JOIN interaction i ON i.id = ic.interaction_id
          WHERE ic.contact_id = :cid AND i.happened_at <= :as_of
          ORDER BY i.happened_at DESC, i.id DESC
@@ -178,6 +186,7 @@ def _interactions(
             note=row[5],
             needs_reply=bool(row[6]),
             with_others=tuple(json.loads(row[7])),
+            awaiting_reply=bool(row[8]),
         )
         for row in rows
     ]

@@ -49,7 +49,7 @@ def interactions(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
     rows = conn.execute(
         """
         SELECT i.id, i.kind, i.direction, i.channel, i.happened_at, i.note, i.needs_reply,
-               i.source, i.external_key, i.created_at,
+               i.source, i.external_key, i.created_at, i.started_by,
                (SELECT json_group_array(contact_id) FROM
                    (SELECT contact_id FROM interaction_contact
                      WHERE interaction_id = i.id ORDER BY contact_id))
@@ -68,7 +68,8 @@ def interactions(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
             "source": row[7],
             "external_key": row[8],
             "created_at": row[9],
-            "contact_ids": json.loads(row[10]),
+            "started_by": row[10],
+            "contact_ids": json.loads(row[11]),
         }
 
 

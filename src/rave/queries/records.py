@@ -57,8 +57,9 @@ class InteractionRow:
     direction: str
     channel: str
     note: str | None
-    needs_reply: bool
+    needs_reply: bool  # as logged: their message asked for an answer
     with_others: tuple[str, ...]
+    awaiting_reply: bool = False  # ...and none of yours (nor a live exchange) came after
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,10 @@ aggregation over indexed columns, returning frozen records. The rules that inter
 these numbers (periods, percentiles, who initiated, the ladder, advice, nudges) live in
 the pure module ``rave.insight``; nothing here imports the ORM.
 
-"Yours" means what you did: outbound interactions plus your own posts (``post``), which
-count as broadcasts. An interaction counts once, however many contacts it names, except
-by tier, where it counts once per distinct tier among its contacts.
+"Yours" means what you did: outbound interactions and live exchanges (``both``) plus your
+own posts (``post``), which count as broadcasts. An interaction counts once, however many
+contacts it names, except by tier, where it counts once per distinct tier among its
+contacts.
 """
 
 from __future__ import annotations
@@ -56,7 +57,9 @@ class ReplyEpisode:
 @dataclass(frozen=True)
 class Opening:
     """A meaningful interaction with one contact in the period, and the silence before it
-    (seconds since the previous meaningful interaction with them; ``None``: the first)."""
+    (seconds since the previous meaningful interaction with them; ``None``: the first).
+    ``direction``: "out" (you) or "in" (they) opened it, the starter of a live exchange;
+    "both" for a live exchange whose starter is unknown."""
 
     contact_id: int
     direction: str
@@ -86,7 +89,7 @@ WITH b AS MATERIALIZED (
 SELECT b.n, i.channel, i.kind, 0, COUNT(*)
   FROM b CROSS JOIN interaction i
  WHERE i.happened_at >= b.lo AND i.happened_at < b.hi AND i.happened_at <= :until
-   AND i.direction = 'out'
+   AND i.direction IN ('out', 'both')
  GROUP BY b.n, i.channel, i.kind
 UNION ALL
 SELECT b.n, p.channel, 'broadcast', 1, COUNT(*)
@@ -109,7 +112,8 @@ SELECT tier, kind, COUNT(*) FROM (
       FROM interaction i
       JOIN interaction_contact ic ON ic.interaction_id = i.id
       JOIN contact c ON c.id = ic.contact_id
-     WHERE i.direction = 'out' AND i.happened_at >= :since AND i.happened_at <= :until
+     WHERE i.direction IN ('out', 'both') AND i.happened_at >= :since
+       AND i.happened_at <= :until
 )
 GROUP BY tier, kind
 """
@@ -176,7 +180,7 @@ WITH ev AS (
 ),
 w AS (
     SELECT cid, dir, nr, t,
-           MIN(CASE WHEN dir = 'out' THEN k END) OVER (
+           MIN(CASE WHEN dir IN ('out', 'both') THEN k END) OVER (
                PARTITION BY cid ORDER BY k ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING
            ) AS next_out
       FROM ev
@@ -190,7 +194,13 @@ HAVING MIN(t) >= :since
 
 _OPENINGS_SQL = """
 WITH ev AS (
-    SELECT ic.contact_id AS cid, i.direction AS dir, i.happened_at AS t,
+    SELECT ic.contact_id AS cid,
+           -- a live exchange was opened by whoever started it (unknown: neither)
+           CASE WHEN i.direction != 'both' THEN i.direction
+                WHEN i.started_by = 'me' THEN 'out'
+                WHEN i.started_by = 'them' THEN 'in'
+                ELSE 'both' END AS dir,
+           i.happened_at AS t,
            LAG(i.happened_at) OVER (
                PARTITION BY ic.contact_id ORDER BY i.happened_at, i.id
            ) AS prev
@@ -229,11 +239,10 @@ def openings(conn: sqlite3.Connection, *, since: datetime, until: datetime) -> l
 
 # --- the relationship ladder --------------------------------------------------------------
 
-_LADDER_SQL = f"""
+_LADDER_SQL = """
 WITH r AS (
     SELECT ic.contact_id AS cid, i.happened_at AS t,
-           CASE WHEN i.kind IN ('chat', 'engage')
-                 AND i.channel IN ({", ".join(repr(c) for c in vocab.OFFLINE_CHANNELS)}) THEN 4
+           CASE WHEN i.kind IN ('chat', 'engage') AND i.direction = 'both' THEN 4
                 WHEN i.kind = 'engage' THEN 3
                 WHEN i.kind = 'chat' THEN 2
                 ELSE 1 END AS rung
@@ -260,7 +269,7 @@ def rung_moves(conn: sqlite3.Connection, *, since: datetime, until: datetime) ->
 _TREND_SQL = """
 WITH m AS (SELECT CAST(key AS INTEGER) AS n, value AS at FROM json_each(:moments))
 SELECT m.n, (
-    SELECT COALESCE(SUM(rave_warmth(i.kind, i.channel,
+    SELECT COALESCE(SUM(rave_warmth(i.kind, i.channel, i.direction,
                (CAST(strftime('%s', m.at) AS INTEGER)
                 - CAST(strftime('%s', i.happened_at) AS INTEGER)) / 86400.0)), 0.0)
       FROM interaction_contact ic JOIN interaction i ON i.id = ic.interaction_id

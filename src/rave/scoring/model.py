@@ -1,26 +1,22 @@
 """The ranking model: terms, score, lane, action, reason, visibility, and the order of
-the daily list (spec/scoring.md). PURE: state + as_of + config in, plain data out."""
+the daily list (spec/scoring.md v2). PURE: state + as_of + config in, plain data out."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any, NamedTuple
 
 from rave.config import ALL_TIERS, RankConfig
 from rave.scoring.state import (
     _DEFAULT,
     _SCALE,
-    DEBT_DAYS,
-    DEBT_EACH,
-    DEBT_FLOOR,
     DECIMALS,
     DUE_FLOOR,
-    DUE_START,
+    DUE_RAMP,
     ENGAGE_AFTER_CHATS,
     LANES,
-    LOW_KEY_STREAK,
     MIX_FULL,
     MIX_HIGH,
     OFFLINE_MIN_INBOUND,
@@ -33,6 +29,11 @@ from rave.scoring.state import (
     ContactState,
     _days,
 )
+
+REPLY, OUTREACH, LIGHT = 0, 1, 2  # lanes, in LANES order
+# channels a retry can go to: a message, not a meeting
+_NOT_FOR_MESSAGES = ("in_person", "video", "other")
+TALKING_POINT_CHARS = 90
 
 
 class Term(NamedTuple):
@@ -60,12 +61,13 @@ class Assessment(NamedTuple):
     terms: tuple[Term, ...]  # the nine TERMS, in spec order, zeros included
     score: float  # the exact (decimal) sum of the terms' contributions
     r: float | None  # days since last_meaningful / cadence; inf if never; None for tier none
-    lane: int  # 0 reply lane (pending_in), 1 outreach
+    lane: int  # REPLY, OUTREACH or LIGHT
     action: str  # one of ACTIONS
     channel: str | None  # where to act
     talking_point: str | None
     hidden: str | None  # None (shown unless capped by rank) or one of HIDDEN
-    backoff_until: datetime | None  # last_out + cadence·2^(out_streak−2) in a streak
+    backoff_until: datetime | None  # when a back-off ends (unanswered ≥ backoff_unanswered)
+    config: RankConfig
 
     @property
     def lane_name(self) -> str:
@@ -77,14 +79,21 @@ class Assessment(NamedTuple):
     @property
     def advice(self) -> str:
         """What the action means for this contact, in one line."""
-        return _advice(self.action, self.state)
+        return _advice(self.action, self.state, self.channel)
 
     @property
     def reason(self) -> str:
-        """The note of the largest positive term (the first of equals, in spec order),
-        else the advice."""
-        top = max(self.terms, key=lambda t: t.contribution)
-        return top.note if top.contribution > 0 else self.advice
+        """Why now, in one line: for a retry, a late reply or a light touch, what calls
+        for it; else the note of the largest positive term other than the tier (the first
+        of equals, in spec order); else the advice. Never the tier alone."""
+        s, as_of = self.state, self.state.as_of
+        special = _REASONS.get(self.action)
+        if special is not None:
+            return special(s, as_of, self.config)
+        top = max(
+            (t for t in self.terms if t.term != "tier"), key=lambda t: t.contribution, default=None
+        )
+        return top.note if top is not None and top.contribution > 0 else self.advice
 
 
 _VIA = {
@@ -115,9 +124,38 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
+def shorten(text: str | None, width: int = TALKING_POINT_CHARS) -> str | None:
+    """The first line of ``text``, cut at a word boundary to at most ``width``
+    characters (with an ellipsis when cut); None for no text."""
+    if not text or not text.strip():
+        return None
+    first = " ".join(text.strip().splitlines()[0].split())
+    if len(first) <= width:
+        return first
+    cut = first[: width - 1]
+    if " " in cut and first[width - 1] != " ":
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.") + "…"
+
+
 def exact_sum(values: Iterable[float]) -> float:
     """The sum of 3-decimal numbers as their exact decimal sum (no float drift)."""
     return sum(round(v * _SCALE) for v in values) / _SCALE
+
+
+def since_last(s: ContactState, as_of: datetime) -> str:
+    """How long since the latest meaningful event, said for what it was: a one-way
+    message is never called an exchange."""
+    last = s.last_meaningful
+    if last is None:
+        return "no conversation yet"
+    days = math.floor(_days(last, as_of))
+    if s.last_meaningful_direction == "both":
+        return f"{days} days since you last talked"
+    if s.last_meaningful_direction == "in":
+        return f"{days} days since they last wrote"
+    tail = ", no answer yet" if s.unanswered else ""
+    return f"{days} days since your last message{tail}"
 
 
 # Each term: its measure, and the note that explains it (from the same state).
@@ -135,63 +173,82 @@ def _reply_note(s: ContactState, as_of: datetime, config: RankConfig) -> str:
     return f"{verb} {_ago(s.pending_in, as_of)} {_via(s.pending_channel)}, {tail}"
 
 
-def _due(s: ContactState, as_of: datetime, config: RankConfig) -> float:
+def _r(s: ContactState, as_of: datetime) -> float | None:
+    """days since last_meaningful / cadence; inf if never; None for tier none."""
     if s.tier == "none":
-        return 0.0
+        return None
     if s.last_meaningful is None:
-        return 1.0
-    r = _days(s.last_meaningful, as_of) / s.cadence
-    if r < DUE_START:
+        return math.inf
+    return _days(s.last_meaningful, as_of) / s.cadence
+
+
+def _due(s: ContactState, as_of: datetime, config: RankConfig) -> float:
+    r = _r(s, as_of)
+    if r is None or r < config.due_start:
         return 0.0
-    return min(1.0, DUE_FLOOR + (1 - DUE_FLOOR) * (r - DUE_START) / DUE_START)
+    if r == math.inf:
+        return 1.0
+    return min(1.0, DUE_FLOOR + (1 - DUE_FLOOR) * (r - config.due_start) / DUE_RAMP)
 
 
 def _due_note(s: ContactState, as_of: datetime, config: RankConfig) -> str:
     if s.tier == "none":
         return "tier none has no cadence"
-    if s.last_meaningful is None:
-        return "no real exchange yet"
     likes = "; only likes since" if s.bcast_since_meaningful else ""
-    since = math.floor(_days(s.last_meaningful, as_of))
-    return f"{since} days since a real exchange (cadence {s.cadence:g} days){likes}"
+    if s.last_meaningful is None:
+        return "no conversation yet" + likes
+    return f"{since_last(s, as_of)} (cadence {s.cadence:g} days){likes}"
 
 
 def _debt(s: ContactState, as_of: datetime, config: RankConfig) -> float:
     if not s.debt or s.debt_since is None:
         return 0.0
-    debt = DEBT_FLOOR + _days(s.debt_since, as_of) / DEBT_DAYS + DEBT_EACH * (s.debt - 1)
-    return min(1.0, debt)
+    age = max(0.0, _days(s.debt_since, as_of))
+    return min(1.0, config.debt_start + age / config.debt_days + config.debt_each * (s.debt - 1))
 
 
 def _debt_note(s: ContactState, as_of: datetime, config: RankConfig) -> str:
     if not s.debt or s.debt_since is None:
         return "you owe them nothing"
     times = f" ({s.debt} times)" if s.debt > 1 else ""
-    return f"helped you{times} since {_ago(s.debt_since, as_of)}, not repaid"
+    return f"helped you{times} {_ago(s.debt_since, as_of)}, not repaid yet"
 
 
 def _mix(s: ContactState, as_of: datetime, config: RankConfig) -> float:
+    if not s.bcast_since_meaningful or not _due(s, as_of, config):
+        return 0.0
     return min(1.0, s.bcast_since_meaningful / MIX_FULL)
 
 
 def _mix_note(s: ContactState, as_of: datetime, config: RankConfig) -> str:
     n = s.bcast_since_meaningful
-    return f"{_plural(n, 'broadcast')} (likes, shares) since the last real exchange"
+    only = "" if n == 0 or _due(s, as_of, config) else " (counts only when due)"
+    return f"{_plural(n, 'like')} or shares of yours since the last conversation{only}"
+
+
+def _post_recent(s: ContactState, as_of: datetime, config: RankConfig) -> bool:
+    """They posted within post_window_days and nothing of yours came after it."""
+    post = s.last_their_post
+    return (
+        post is not None
+        and _days(post, as_of) <= config.post_window_days
+        and not s.responded_to_post
+    )
 
 
 def _their_post(s: ContactState, as_of: datetime, config: RankConfig) -> float:
-    post = s.last_in_broadcast
-    if post is None:
-        return 0.0
-    return float(_days(post, as_of) <= config.post_window_days and not s.responded_to_broadcast)
+    return float(_post_recent(s, as_of, config) and _due(s, as_of, config) > 0)
 
 
 def _their_post_note(s: ContactState, as_of: datetime, config: RankConfig) -> str:
-    post = s.last_in_broadcast
+    post = s.last_their_post
     if post is None:
         return "no post of theirs logged"
-    tail = "you responded" if s.responded_to_broadcast else "no response yet"
-    return f"posted {_ago(post, as_of)} {_via(s.last_in_broadcast_channel)}, {tail}"
+    tail = "you responded" if s.responded_to_post else "no response yet"
+    only = ""
+    if _post_recent(s, as_of, config) and not _due(s, as_of, config):
+        only = " (counts only when due)"
+    return f"posted {_ago(post, as_of)} {_via(s.last_their_post_channel)}, {tail}{only}"
 
 
 def _new(s: ContactState, as_of: datetime, config: RankConfig) -> float:
@@ -206,42 +263,40 @@ def _new(s: ContactState, as_of: datetime, config: RankConfig) -> float:
 
 def _new_note(s: ContactState, as_of: datetime, config: RankConfig) -> str:
     if s.first_meaningful is None:
-        return "no real exchange yet"
+        return "no conversation yet"
     ago = _ago(s.first_meaningful, as_of)
-    return f"first real exchange {ago}, {s.n_in_meaningful} from them"
+    return f"a new tie: first conversation {ago}, {s.n_in_meaningful} from them since"
 
 
-def _streak(s: ContactState, as_of: datetime, config: RankConfig) -> float:
-    k = s.out_streak
-    if s.pending_in is not None or k < LOW_KEY_STREAK:
-        return 0.0
-    return 1.0 if k >= config.backoff_streak else 0.5
+def _unanswered(s: ContactState, as_of: datetime, config: RankConfig) -> float:
+    n = s.unanswered
+    return 0.0 if n == 0 else 0.5 if n == 1 else 1.0
 
 
-def _streak_note(s: ContactState, as_of: datetime, config: RankConfig) -> str:
-    return f"{_plural(s.out_streak, 'message')} from you in a row without an answer"
+def _unanswered_note(s: ContactState, as_of: datetime, config: RankConfig) -> str:
+    if not s.unanswered:
+        return "no message of yours waiting for an answer"
+    since = "" if s.last_out is None else f", the last {_ago(s.last_out, as_of)}"
+    return f"{_plural(s.unanswered, 'message')} of yours without an answer{since}"
 
 
 def recent_out_window(cadence: float) -> float:
-    """Days after your last message during which `recent_out` holds: clamp(cadence/4, 2, 7)."""
+    """Days after your last initiation during which `recent_out` holds:
+    clamp(cadence/4, 2, 7)."""
     return min(max(cadence / 4, RECENT_OUT_DAYS[0]), RECENT_OUT_DAYS[1])
 
 
 def _recent_out(s: ContactState, as_of: datetime, config: RankConfig) -> float:
-    if s.last_out is None:
+    if s.last_initiation is None:
         return 0.0
-    return float(_days(s.last_out, as_of) < recent_out_window(s.cadence))
+    return float(_days(s.last_initiation, as_of) < recent_out_window(s.cadence))
 
 
 def _recent_out_note(s: ContactState, as_of: datetime, config: RankConfig) -> str:
-    if s.last_out is None:
-        return "you have not written yet"
+    if s.last_initiation is None:
+        return "you have not reached out first yet"
     window = recent_out_window(s.cadence)
-    return f"you wrote {_ago(s.last_out, as_of)} (quiet for {window:g} days)"
-
-
-_GATES = (_reply, _due, _debt, _their_post)  # the tier term counts only with one of these
-_GATE_TERMS = ("reply", "due", "debt", "their_post")
+    return f"you reached out {_ago(s.last_initiation, as_of)} (quiet for {window:g} days)"
 
 
 def _tier_weight(s: ContactState, gate: bool, config: RankConfig) -> float:
@@ -249,12 +304,13 @@ def _tier_weight(s: ContactState, gate: bool, config: RankConfig) -> float:
 
 
 def _tier(s: ContactState, as_of: datetime, config: RankConfig) -> float:
-    return _tier_weight(s, any(m(s, as_of, config) > 0 for m in _GATES), config)
+    gate = any(m(s, as_of, config) > 0 for m in (_reply, _due, _debt))
+    return _tier_weight(s, gate, config)
 
 
 def _tier_note(s: ContactState, as_of: datetime, config: RankConfig) -> str:
-    gate = any(measure(s, as_of, config) > 0 for measure in _GATES)
-    only = "" if gate else " (counts only with reply, due, debt or their post)"
+    gate = any(m(s, as_of, config) > 0 for m in (_reply, _due, _debt))
+    only = "" if gate else " (counts only with reply, due or debt)"
     return f"tier {s.tier}{only}"
 
 
@@ -268,28 +324,33 @@ _MEASURES: dict[str, tuple[_Measure, _Note]] = {
     "mix": (_mix, _mix_note),
     "their_post": (_their_post, _their_post_note),
     "new": (_new, _new_note),
-    "streak": (_streak, _streak_note),
+    "unanswered": (_unanswered, _unanswered_note),
     "recent_out": (_recent_out, _recent_out_note),
 }
 assert tuple(_MEASURES) == TERMS
-
-
-# the tier term is measured from the others (its gate): they come first, in TERMS order
-_TIER_AT = TERMS.index("tier")
-_FIRST_MEASURES = tuple(m for name, (m, _) in _MEASURES.items() if name != "tier")
-_GATE_AT = tuple([name for name in TERMS if name != "tier"].index(t) for t in _GATE_TERMS)
 
 
 _Row = tuple[str, float, float, float]  # term, measure, coefficient, contribution
 
 
 def _measures(s: ContactState, as_of: datetime, config: RankConfig) -> list[float]:
-    """The nine terms' measures, in TERMS order. (Runs once per contact ranked: kept to
-    plain loops and lists.)"""
-    values = [measure(s, as_of, config) for measure in _FIRST_MEASURES]
-    gate = any(values[i] > 0 for i in _GATE_AT)
-    values.insert(_TIER_AT, _tier_weight(s, gate, config))
-    return values
+    """The nine terms' measures, in TERMS order. (Runs once per contact ranked: the
+    gated terms reuse the measures they depend on.)"""
+    reply = _reply(s, as_of, config)
+    due = _due(s, as_of, config)
+    debt = _debt(s, as_of, config)
+    bcasts = s.bcast_since_meaningful
+    return [
+        reply,
+        due,
+        _tier_weight(s, reply > 0 or due > 0 or debt > 0, config),
+        debt,
+        min(1.0, bcasts / MIX_FULL) if due and bcasts else 0.0,
+        float(due > 0 and _post_recent(s, as_of, config)),
+        _new(s, as_of, config),
+        _unanswered(s, as_of, config),
+        _recent_out(s, as_of, config),
+    ]
 
 
 def _contribution(measure: float, coefficient: float) -> tuple[float, float]:
@@ -320,45 +381,89 @@ def _rows(values: list[float], config: RankConfig) -> list[_Row]:
     return rows
 
 
-def _action(s: ContactState, r: float | None, as_of: datetime, config: RankConfig) -> str:
+def _offline_due(s: ContactState, as_of: datetime, config: RankConfig) -> bool:
+    """Tier A or B, ≥ 3 meaningful events in the last 3 cadences with ≥ 2 of them theirs
+    or live, and no live exchange within max(offline_min_days, 4 cadences)."""
+    quiet = max(config.offline_min_days, OFFLINE_QUIET_CADENCES * s.cadence)
+    return (
+        s.tier in OFFLINE_TIERS
+        and s.recent_meaningful >= OFFLINE_MIN_MEANINGFUL
+        and s.recent_in_meaningful >= OFFLINE_MIN_INBOUND
+        and (s.last_offline is None or _days(s.last_offline, as_of) > quiet)
+    )
+
+
+def _action(s: ContactState, lane: int, r: float | None, config: RankConfig) -> str:
     """The first rule of the spec's action list that matches."""
-    if s.pending_in is not None:
+    if lane == REPLY:
         return "reply"
-    if s.out_streak >= config.backoff_streak:
+    if s.pending_in is not None:
+        return "reply_late"
+    if s.unanswered >= config.backoff_unanswered:
         return "retry"
-    if s.out_streak >= LOW_KEY_STREAK:
-        return "low_key"
     if s.debt:
         return "repay"
     if s.last_meaningful is None:
         return "intro"
     if r is not None and r >= config.rekindle_ratio:
         return "rekindle"
-    quiet = max(config.offline_min_days, OFFLINE_QUIET_CADENCES * s.cadence)
-    if (
-        s.tier in OFFLINE_TIERS
-        and s.recent_meaningful >= OFFLINE_MIN_MEANINGFUL
-        and s.recent_in_meaningful >= OFFLINE_MIN_INBOUND
-        and (s.last_offline is None or _days(s.last_offline, as_of) > quiet)
-    ):
+    if _offline_due(s, s.as_of, config):
         return "offline"
     if s.chats_since_engage >= ENGAGE_AFTER_CHATS:
         return "engage"
+    if s.unanswered == 1 and not s.last_out_answer:
+        return "follow_up"
     return "chat"
 
 
-def _advice(action: str, s: ContactState) -> str:
-    if action == "reply":
-        verb = "say thanks" if s.pending_kind == "engage" else "answer"
-        return f"{verb} {_via(s.pending_channel)}"
+def retry_channel(s: ContactState) -> str | None:
+    """Where a retry goes: a channel other than your last message's, for a message (not
+    a meeting): where they talk first, else the latest other channel of the history,
+    else another channel they have a handle for; None when none is known."""
+    candidates = (s.answer_channel, *s.channels)
+    for channel in candidates:
+        if channel and channel != s.last_out_channel and channel not in _NOT_FOR_MESSAGES:
+            return channel
+    return None
+
+
+def _channel(s: ContactState, action: str) -> str | None:
+    if action in ("reply", "reply_late"):
+        return s.pending_channel
     if action == "retry":
-        where = _via(s.alt_channel) if s.alt_channel else "on another channel"
+        return retry_channel(s)
+    if action == "comment":
+        return s.last_their_post_channel
+    return s.answer_channel or next(iter(s.channels), None)
+
+
+def _talking_point(s: ContactState, action: str, as_of: datetime, config: RankConfig) -> str | None:
+    """For a reply, the message being answered; else their recent post, the latest note,
+    or the last conversation's note; one line, shortened."""
+    if action in ("reply", "reply_late"):
+        return shorten(s.pending_note) or shorten(s.talking_point)
+    post = s.last_their_post
+    if (
+        post is not None
+        and s.last_their_post_note
+        and _days(post, as_of) <= config.post_window_days
+    ):
+        return shorten(f"their post: {s.last_their_post_note}")
+    return shorten(s.talking_point)
+
+
+def _advice(action: str, s: ContactState, channel: str | None) -> str:
+    if action in ("reply", "reply_late"):
+        verb = "say thanks" if s.pending_kind == "engage" else "answer"
+        late = ": sorry for the slow answer" if action == "reply_late" else ""
+        return f"{verb} {_via(channel)}{late}"
+    if action == "retry":
+        where = _via(channel) if channel else "on another channel"
         return f"one light touch {where}, not {_via(s.last_out_channel)} again"
-    if action == "low_key":
-        post = s.last_in_broadcast
-        if post is not None and (s.last_out is None or post > s.last_out):
-            return "comment on their recent post; never a third direct message"
-        return "wait for them; never a third direct message"
+    if action == "follow_up":
+        return f"one short nudge {_via(channel)} about your last message"
+    if action == "comment":
+        return f"comment on their post {_via(channel)} (or like it); no direct message"
     extra = ""
     if action == "intro" and s.why:
         extra += f"; why: {s.why}"
@@ -379,12 +484,50 @@ ADVICE = {
 }
 
 
-def _after_days(moment: datetime, days_factor: float, power: int) -> datetime:
-    """moment + days_factor · 2^power days, saturating at the end of time."""
+def _retry_reason(s: ContactState, as_of: datetime, config: RankConfig) -> str:
+    since = "" if s.last_out is None else f", the last {_ago(s.last_out, as_of)}"
+    text = f"{s.unanswered} unanswered {_via(s.last_out_channel)}{since}"
+    if s.answer_channel and s.answer_channel != s.last_out_channel and s.n_in_meaningful:
+        text += f"; they last wrote {_via(s.answer_channel)}"
+    return text
+
+
+def _late_reason(s: ContactState, as_of: datetime, config: RankConfig) -> str:
+    return _reply_note(s, as_of, config) + f" (over {config.reply_horizon_days:g} days)"
+
+
+def _comment_reason(s: ContactState, as_of: datetime, config: RankConfig) -> str:
+    assert s.last_their_post is not None
+    why = "waiting for an answer" if s.unanswered else "you wrote recently"
+    return f"posted {_ago(s.last_their_post, as_of)}; {why}, so a comment, not a message"
+
+
+_REASONS: dict[str, _Note] = {
+    "retry": _retry_reason,
+    "reply_late": _late_reason,
+    "comment": _comment_reason,
+}
+
+
+def _after_days(moment: datetime, days: float) -> datetime:
+    """moment + days, saturating at the end of time."""
     try:
-        return moment + timedelta(days=math.ldexp(days_factor, power))
+        return moment + timedelta(days=days)
     except OverflowError:
         return datetime.max.replace(tzinfo=UTC)
+
+
+def backoff_until(s: ContactState, config: RankConfig) -> datetime | None:
+    """``last_out + cadence · backoff_base^(n − 1)`` with ``n`` unanswered messages, from
+    ``backoff_unanswered`` on with nothing pending; None otherwise."""
+    n = s.unanswered
+    if n < config.backoff_unanswered or s.pending_in is not None or s.last_out is None:
+        return None
+    try:
+        days = s.cadence * config.backoff_base ** (n - 1)
+    except OverflowError:
+        days = math.inf
+    return _after_days(s.last_out, min(days, 1e8))
 
 
 class _Verdict(NamedTuple):
@@ -399,37 +542,35 @@ class _Verdict(NamedTuple):
 
 
 def _judge(s: ContactState, score: float, as_of: datetime, config: RankConfig) -> _Verdict:
-    r: float | None = None
-    if s.tier != "none":
-        r = math.inf if s.last_meaningful is None else _days(s.last_meaningful, as_of) / s.cadence
-    lane = 0 if s.pending_in is not None else 1
-    action = _action(s, r, as_of, config)
-    backoff_until = None
-    if lane == 1 and s.out_streak >= config.backoff_streak and s.last_out is not None:
-        backoff_until = _after_days(s.last_out, s.cadence, s.out_streak - 2)
+    r = _r(s, as_of)
+    pending = s.pending_in
+    lane = REPLY if pending is not None and _days(pending, as_of) < config.reply_horizon_days else 1
+    action = _action(s, lane, r, config)
+    until = backoff_until(s, config)
     hidden = None
-    if s.snoozed_until is not None and s.snoozed_until > as_of:
+    if lane == REPLY:
+        hidden = None  # the reply lane is never hidden: not by a snooze, not by a tier
+    elif s.snoozed_until is not None and s.snoozed_until > as_of:
         hidden = "snoozed"
-    elif lane == 0:
-        hidden = None
     elif s.tier == "none" and not s.debt:
         hidden = "untargeted"
-    elif s.out_streak >= config.dormant_streak:
+    elif pending is None and s.unanswered >= config.dormant_unanswered:
         hidden = "dormant"
-    elif backoff_until is not None and as_of < backoff_until:
+    elif until is not None and as_of < until:
         hidden = "backoff"
-    elif score < config.threshold:
+    elif action != "retry" and score < config.threshold:
         hidden = "below_threshold"
-    return _Verdict(score, r, lane, action, hidden, backoff_until)
+    return _Verdict(score, r, lane, action, hidden, until)
 
 
 def assess(state: ContactState, *, as_of: datetime, config: RankConfig = _DEFAULT) -> Assessment:
     """Terms, score, lane, action, reason, channel and visibility of one contact.
 
-    ``as_of`` must be the moment the state was derived at. Hidden, first match:
-    snoozed (snoozed_until > as_of, whatever the lane); the reply lane is otherwise always
-    shown; untargeted (tier none without debt); dormant (out_streak ≥ dormant_streak);
-    backoff (as_of < backoff_until); below_threshold (score < threshold)."""
+    ``as_of`` must be the moment the state was derived at. The reply lane (a message
+    younger than ``reply_horizon_days`` waits) is always shown. Otherwise hidden, first
+    match: snoozed; untargeted (tier none without debt); dormant (unanswered ≥
+    dormant_unanswered); backoff (before ``backoff_until``); below_threshold (score <
+    threshold, except a retry, listed once its back-off has passed)."""
     if as_of != state.as_of:
         raise ValueError(f"state derived as of {state.as_of}, assessed as of {as_of}")
     values = _measures(state, as_of, config)
@@ -438,17 +579,33 @@ def assess(state: ContactState, *, as_of: datetime, config: RankConfig = _DEFAUL
 
 
 def _assessment(
-    s: ContactState, values: list[float], verdict: _Verdict, as_of: datetime, config: RankConfig
+    s: ContactState,
+    values: list[float],
+    verdict: _Verdict,
+    as_of: datetime,
+    config: RankConfig,
+    *,
+    light: bool = False,
 ) -> Assessment:
-    """The full assessment from the measures ``rank`` has already judged."""
-    score, r, lane, action, hidden, backoff_until = verdict
+    """The full assessment from the measures ``rank`` has already judged (``light``: as
+    a light touch: lane LIGHT, action comment)."""
+    score, r, lane, action, hidden, until = verdict
+    if light:
+        lane, action = LIGHT, "comment"
     basis = (s, as_of, config)
     terms = tuple(Term(*row, basis) for row in _rows(values, config))
-    channel = {"reply": s.pending_channel, "retry": s.alt_channel}.get(
-        action, s.last_meaningful_channel
-    )
     return Assessment(
-        s, terms, score, r, lane, action, channel, s.talking_point, hidden, backoff_until
+        s,
+        terms,
+        score,
+        r,
+        lane,
+        action,
+        _channel(s, action),
+        _talking_point(s, action, as_of, config),
+        hidden,
+        until,
+        config,
     )
 
 
@@ -465,6 +622,19 @@ def _order(lane: int, score: float, s: ContactState) -> tuple[Any, ...]:
     return (lane, -score, tier, last is not None, when, s.name.casefold(), s.contact_id)
 
 
+def local_day_start(as_of: datetime) -> datetime:
+    """The moment the local calendar day of ``as_of`` began."""
+    local = as_of.astimezone()
+    return datetime.combine(local.date(), time(), tzinfo=local.tzinfo).astimezone(UTC)
+
+
+def light_touch(v: _Verdict, s: ContactState, values: list[float], config: RankConfig) -> bool:
+    """Hidden by back-off, or below the threshold while `recent_out` holds, with a post
+    of theirs from the last post_window_days that nothing of yours followed."""
+    held = v.hidden == "backoff" or (v.hidden == "below_threshold" and values[-1] > 0)
+    return held and _post_recent(s, s.as_of, config)
+
+
 class Suggestion(NamedTuple):
     rank: int  # 1-based position in the list
     assessment: Assessment
@@ -474,10 +644,11 @@ class Ranking(NamedTuple):
     """``rave today``: what to show, and what was left out and why."""
 
     as_of: datetime
-    suggestions: tuple[Suggestion, ...]  # the reply lane whole, then lane 1 capped
+    suggestions: tuple[Suggestion, ...]  # reply lane, outreach (capped), light touches
     skipped: Mapping[str, int]  # contacts left out, by reason (every SKIPPED key)
     dormant: tuple[Assessment, ...]  # hidden as dormant, in sort order
     backoff: tuple[Assessment, ...]  # hidden in back-off, in sort order
+    intros_today: int  # first messages already sent today (they count against the cap)
 
 
 def rank(
@@ -488,64 +659,66 @@ def rank(
     limit: int | None = None,
     unlisted: Mapping[str, int] | None = None,
 ) -> Ranking:
-    """Assess every state and keep, in ``sort_key`` order, every visible reply-lane
-    contact and at most ``limit`` (default ``config.limit``) lane-1 contacts, of which at
-    most ``config.intro_per_day`` with action ``intro`` (checked first: an intro past
-    that cap counts as ``intro_capped``, any other lane-1 contact past the limit as
-    ``over_limit``). ``unlisted``: contacts left out before ranking (never listable,
-    counted by the caller, by ``SKIPPED`` reason), added to ``skipped``."""
+    """Assess every state and list, in ``sort_key`` order: the whole reply lane; at most
+    ``limit`` (default ``config.limit``) outreach rows, of which at most
+    ``config.intro_per_day`` intros less the first messages already sent on the local
+    calendar day of ``as_of`` (an intro past that counts as ``intro_capped``, any other
+    outreach row past the limit as ``over_limit``); then at most ``config.light_per_day``
+    light touches (``light_touch``), not counted in the limit.
+
+    ``unlisted``: contacts left out before ranking (never listable, counted by the
+    caller, by ``SKIPPED`` reason), added to ``skipped``."""
     cap = config.limit if limit is None else limit
     skipped = dict.fromkeys(SKIPPED, 0)
     for reason, count in (unlisted or {}).items():
         skipped[reason] += count
-    candidates = []
+    day_start = local_day_start(as_of)
+    intros_today = 0
+    judged: list[tuple[_Verdict, ContactState, list[float]]] = []
     for s in states:
+        first = s.first_meaningful
+        if first is not None and s.first_meaningful_direction == "out" and day_start <= first:
+            intros_today += first <= as_of
         if s.tier == "none" and s.pending_in is None and not s.debt:
-            # never listed: counted without the full assessment (most of an imported
-            # network), with the reason assess() would give
+            # never listed: counted without the measures (most of an imported network),
+            # with the reason assess() would give
             snoozed = s.snoozed_until is not None and s.snoozed_until > as_of
             skipped["snoozed" if snoozed else "untargeted"] += 1
-        else:
-            candidates.append(s)
-    # judged without the explanation; assessed in full only when listed (or in the
-    # dormant and back-off lists of --explain): the same numbers either way
-    kept: dict[str, list[Assessment]] = {"dormant": [], "backoff": []}
-    judged: list[tuple[_Verdict, ContactState, list[float] | None]] = []
-    for s in candidates:
+            continue
         values = _measures(s, as_of, config)
-        verdict = _judge(s, _score(values, config), as_of, config)
-        # the measures of those sure to be assessed are kept; lane 1's others are measured
-        # again if listed (a few), so memory stays flat on a large network
-        sure = verdict.hidden in kept or (verdict.lane == 0 and verdict.hidden is None)
-        judged.append((verdict, s, values if sure else None))
+        judged.append((_judge(s, _score(values, config), as_of, config), s, values))
     judged.sort(key=lambda item: _order(item[0].lane, item[0].score, item[1]))
 
-    def full(verdict: _Verdict, s: ContactState, values: list[float] | None) -> Assessment:
-        values = _measures(s, as_of, config) if values is None else values
-        return _assessment(s, values, verdict, as_of, config)
-
-    shown: list[Suggestion] = []
-    intros = outreach = 0
-    for verdict, s, numbers in judged:
+    kept: dict[str, list[Assessment]] = {"dormant": [], "backoff": []}
+    shown: list[Assessment] = []
+    light: list[Assessment] = []
+    intros_left = max(0, config.intro_per_day - intros_today)
+    outreach = 0
+    for verdict, s, values in judged:
         if verdict.hidden is not None:
+            if len(light) < config.light_per_day and light_touch(verdict, s, values, config):
+                light.append(_assessment(s, values, verdict, as_of, config, light=True))
+                continue
             skipped[verdict.hidden] += 1
             if verdict.hidden in kept:
-                kept[verdict.hidden].append(full(verdict, s, numbers))
+                kept[verdict.hidden].append(_assessment(s, values, verdict, as_of, config))
             continue
-        if verdict.lane == 1:
-            if verdict.action == "intro" and intros >= config.intro_per_day:
+        if verdict.lane == OUTREACH:
+            if verdict.action == "intro" and intros_left <= 0:
                 skipped["intro_capped"] += 1
                 continue
             if outreach >= cap:
                 skipped["over_limit"] += 1
                 continue
-            intros += verdict.action == "intro"
+            intros_left -= verdict.action == "intro"
             outreach += 1
-        shown.append(Suggestion(len(shown) + 1, full(verdict, s, numbers)))
+        shown.append(_assessment(s, values, verdict, as_of, config))
+    listed = (*shown, *light)
     return Ranking(
         as_of=as_of,
-        suggestions=tuple(shown),
+        suggestions=tuple(Suggestion(n, a) for n, a in enumerate(listed, 1)),
         skipped=skipped,
         dormant=tuple(kept["dormant"]),
         backoff=tuple(kept["backoff"]),
+        intros_today=intros_today,
     )

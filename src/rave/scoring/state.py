@@ -1,5 +1,11 @@
-"""The ranking model's input: events, the derived per-contact state (and the
-reference derivation the SQL query is tested against), and warmth. PURE."""
+"""The ranking model's input: events, the one fold that turns a contact's events into its
+per-contact state (spec/scoring.md v2, "Per-contact state"), and warmth. PURE.
+
+There is one derivation: :class:`Tally` folds events in ``(when, id)`` order and
+:meth:`Tally.state` finishes the state as of a moment. The write door keeps each
+contact's tally stored (``rave.tallies``); ``--as-of`` replays fold the history up to
+that moment with the same class; :func:`derive_state` is the two in one call.
+"""
 
 from __future__ import annotations
 
@@ -9,24 +15,22 @@ from datetime import datetime
 from typing import NamedTuple
 
 from rave.config import RankConfig
-from rave.vocab import MEANINGFUL, OFFLINE_CHANNELS
+from rave.vocab import MEANINGFUL
 
 WARMTH_KIND = {"broadcast": 0.1, "chat": 0.5, "engage": 1.0}
 WARMTH_CHANNEL = {"in_person": 2.0, "phone": 1.5, "video": 1.5}
+WARMTH_LIVE = 1.5  # a live exchange (`both`) on a channel without a weight of its own
 WARMTH_HALF_LIFE_DAYS = 90.0
 
 
-def warmth_weight(kind: str, channel: str, age_days: float) -> float:
-    """One interaction's share of warmth: w_kind · w_channel · 2^(−age_days/90).
-
-    Interactions in the future of ``as_of`` (negative age) count nothing."""
+def warmth_weight(kind: str, channel: str, direction: str, age_days: float) -> float:
+    """One interaction's share of warmth: w_kind · w_channel · 2^(−age_days/90), where
+    w_channel is 2 in person, 1.5 on the phone, on video or for any live exchange
+    (``both``), else 1. Interactions in the future of ``as_of`` count nothing."""
     if age_days < 0:
         return 0.0
-    return float(
-        WARMTH_KIND.get(kind, 0.0)
-        * WARMTH_CHANNEL.get(channel, 1.0)
-        * 2.0 ** (-age_days / WARMTH_HALF_LIFE_DAYS)
-    )
+    weight = WARMTH_CHANNEL.get(channel, WARMTH_LIVE if direction == "both" else 1.0)
+    return float(WARMTH_KIND.get(kind, 0.0) * weight * 2.0 ** (-age_days / WARMTH_HALF_LIFE_DAYS))
 
 
 def decayed(warmth: float, at: datetime, as_of: datetime) -> float:
@@ -36,24 +40,34 @@ def decayed(warmth: float, at: datetime, as_of: datetime) -> float:
 
 
 # The shape of the spec's formulas; every tunable number lives in RankConfig.
-DUE_START, DUE_FLOOR = 0.75, 0.2  # `due` is 0 below r = 0.75, then 0.2 rising to 1 at 1.5
-DEBT_FLOOR, DEBT_DAYS, DEBT_EACH = 0.3, 30.0, 0.3
-MIX_FULL = 3  # outbound broadcasts since the last real exchange for a full `mix`
+DUE_FLOOR, DUE_RAMP = 0.2, 0.75  # `due` is 0.2 at r = due_start, 1 at due_start + 0.75
+MIX_FULL = 3  # outbound broadcasts since the last meaningful event for a full `mix`
 RECENT_OUT_DAYS = (2.0, 7.0)  # clamp of cadence/4
 OFFLINE_RECENT_CADENCES, OFFLINE_MIN_MEANINGFUL, OFFLINE_MIN_INBOUND = 3, 3, 2
 OFFLINE_QUIET_CADENCES = 4
 ENGAGE_AFTER_CHATS = 3
-LOW_KEY_STREAK = 2  # `streak` is 0.5 and the action low_key from here to backoff_streak
 OFFLINE_TIERS = ("A", "B")
-MIX_HIGH = 2  # broadcasts since the last real exchange that make `chat` say "only liked"
+MIX_HIGH = 2  # broadcasts since the last meaningful event that make `chat` say "only liked"
 DECIMALS = 3
 _SCALE = 1000  # 10**DECIMALS
 
-TERMS = ("reply", "due", "tier", "debt", "mix", "their_post", "new", "streak", "recent_out")
-ACTIONS = ("reply", "retry", "low_key", "repay", "intro", "rekindle", "offline", "engage", "chat")
+TERMS = ("reply", "due", "tier", "debt", "mix", "their_post", "new", "unanswered", "recent_out")
+ACTIONS = (
+    "reply",
+    "reply_late",
+    "retry",
+    "repay",
+    "intro",
+    "rekindle",
+    "offline",
+    "engage",
+    "follow_up",
+    "chat",
+    "comment",  # the light-touch lane: comment on (or like) their post, never a message
+)
 HIDDEN = ("snoozed", "backoff", "dormant", "below_threshold", "untargeted")
 SKIPPED = (*HIDDEN, "intro_capped", "over_limit")
-LANES = ("reply", "outreach")
+LANES = ("reply", "outreach", "light")
 _DEFAULT = RankConfig()
 _DAY = 86400.0
 
@@ -64,7 +78,7 @@ class Event(NamedTuple):
     id: int
     when: datetime
     kind: str  # "broadcast" | "chat" | "engage"
-    direction: str  # "in" (from them) | "out" (from you)
+    direction: str  # "in" (from them) | "out" (from you) | "both" (you talked live)
     channel: str
     needs_reply: bool = False
     note: str | None = None
@@ -80,7 +94,7 @@ def _days(earlier: datetime, later: datetime) -> float:
 
 def effective_cadence(tier: str, cadence_days: float | None, config: RankConfig) -> float:
     """The contact's own cadence, else its tier's; tier ``none`` (no cadence of its own)
-    borrows the longest configured cadence for back-off and the recent-out window only."""
+    borrows the longest configured cadence (D's) for back-off and the windows only."""
     if cadence_days is not None:
         return float(cadence_days)
     cadence = config.cadence.get(tier)
@@ -89,8 +103,9 @@ def effective_cadence(tier: str, cadence_days: float | None, config: RankConfig)
 
 class ContactState(NamedTuple):
     """What ``assess`` needs about one contact, derived from its events dated at or before
-    ``as_of`` (see ``derive_state`` for the exact definitions). "Meaningful" = chat or
-    engage, either direction; "after" means later in the ``(when, id)`` order.
+    ``as_of`` (see :class:`Tally` for the exact definitions). "Meaningful" = chat or
+    engage; "inbound" = ``in``; a ``both`` event is a live exchange; "after" means later
+    in the ``(when, id)`` order.
 
     A named tuple, not a frozen dataclass: as immutable, and ranking builds one per
     contact, tens of thousands on a large network, at a fraction of the cost."""
@@ -106,27 +121,33 @@ class ContactState(NamedTuple):
     offer: str | None  # what you can offer them (shown with repay and intro)
     last_meaningful: datetime | None  # latest meaningful event: the cadence clock
     last_meaningful_channel: str | None
+    last_meaningful_direction: str | None  # "in", "out" or "both"
     first_meaningful: datetime | None  # earliest meaningful event
-    n_in_meaningful: int  # inbound meaningful events, all time
-    pending_in: datetime | None  # earliest inbound meaningful needs_reply event after
-    pending_channel: str | None  # the last outbound meaningful one (all, if none)
+    first_meaningful_direction: str | None
+    n_in_meaningful: int  # inbound and live meaningful events, all time
+    pending_in: datetime | None  # earliest inbound needs_reply message not yet answered
+    pending_channel: str | None
     pending_kind: str | None
-    out_streak: int  # outbound meaningful events after the last inbound meaningful one,
-    # less those within post_window_days after the inbound broadcast preceding them
+    pending_note: str | None  # the message waiting for your answer
+    unanswered: int  # your messages since their latest inbound or live meaningful event
     last_out: datetime | None  # latest outbound meaningful event
     last_out_channel: str | None
-    alt_channel: str | None  # channel of the latest event (any kind) not on last_out_channel
-    bcast_since_meaningful: int  # outbound broadcasts after the last meaningful event
-    debt: int  # inbound engage events after the last outbound engage
-    debt_since: datetime | None  # the earliest of those
-    chats_since_engage: int  # chat events (either direction) after the last engage
-    last_offline: datetime | None  # latest meaningful event on in_person, phone or video
-    last_in_broadcast: datetime | None  # their latest post (inbound broadcast)
-    last_in_broadcast_channel: str | None
-    responded_to_broadcast: bool  # any outbound event after that post (False if none)
+    last_out_answer: bool  # that message was an answer (something of theirs was pending)
+    last_initiation: datetime | None  # latest outbound meaningful event that was no answer
+    answer_channel: str | None  # where they talk: their latest inbound message's channel
+    channels: tuple[str, ...]  # channels known for them: history (latest first), handles
+    bcast_since_meaningful: int  # your broadcasts to them since the latest meaningful event
+    debt: int  # favours (inbound engages) with no outbound or live engage after them
+    debt_since: datetime | None  # the oldest of those
+    chats_since_engage: int  # chat events (any direction) after the latest engage
+    last_offline: datetime | None  # latest live exchange (`both`)
+    last_their_post: datetime | None  # their latest post (inbound broadcast)
+    last_their_post_channel: str | None
+    last_their_post_note: str | None
+    responded_to_post: bool  # something of yours (a like included) after that post
     recent_meaningful: int  # meaningful events with age ≤ 3·cadence, up to 3 counted
-    recent_in_meaningful: int  # ... of which inbound, up to 2 counted
-    talking_point: str | None
+    recent_in_meaningful: int  # ... of which inbound or live, up to 2 counted
+    talking_point: str | None  # the latest note, else the last conversation's note
     warmth: float  # Σ warmth_weight over the events
 
 
@@ -142,34 +163,13 @@ def derive_state(
     notes: Sequence[tuple[datetime, str]] = (),
     why: str | None = None,
     offer: str | None = None,
+    handles: Sequence[str] = (),
     config: RankConfig = _DEFAULT,
 ) -> ContactState:
-    """The reference derivation of a contact's state: events with ``when > as_of`` are
-    ignored; the rest are taken in ``(when, id)`` order ("after" = later in it) and folded
-    into a :class:`Tally`, which ``Tally.state`` turns into the state as of ``as_of``.
-
-    - last/first_meaningful: latest/earliest chat or engage; n_in_meaningful: inbound ones.
-    - pending_in: earliest inbound meaningful event with needs_reply after the latest
-      outbound meaningful event (any, if there is none); its channel and kind.
-    - out_streak: outbound meaningful events after the latest inbound meaningful event,
-      not counting one dated within post_window_days (≤) after the latest inbound
-      broadcast ordered before it (a reply to their post).
-    - last_out: latest outbound meaningful event; alt_channel: channel of the latest event
-      of any kind whose channel differs from last_out's (None without last_out).
-    - bcast_since_meaningful: outbound broadcasts after the latest meaningful event (all
-      of them if there is none).
-    - debt: inbound engage events after the latest outbound engage; debt_since: earliest.
-    - chats_since_engage: chat events after the latest engage event (all, if none).
-    - last_offline: latest meaningful event on an OFFLINE_CHANNELS channel.
-    - last_in_broadcast: latest inbound broadcast; responded_to_broadcast: some outbound
-      event of any kind comes after it.
-    - recent_(in_)meaningful: (inbound) meaningful events with as_of − when ≤ 3·cadence,
-      counted up to what the offline rule asks for (3 and 2): among the latest 3 (2).
-    - talking_point: text of the latest note with created_at ≤ as_of (ties: the later in
-      ``notes``), else the note of the latest meaningful event with a non-empty note.
-    - warmth: Σ warmth_weight(kind, channel, age_days) (a float sum: compare with a
-      tolerance).
-    """
+    """The state as of ``as_of`` of a contact with these events and notes: events and
+    notes dated after ``as_of`` are ignored; the rest of the events are folded into a
+    :class:`Tally` in ``(when, id)`` order; the talking point is the text of the latest
+    note (ties: the later in ``notes``), else the latest meaningful event's note."""
     tally = Tally()
     for event in sorted((e for e in events if e.when <= as_of), key=_order):
         tally.add(event)
@@ -187,6 +187,7 @@ def derive_state(
         latest_note=latest_note[1] if latest_note else None,
         why=why,
         offer=offer,
+        handles=handles,
         config=config,
     )
 
@@ -194,25 +195,50 @@ def derive_state(
 @dataclass(slots=True)
 class Tally:
     """One contact's events folded in ``(when, id)`` order into what ``ContactState``
-    needs, free of ``as_of`` and of the config: warmth is kept decayed to the latest
-    event, the streak as the gaps to the post before each message, the recent counts as
-    the latest few moments. ``add`` takes one more event, later than all before it, so a
-    stored tally follows a growing history in constant time; ``state`` gives the state
-    as of any moment at or after the latest event."""
+    needs, free of ``as_of`` and of the config (warmth is kept decayed to the latest
+    event; the recent counts as the latest few moments). ``add`` takes one more event,
+    later than all before it, so a stored tally follows a growing history in constant
+    time; ``state`` gives the state as of any moment at or after the latest event.
+
+    The fold, event by event (``e``):
+
+    - every event: warmth; ``channels`` (distinct, latest first).
+    - their broadcast (a post): ``last_post`` and its channel and note; not responded.
+    - your broadcast (a like, a share): ``bcasts`` + 1; the post is responded to.
+    - a meaningful event: ``first_m``/``last_m`` with channel and direction; ``bcasts``,
+      reset; ``note`` (the latest non-empty one); ``recent``; ``chats`` (reset by an
+      engage, else + 1).
+
+      - ``out``: an *answer* if a message of theirs was pending, else an *initiation*
+        (``last_init``); ``last_out``; ``unanswered`` + 1; pending cleared; an engage
+        clears the debt; their post is responded to.
+      - ``in``: ``n_in`` + 1, ``unanswered`` = 0, ``recent_in``; ``in_channel``; with
+        needs_reply and nothing pending it becomes ``pending``; an engage adds a debt.
+      - ``both``: ``n_in`` + 1, ``unanswered`` = 0, ``recent_in``; pending cleared; an
+        engage clears the debt; ``last_offline``; their post is responded to.
+    """
 
     latest: tuple[datetime, int] | None = None  # (when, id) of the latest event
     warmth: float = 0.0  # Σ warmth_weight as of the latest event
     first_m: datetime | None = None
+    first_m_dir: str | None = None
     last_m: datetime | None = None
     last_m_channel: str | None = None
+    last_m_dir: str | None = None
     n_in: int = 0
+    unanswered: int = 0
     last_out: datetime | None = None
     last_out_channel: str | None = None
+    last_out_answer: bool = False
+    last_init: datetime | None = None
+    in_channel: str | None = None
     pending: datetime | None = None
     pending_channel: str | None = None
     pending_kind: str | None = None
+    pending_note: str | None = None
     last_post: datetime | None = None
     last_post_channel: str | None = None
+    last_post_note: str | None = None
     responded: bool = False
     debt: int = 0
     debt_since: datetime | None = None
@@ -220,12 +246,9 @@ class Tally:
     chats: int = 0
     last_offline: datetime | None = None
     note: str | None = None  # of the latest meaningful event with one
-    channel: str | None = None  # of the latest event
-    other_channel: str | None = None  # of the latest event not on `channel`
-    streak_free: int = 0  # messages in the streak with no post of theirs before them
-    streak_gaps: list[float] = field(default_factory=list)  # days from that post, each
+    channels: list[str] = field(default_factory=list)  # distinct, latest first
     recent: list[datetime] = field(default_factory=list)  # latest meaningful, at most 3
-    recent_in: list[datetime] = field(default_factory=list)  # latest inbound, at most 2
+    recent_in: list[datetime] = field(default_factory=list)  # latest in/both, at most 2
 
     def add(self, e: Event) -> None:
         """Fold in one event, later in ``(when, id)`` order than every event so far."""
@@ -235,41 +258,54 @@ class Tally:
                 raise ValueError(f"event {key} is not after {self.latest}")
             self.warmth *= 2.0 ** (-_days(self.latest[0], e.when) / WARMTH_HALF_LIFE_DAYS)
         self.latest = key
-        self.warmth += warmth_weight(e.kind, e.channel, 0.0)
-        if e.channel != self.channel:
-            self.channel, self.other_channel = e.channel, self.channel
-        outbound = e.direction == "out"
-        if e.kind == "broadcast" and not outbound:
-            self.last_post, self.last_post_channel, self.responded = e.when, e.channel, False
-            return
-        self.responded = self.responded or (outbound and self.last_post is not None)
+        self.warmth += warmth_weight(e.kind, e.channel, e.direction, 0.0)
+        if not self.channels or self.channels[0] != e.channel:
+            self.channels = [e.channel, *(c for c in self.channels if c != e.channel)]
+        direction = e.direction
         if e.kind not in MEANINGFUL:
-            self.bcasts += 1
+            if direction == "in":
+                self.last_post, self.last_post_channel = e.when, e.channel
+                self.last_post_note, self.responded = e.note, False
+            else:
+                self.bcasts += 1
+                self.responded = self.responded or self.last_post is not None
             return
-        self.first_m = self.first_m or e.when
-        self.last_m, self.last_m_channel, self.bcasts = e.when, e.channel, 0
+        if self.first_m is None:
+            self.first_m, self.first_m_dir = e.when, direction
+        self.last_m, self.last_m_channel, self.last_m_dir = e.when, e.channel, direction
+        self.bcasts = 0
         self.note = e.note or self.note
-        if e.channel in OFFLINE_CHANNELS:
-            self.last_offline = e.when
         self.recent = [*self.recent[1 - OFFLINE_MIN_MEANINGFUL :], e.when]
         self.chats = 0 if e.kind == "engage" else self.chats + 1
-        if outbound:
+        if direction == "out":
+            self.last_out_answer = self.pending is not None
+            if not self.last_out_answer:
+                self.last_init = e.when
             self.last_out, self.last_out_channel = e.when, e.channel
-            self.pending = self.pending_channel = self.pending_kind = None
-            if e.kind == "engage":
-                self.debt, self.debt_since = 0, None
-            if self.last_post is None:
-                self.streak_free += 1
-            else:
-                self.streak_gaps.append(_days(self.last_post, e.when))
-        else:
-            self.n_in += 1
-            self.streak_free, self.streak_gaps = 0, []
-            self.recent_in = [*self.recent_in[1 - OFFLINE_MIN_INBOUND :], e.when]
-            if e.needs_reply and self.pending is None:
-                self.pending, self.pending_channel, self.pending_kind = e.when, e.channel, e.kind
-            if e.kind == "engage":
-                self.debt, self.debt_since = self.debt + 1, self.debt_since or e.when
+            self.unanswered += 1
+            self._answered(e)
+            return
+        self.n_in += 1
+        self.unanswered = 0
+        self.recent_in = [*self.recent_in[1 - OFFLINE_MIN_INBOUND :], e.when]
+        if direction == "both":
+            self.last_offline = e.when
+            self._answered(e)
+            return
+        self.in_channel = e.channel
+        if e.needs_reply and self.pending is None:
+            self.pending, self.pending_channel = e.when, e.channel
+            self.pending_kind, self.pending_note = e.kind, e.note
+        if e.kind == "engage":
+            self.debt, self.debt_since = self.debt + 1, self.debt_since or e.when
+
+    def _answered(self, e: Event) -> None:
+        """What an outbound or live meaningful event settles: what was pending, a debt
+        (an engage), their post (you responded)."""
+        self.pending = self.pending_channel = self.pending_kind = self.pending_note = None
+        if e.kind == "engage":
+            self.debt, self.debt_since = 0, None
+        self.responded = self.responded or self.last_post is not None
 
     def state(
         self,
@@ -283,52 +319,75 @@ class Tally:
         latest_note: str | None = None,
         why: str | None = None,
         offer: str | None = None,
+        handles: Sequence[str] = (),
         config: RankConfig = _DEFAULT,
     ) -> ContactState:
         """The state as of ``as_of`` (at or after the latest event); ``latest_note`` is
-        the text of the contact's latest note created at or before it."""
+        the text of the contact's latest note created at or before it; ``handles`` the
+        channels of the contact's handles (they follow the history's in ``channels``)."""
         if self.latest is not None and self.latest[0] > as_of:
             raise ValueError(f"the tally runs to {self.latest[0]}, after {as_of}")
         cadence = effective_cadence(tier, cadence_days, config)
         window = OFFLINE_RECENT_CADENCES * cadence
         warmth = 0.0 if self.latest is None else decayed(self.warmth, self.latest[0], as_of)
-        alt = None
-        if self.last_out_channel is not None:
-            alt = self.channel if self.channel != self.last_out_channel else self.other_channel
-        streak = self.streak_free
-        if self.streak_gaps:
-            streak += sum(g > config.post_window_days for g in self.streak_gaps)
-        return ContactState(  # positional, in field order (hot: once per contact)
-            contact_id,
-            name,
-            tier,
-            as_of,
-            cadence_days,
-            cadence,
-            snoozed_until,
-            why,
-            offer,
-            self.last_m,  # last_meaningful
-            self.last_m_channel,  # last_meaningful_channel
-            self.first_m,  # first_meaningful
-            self.n_in,  # n_in_meaningful
-            self.pending,  # pending_in
-            self.pending_channel,  # pending_channel
-            self.pending_kind,  # pending_kind
-            streak,  # out_streak
-            self.last_out,  # last_out
-            self.last_out_channel,  # last_out_channel
-            alt,  # alt_channel
-            self.bcasts,  # bcast_since_meaningful
-            self.debt,  # debt
-            self.debt_since,  # debt_since
-            self.chats,  # chats_since_engage
-            self.last_offline,  # last_offline
-            self.last_post,  # last_in_broadcast
-            self.last_post_channel,  # last_in_broadcast_channel
-            self.responded,  # responded_to_broadcast
-            sum(_days(t, as_of) <= window for t in self.recent),  # recent_meaningful
-            sum(_days(t, as_of) <= window for t in self.recent_in),  # recent_in_meaningful
-            latest_note if latest_note is not None else self.note,  # talking_point
-            warmth,
+        channels = tuple(self.channels)
+        if handles:
+            channels += tuple(dict.fromkeys(c for c in handles if c not in channels))
+        return ContactState(
+            contact_id=contact_id,
+            name=name,
+            tier=tier,
+            as_of=as_of,
+            cadence_days=cadence_days,
+            cadence=cadence,
+            snoozed_until=snoozed_until,
+            why=why,
+            offer=offer,
+            last_meaningful=self.last_m,
+            last_meaningful_channel=self.last_m_channel,
+            last_meaningful_direction=self.last_m_dir,
+            first_meaningful=self.first_m,
+            first_meaningful_direction=self.first_m_dir,
+            n_in_meaningful=self.n_in,
+            pending_in=self.pending,
+            pending_channel=self.pending_channel,
+            pending_kind=self.pending_kind,
+            pending_note=self.pending_note,
+            unanswered=self.unanswered,
+            last_out=self.last_out,
+            last_out_channel=self.last_out_channel,
+            last_out_answer=self.last_out_answer,
+            last_initiation=self.last_init,
+            answer_channel=self.in_channel or self.last_m_channel,
+            channels=channels,
+            bcast_since_meaningful=self.bcasts,
+            debt=self.debt,
+            debt_since=self.debt_since,
+            chats_since_engage=self.chats,
+            last_offline=self.last_offline,
+            last_their_post=self.last_post,
+            last_their_post_channel=self.last_post_channel,
+            last_their_post_note=self.last_post_note,
+            responded_to_post=self.responded,
+            recent_meaningful=sum(_days(t, as_of) <= window for t in self.recent),
+            recent_in_meaningful=sum(_days(t, as_of) <= window for t in self.recent_in),
+            talking_point=latest_note if latest_note is not None else self.note,
+            warmth=warmth,
         )
+
+
+__all__ = [
+    "ACTIONS",
+    "DECIMALS",
+    "HIDDEN",
+    "LANES",
+    "SKIPPED",
+    "TERMS",
+    "ContactState",
+    "Event",
+    "Tally",
+    "decayed",
+    "derive_state",
+    "effective_cadence",
+    "warmth_weight",
+]

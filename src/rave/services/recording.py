@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from rave import db, queries, timeutil, vocab
+from rave import db, queries, tallies, timeutil, vocab
+from rave.config import RankConfig
 from rave.errors import BadInputError, NotFoundError, RaveError, UsageError
+
+REPLY_HORIZON_DAYS = RankConfig.reply_horizon_days
 
 
 class LogRequest(NamedTuple):
     refs: tuple[str, ...]
     kind: str
-    direction: str
+    direction: str  # "out" (you), "in" (they), "both" (you talked together)
     channel: str | None
     when: datetime
     note: str | None = None
@@ -22,6 +25,8 @@ class LogRequest(NamedTuple):
     follow_up: str | None = None
     due: date | None = None
     create: bool = False
+    missed: bool = False  # a call or meeting that did not happen (no `both`)
+    day_only: bool = False  # WHEN named a day, not a time: after that day's events
 
 
 class LogResult(NamedTuple):
@@ -31,10 +36,11 @@ class LogResult(NamedTuple):
     direction: str
     channel: str
     note: str | None
-    needs_reply: bool
+    needs_reply: bool  # a message of theirs now waits for your answer
     contacts: tuple[queries.ContactRef, ...]
     created: tuple[int, ...] = ()
     followups: tuple[queries.FollowUpRow, ...] = ()
+    reply_late: bool = False  # ...for longer than the reply horizon (not in the reply lane)
 
 
 class PostResult(NamedTuple):
@@ -50,7 +56,9 @@ def list_followups(path: Path, *, include_done: bool = False) -> list[queries.Fo
         return queries.followups(conn, include_done=include_done)
 
 
-def _log_one(session: Any, request: LogRequest, now: datetime) -> LogResult:
+def _log_one(
+    session: Any, request: LogRequest, now: datetime, horizon_days: float = REPLY_HORIZON_DAYS
+) -> LogResult:
     """Record one interaction inside an open write session."""
     from rave import store
 
@@ -81,20 +89,26 @@ def _log_one(session: Any, request: LogRequest, now: datetime) -> LogResult:
     channel = request.channel or queries.last_channel(
         conn, ids, broadcast=request.kind == "broadcast"
     )
-    needs_reply = (
-        request.direction == "in" and request.kind in vocab.MEANINGFUL and not request.closed
-    )
+    direction = _direction(request, channel)
+    when = _placed(conn, ids, request.when, now) if request.day_only else request.when
+    needs_reply = direction == "in" and request.kind in vocab.MEANINGFUL and not request.closed
     interaction_id = store.add_interaction(
         session=session,
         contact_ids=ids,
         kind=request.kind,
-        direction=request.direction,
+        direction=direction,
         channel=channel,
-        when=request.when,
+        when=when,
         now=now,
         note=note,
         needs_reply=needs_reply,
+        started_by=_starter(request) if direction == "both" else None,
     )
+    # the truth after the write: an answer logged later may already settle this message
+    stored = timeutil.from_db(timeutil.to_db(when))
+    waits = [p for p in (tallies.pending(conn, cid) for cid in ids) if p is not None]
+    awaiting = needs_reply and any(p <= stored for p in waits)
+    late = awaiting and timeutil.days_between(min(waits), now) >= horizon_days
     followup_ids = [
         store.add_followup(
             session=session,
@@ -109,27 +123,73 @@ def _log_one(session: Any, request: LogRequest, now: datetime) -> LogResult:
     ]
     return LogResult(
         id=interaction_id,
-        when=request.when,
+        when=stored,
         kind=request.kind,
-        direction=request.direction,
+        direction=direction,
         channel=channel,
         note=note,
-        needs_reply=needs_reply,
+        needs_reply=awaiting,
         contacts=tuple(contacts),
         created=tuple(created),
         followups=tuple(queries.followup(conn, fid) for fid in followup_ids),
+        reply_late=late,
     )
 
 
-def log_interaction(path: Path, request: LogRequest) -> LogResult:
+def _direction(request: LogRequest, channel: str) -> str:
+    """``both`` for a call or meeting that took place (spec/scoring.md v2: a live
+    exchange), unless it was missed; else who reached out."""
+    live = request.kind in vocab.MEANINGFUL and channel in vocab.LIVE_CHANNELS
+    if request.missed:
+        if not live:
+            raise UsageError(
+                "--missed is for a call or a meeting that did not take place",
+                hint="use it with -c phone, video or in_person (and --in for their missed call)",
+            )
+        if request.direction == "both":
+            raise UsageError("a missed call is one-way: give --missed without direction both")
+        return request.direction
+    if request.direction == "both" and request.kind not in vocab.MEANINGFUL:
+        raise UsageError("a broadcast is one-way: it cannot be direction both")
+    return "both" if live else request.direction
+
+
+def _starter(request: LogRequest) -> str | None:
+    """Who started a live exchange: them with ``--in``, else you (unknown when the
+    direction was given as ``both``)."""
+    return {"in": "them", "out": "me"}.get(request.direction)
+
+
+def _placed(conn: Any, contact_ids: list[int], when: datetime, now: datetime) -> datetime:
+    """A moment on the day ``when`` names that comes after every interaction already
+    logged with these people that day (one second after the latest, within the day and
+    not after now; the latest's own second when there is no room, its id then orders)."""
+    start, end = timeutil.day_bounds(when)
+    latest = queries.latest_between(conn, contact_ids, start, end)
+    if latest is None or latest < when:
+        return when
+    after = latest + timedelta(seconds=1)
+    return after if after <= min(end, max(now, latest)) else latest
+
+
+def log_interaction(
+    path: Path, request: LogRequest, *, horizon_days: float = REPLY_HORIZON_DAYS
+) -> LogResult:
+    """Record one interaction; ``horizon_days``: the reply lane's horizon ([rank]
+    reply_horizon_days), to tell whether a message now waits in the reply lane."""
     from rave import store
 
     with store.writing(path) as session:
-        return _log_one(session, request, timeutil.utcnow())
+        return _log_one(session, request, timeutil.utcnow(), horizon_days)
 
 
 def log_batch(
-    path: Path, source: str, lines: Iterable[str], *, create: bool = False
+    path: Path,
+    source: str,
+    lines: Iterable[str],
+    *,
+    create: bool = False,
+    horizon_days: float = REPLY_HORIZON_DAYS,
 ) -> list[LogResult]:
     """Record every JSON Lines interaction of ``lines`` in one transaction: a bad line
     (unreadable, unknown contact, bad value) stops everything with BadInputError naming
@@ -144,7 +204,7 @@ def log_batch(
                 continue
             try:
                 request = batchlog.parse_line(text, now=now, create=create)
-                results.append(_log_one(session, request, now))
+                results.append(_log_one(session, request, now, horizon_days))
             except BadInputError:
                 raise
             except RaveError as exc:
