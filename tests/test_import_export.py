@@ -235,7 +235,7 @@ def test_linkedin_messages_show_who_is_waiting(rave: Rave, tmp_path: Path) -> No
     assert 'the one with "numbers"' in ana["interactions"][0]["note"]
     bo = rave("show", "Bo Chen", "--json").json()
     old = [i for i in bo["interactions"] if i["direction"] == "in"]
-    assert old and old[0]["needs_reply"] is False  # 400 days old: not awaiting a reply
+    assert old and old[0]["needs_reply"] is False  # your group hello answered it since
     assert old[0]["note"] == "Old question"  # HTML removed
     group = next(i for i in bo["interactions"] if i["direction"] == "out")
     assert group["with"] == ["Cy Dee"]
@@ -243,6 +243,49 @@ def test_linkedin_messages_show_who_is_waiting(rave: Rave, tmp_path: Path) -> No
     assert [(i["name"], i["lane"]) for i in today] == [("Ana Lima", "reply")]
     again = rave("import", "linkedin-messages", str(path), "--json").json()
     assert again["interactions_created"] == 0 and again["already_present"] == 5
+    # what is owed comes from the conversation, never from the clock at import time: a
+    # replay of the day after Bo's question shows it waiting, as it did then
+    then = (now - timedelta(days=399)).strftime("%Y-%m-%dT%H:%M")
+    replay = rave("today", "--as-of", then, "--json").json()
+    assert [(i["name"], i["lane"], i["talking_point"]) for i in replay] == [
+        ("Bo Chen", "reply", "Old question")
+    ]
+
+
+def test_imported_messages_that_only_thank_owe_nothing(rave: Rave, tmp_path: Path) -> None:
+    me = "https://www.linkedin.com/in/me-myself"
+    ana = "https://www.linkedin.com/in/ana-lima"
+    day = datetime.now(UTC) - timedelta(days=5)
+
+    def row(n: int, sender: str, text: str) -> list[str]:
+        mine = sender == "me"
+        when = (day + timedelta(hours=n)).strftime("%Y-%m-%d %H:%M:%S UTC")
+        return [
+            "c1", "", "Me Myself" if mine else "Ana Lima", me if mine else ana,
+            "Ana Lima" if mine else "Me Myself", ana if mine else me, when, "", text, "INBOX",
+        ]  # fmt: skip
+
+    header = "CONVERSATION ID,CONVERSATION TITLE,FROM,SENDER PROFILE URL,TO,"
+    header += "RECIPIENT PROFILE URLS,DATE,SUBJECT,CONTENT,FOLDER"
+    rows = [
+        row(0, "ana", "Could you send me the deck?"),
+        row(1, "me", "Here it is!"),
+        row(2, "ana", "Thanks a lot 🙏"),
+    ]
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    path = tmp_path / "messages.csv"
+    path.write_text(header + "\n" + buffer.getvalue(), encoding="utf-8")
+    assert rave("import", "linkedin-messages", str(path), "--me", me).exit_code == 0
+    notes = [
+        (i["note"], i["needs_reply"]) for i in rave("show", "Ana", "--json").json()["interactions"]
+    ]
+    assert notes == [
+        ("Thanks a lot 🙏", False),  # the thread ends with their thanks: nothing owed
+        ("Here it is!", False),
+        ("Could you send me the deck?", False),  # answered
+    ]
+    assert rave("today", "--json").json() == []
 
 
 def test_vcard_and_google_imports(rave: Rave) -> None:

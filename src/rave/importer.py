@@ -26,16 +26,16 @@ import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from rave import tallies, timeutil, vocab
 from rave.formats import ContactRecord, MessageRecord, ParseStats, Person
+from rave.formats._common import closes_conversation
 
 FORMATS = ("linkedin", "linkedin-messages", "vcard", "google", "csv", "json")
 MATCH_CHANNELS = {c for c in vocab.CHANNELS if c not in ("phone", "sms", "whatsapp")}
-REPLY_WINDOW_DAYS = 30  # an inbound message older than this is not "awaiting your reply"
 OVERWRITE = ("company", "title", "location")
 FILL = ("why", "offer", "met", "birthday", "cadence_days")
 
@@ -322,7 +322,6 @@ def _import_messages(
     matcher: Matcher, messages: Iterator[MessageRecord], now: datetime, progress: Progress
 ) -> None:
     conn = matcher.conn
-    recent = timeutil.to_db(now - timedelta(days=REPLY_WINDOW_DAYS))
     for count, message in enumerate(messages, 1):
         progress(count)
         if conn.execute(
@@ -343,7 +342,9 @@ def _import_messages(
                 message.direction,
                 when,
                 message.excerpt or None,
-                int(message.direction == "in" and when >= recent),
+                # from the conversation, never from the clock: what they wrote asks for
+                # an answer unless it only thanks; the fold settles what you answered
+                int(message.direction == "in" and not closes_conversation(message.excerpt)),
                 message.external_key,
                 matcher.now,
             ),

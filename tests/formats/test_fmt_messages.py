@@ -168,3 +168,31 @@ def test_not_a_messages_file() -> None:
 )
 def test_message_dates(text: str, expected: datetime | None) -> None:
     assert parse_date(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "closes"),
+    [
+        ("Thanks!", True),
+        ("Thank you so much!", True),
+        ("thx", True),
+        ("Merci beaucoup !", True),
+        ("Vielen Dank!", True),
+        ("Great, thanks", True),
+        ("Got it, thanks 👍", True),
+        ("👍", True),
+        ("Sounds good!", True),
+        ("Thanks for the intro!", True),
+        ("Thanks! When can we meet?", False),
+        ("Thanks for the intro, could you also send me the deck and the pricing", False),
+        ("Can you send the deck", False),
+        ("See you Monday", False),
+        ("Hi Ana, thanks for reaching out. I would love to talk next week.", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_a_message_that_only_thanks_closes_the_conversation(text: str | None, closes: bool) -> None:
+    from rave.formats._common import closes_conversation
+
+    assert closes_conversation(text) is closes

@@ -216,3 +216,46 @@ def excerpt(content: str | None, limit: int = EXCERPT_CHARS) -> str:
     if " " in cut[limit // 2 :]:
         cut = cut[: cut.rindex(" ")]
     return cut.rstrip(" ,;:.") + "…"
+
+
+# A message that closes a conversation asks for nothing: "thanks!", "got it", "👍".
+# (word lists read best as text)
+_THANKS = frozenset(
+    "thanks thank thx thnx tks ty tyvm merci danke dank gracias grazie obrigado obrigada "  # noqa: SIM905
+    "bedankt tack takk kiitos cheers appreciated".split()
+)
+_ACKS = frozenset(
+    "ok okay k kk great perfect noted sure cool nice awesome excellent wonderful brilliant "  # noqa: SIM905
+    "super parfait genial génial top agreed fine".split()
+)
+_ACK_PHRASES = ("got it", "sounds good", "will do", "all good", "no problem", "de rien")
+_FILLER = frozenset(
+    "a lot so much very many again you u for it this that the your all and beaucoup "  # noqa: SIM905
+    "vielen viele mille muchas indeed really schön schoen".split()
+)
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+CLOSING_MAX_WORDS = 10
+CLOSING_THANKS_WORDS = 6
+
+
+def closes_conversation(text: str | None) -> bool:
+    """True for a short message that only thanks or acknowledges ("Thanks!", "Merci
+    beaucoup", "Got it, thanks 👍"): it owes no reply. A question, a request or
+    anything longer than a few words does."""
+    if text is None:
+        return False
+    plain = " ".join(text.split()).lower()
+    if not plain or "?" in plain:
+        return False
+    words = _WORD.findall(plain)
+    if not words:  # emoji or punctuation alone: 👍, 🙏, "!"
+        return True
+    if len(words) > CLOSING_MAX_WORDS:
+        return False
+    for phrase in _ACK_PHRASES:
+        plain = plain.replace(phrase, " ")
+    rest = [w for w in _WORD.findall(plain) if w not in _FILLER]
+    thanked = any(w in _THANKS for w in rest)
+    if thanked and len(words) <= CLOSING_THANKS_WORDS:  # "thanks for the intro!"
+        return True
+    return all(w in _THANKS or w in _ACKS for w in rest) and (thanked or len(rest) <= 2)
