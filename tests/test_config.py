@@ -275,12 +275,10 @@ def test_version_1_names_are_read_under_their_new_name_with_a_notice() -> None:
     assert rank.coefficients["unanswered"] == -7
     said = sorted(str(n.message) for n in notices)
     assert said == [
-        "config [rank] backoff_streak is now called backoff_unanswered; read as "
-        "backoff_unanswered",
+        "config [rank] backoff_streak is now called backoff_unanswered; read as backoff_unanswered",
         "config [rank] coefficients.streak is now called coefficients.unanswered; read as "
         "coefficients.unanswered",
-        "config [rank] dormant_streak is now called dormant_unanswered; read as "
-        "dormant_unanswered",
+        "config [rank] dormant_streak is now called dormant_unanswered; read as dormant_unanswered",
     ]
 
 

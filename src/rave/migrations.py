@@ -189,7 +189,8 @@ CREATE TABLE interaction_v3 (
     external_key TEXT UNIQUE,
     created_at TEXT NOT NULL,
     started_by TEXT
-        CHECK (started_by IS NULL OR started_by IN ('me', 'them'))
+        CHECK (started_by IS NULL OR started_by IN ('me', 'them')),
+    CHECK (kind != 'broadcast' OR direction != 'both')
 );
 INSERT INTO interaction_v3 (id, kind, direction, channel, happened_at, note, needs_reply,
                             source, external_key, created_at, started_by)

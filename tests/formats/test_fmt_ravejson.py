@@ -134,6 +134,8 @@ def test_good_document_passes() -> None:
         (["interactions", 0, "when"], DELETE, "interactions[0]: missing 'when'"),
         (["interactions", 0, "when"], "2026-02-30T08:00:00Z", "interactions[0]: 'when'"),
         (["interactions", 0, "needs_reply"], 1, "interactions[0]: 'needs_reply' must be true"),
+        (["interactions", 0, "direction"], "sideways", "interactions[0]: 'direction' must be"),
+        (["interactions", 0, "started_by"], "you", "interactions[0]: 'started_by' must be"),
         (
             ["interactions", 0, "contact_ids"],
             [],
@@ -153,6 +155,16 @@ def test_each_defect_names_the_record(path: list[Any], value: Any, message: str)
     assert message in info.value.reason
     assert info.value.file == "export.json"
     assert info.value.line is None
+
+
+def test_a_broadcast_is_never_a_live_exchange() -> None:
+    document = good()
+    document["interactions"][0].update(kind="broadcast", direction="both")
+    with pytest.raises(BadInputError) as info:
+        validate(document, "export.json")
+    assert "interactions[0]: a broadcast is one-way" in info.value.reason
+    document["interactions"][0].update(kind="chat", started_by="them")
+    validate(document, "export.json")
 
 
 def test_a_handle_on_two_contacts_is_refused() -> None:

@@ -287,6 +287,11 @@ def validate(document: Any, file: str) -> None:
             seen.add(record["id"])
             if kind == "contacts":
                 checker.contact_extras(index, record)
+            if kind == "interactions" and (record["kind"], record["direction"]) == (
+                "broadcast",
+                "both",
+            ):
+                raise checker.fail(f"{kind}[{index}]", "a broadcast is one-way: not direction both")
         ids[kind] = seen
     _check_links(document, ids, checker)
 

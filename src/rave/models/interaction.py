@@ -18,6 +18,7 @@ class Interaction(Table, table=True):
         CheckConstraint("kind IN ('broadcast', 'chat', 'engage')"),
         CheckConstraint("direction IN ('in', 'out', 'both')"),
         CheckConstraint("started_by IS NULL OR started_by IN ('me', 'them')"),
+        CheckConstraint("kind != 'broadcast' OR direction != 'both'"),  # a like is one-way
         Index("ix_interaction_happened_at", "happened_at"),
         Index("ix_interaction_direction", "direction", "happened_at", "kind", "channel"),
     )

@@ -36,9 +36,11 @@ def _picked(
 
 
 # A contact that can never be listed: tier none with nothing waiting for an answer and no
-# debt (scoring.rank's rule), known from its tally alone when that runs to as_of at most.
+# debt (scoring.rank's rule), known from its tally alone when that runs to as_of at most;
+# kept when your first message to them went out that day (it counts against the intros).
 _UNLISTED = """c.tier = 'none' AND t.pending IS NULL AND COALESCE(t.debt, 0) = 0
-    AND (t.latest_at IS NULL OR t.latest_at <= :as_of)"""
+    AND (t.latest_at IS NULL OR t.latest_at <= :as_of)
+    AND NOT (t.first_m_dir IS 'out' AND t.first_m >= :day_start)"""
 
 _TALLIES_SQL = f"""
 SELECT p.id, c.name, c.tier, c.cadence_days, c.snoozed_until, c.why, c.offer,
@@ -101,6 +103,7 @@ def contact_states(
         "tag": None if tag is None else vocab.tag(tag),
         "channel": channel,
         "skip_unlisted": unlisted is not None,
+        "day_start": timeutil.to_db(scoring.local_day_start(as_of)),
     }
     if unlisted is not None:
         for snoozed, count in conn.execute(f"WITH {picked} {_UNLISTED_SQL}", params):
