@@ -157,6 +157,8 @@ def generate(size: str, path: Path) -> tuple[int, int]:
                     else (rng.choice(("in", "out")))
                 )
                 channel = rng.choice(CHANNELS)
+                if kind != "broadcast" and channel in vocab.LIVE_CHANNELS:
+                    direction = "both"  # a call or a meeting that took place
                 inbound = direction == "in" and kind != "broadcast"
                 reply = int(inbound and rng.random() < 0.5)
                 iid = _add(batch, done, rng, (when, kind, direction, channel, reply), now)

@@ -72,6 +72,7 @@ FLOORS = {
     "write floor: import sqlmodel, typer": "import sqlmodel, typer",
 }
 READ = "read floor: import typer, rich.console, rich.table, sqlite3"
+AS_OF_PAST = "2026-10-21"  # a month before bench/generate.py's moment
 Row = tuple[str, float, float, str, float | None]
 
 
@@ -94,6 +95,9 @@ def main() -> None:
     for size in sizes:
         db = str(DATA / size / "rave.db")
         add(f"rave today ({size})", [RAVE, "--db", db, "today"], READ)
+        # a month back: every contact active since is folded again from its history
+        past = [RAVE, "--db", db, "today", "--as-of", AS_OF_PAST]
+        add(f"rave today --as-of {AS_OF_PAST} ({size})", past, READ)
         add(f"rave why #1 ({size})", [RAVE, "--db", db, "why", "#1"], READ)
         add(f"rave show #1 ({size})", [RAVE, "--db", db, "show", "#1"], READ)
         add(f"rave list ({size})", [RAVE, "--db", db, "list"], READ)

@@ -54,8 +54,9 @@ interaction_st = st.fixed_dictionaries(
         "hours": st.integers(0, 24 * 500),
         "note": maybe,
         "needs_reply": st.booleans(),
+        "started_by": st.sampled_from((None, "me", "them")),
     }
-)
+).filter(lambda i: (i["kind"], i["direction"]) != ("broadcast", "both"))  # the store refuses it
 
 
 def _build(path: Path, contacts, interactions, notes, posts) -> list[int]:
@@ -102,6 +103,7 @@ def _build(path: Path, contacts, interactions, notes, posts) -> list[int]:
                 now=when,
                 note=i["note"],
                 needs_reply=i["needs_reply"],
+                started_by=i["started_by"] if i["direction"] == "both" else None,
             )
             if i["note"]:
                 store.add_followup(

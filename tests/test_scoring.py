@@ -228,10 +228,21 @@ def test_shorten(text: str | None, width: int, expected: str | None) -> None:
     assert shorten(text, width) == expected
 
 
-def test_thanks_for_help_and_only_likes() -> None:
-    thanks = verdict([ev(1, "engage", "in", "email", reply=True)])
-    assert (thanks.action, thanks.reason) == ("reply", "helped you yesterday by email, say thanks")
-    assert thanks.advice == "say thanks by email"
+def test_an_answer_to_someone_you_owe_carries_the_favour_back() -> None:
+    # one message, not a thanks now and a repayment in a few days (two in a row for them)
+    thanks = verdict([ev(1, "engage", "in", "email", reply=True)], offer="a review of the deck")
+    assert (thanks.lane_name, thanks.action, thanks.channel) == ("reply", "repay", "email")
+    assert thanks.reason == "helped you yesterday by email, say thanks"
+    assert thanks.advice == (
+        "say thanks and return the favour by email, in one message: a review of the deck"
+    )
+    owed = verdict([ev(9, "engage", "in"), ev(1, "chat", "in", "sms", reply=True, note="hi")])
+    assert (owed.lane_name, owed.action, owed.talking_point) == ("reply", "repay", "hi")
+    settled = verdict([ev(9, "engage", "in"), ev(8, "engage"), ev(1, "chat", "in", reply=True)])
+    assert (settled.action, settled.advice) == ("reply", "answer on LinkedIn")
+
+
+def test_only_likes() -> None:
     liked = verdict([ev(40, "chat", "in"), ev(20, "broadcast"), ev(10, "broadcast")])
     assert liked.reason == "40 days since they last wrote (cadence 30 days); only likes since"
     assert (liked.action, measure(liked, "mix")) == ("chat", 0.667)
@@ -530,13 +541,13 @@ def test_backoff_from_two_unanswered_then_retry_elsewhere_then_dormant() -> None
     two = [ev(60, "chat", "in", "whatsapp"), ev(20), ev(10)]
     a = verdict(two, "A")
     assert a.state.unanswered == 2
-    assert a.backoff_until == ago(10) + timedelta(days=14)  # 7 · 2^(2 − 1)
+    assert a.backoff_until == ago(10) + timedelta(days=21)  # 7 · 3^(2 − 1)
     assert (a.hidden, a.action) == ("backoff", "retry")
-    later = AS_OF + timedelta(days=4)
+    later = AS_OF + timedelta(days=11)
     b = assess(state(two, "A", as_of=later), as_of=later)
     assert (b.hidden, b.action, b.channel) == (None, "retry", "whatsapp")
-    three = verdict([*two, ev(5, channel="whatsapp")], "A")  # 28 days after a third
-    assert three.backoff_until == ago(5) + timedelta(days=28)
+    three = verdict([*two, ev(5, channel="whatsapp")], "A")  # 63 days after a third
+    assert three.backoff_until == ago(5) + timedelta(days=63)
     dormant = verdict([*two, ev(5), ev(4)], "A")
     assert (dormant.state.unanswered, dormant.hidden) == (4, "dormant")
     revived = verdict([*two, ev(5), ev(4), ev(1, "chat", "in", reply=True)], "A")
@@ -546,7 +557,7 @@ def test_backoff_from_two_unanswered_then_retry_elsewhere_then_dormant() -> None
 
 
 def test_retry_is_listed_once_its_back_off_ends_whatever_its_score() -> None:
-    events = [ev(60, "chat", "in", "email"), ev(30), ev(20)]
+    events = [ev(60, "chat", "in", "email"), ev(40), ev(30)]
     high = RankConfig(threshold=30)
     a = verdict(events, "A", config=high)
     assert a.score < high.threshold
@@ -571,8 +582,8 @@ def test_backoff_config_keys() -> None:
     events = [ev(60, "chat", "in"), ev(20), ev(10)]
     later = RankConfig(backoff_unanswered=3, dormant_unanswered=5)
     assert verdict(events, "A", config=later).action == "engage"  # not yet in back-off
-    base3 = RankConfig(backoff_base=3.0)
-    assert verdict(events, "A", config=base3).backoff_until == ago(10) + timedelta(days=21)
+    base2 = RankConfig(backoff_base=2.0)  # spec/scoring.md's first default
+    assert verdict(events, "A", config=base2).backoff_until == ago(10) + timedelta(days=14)
 
 
 def test_a_snooze_never_hides_a_reply() -> None:
@@ -885,7 +896,7 @@ def test_never_a_message_in_back_off_then_retry_elsewhere(
         return
     days = cadence or CONFIG.cadence[tier]
     assert s.last_out is not None
-    until = s.last_out + timedelta(days=days * 2 ** (n - 1))
+    until = s.last_out + timedelta(days=days * CONFIG.backoff_base ** (n - 1))
     messages = [r for r in rows if r.assessment.lane_name != "light"]
     if as_of < until or n >= CONFIG.dormant_unanswered:
         assert messages == []
@@ -1034,7 +1045,14 @@ def test_rank_equals_assessing_everyone_then_applying_the_rules(
 ) -> None:
     config = RankConfig(intro_per_day=1, light_per_day=1)
     assessed = sorted((assess(s, as_of=AS_OF, config=config) for s in network), key=sort_key)
-    shown, light, intros, outreach = [], [], 0, 0
+    day_start = AS_OF.replace(hour=0, minute=0, second=0)  # TZ is UTC here
+    sent_today = sum(
+        s.first_meaningful_direction == "out"
+        and s.first_meaningful is not None
+        and day_start <= s.first_meaningful <= AS_OF
+        for s in network
+    )
+    shown, light, intros, outreach = [], [], sent_today, 0
     for a in assessed:
         if a.hidden is not None:
             recent_out = a.term("recent_out").measure > 0

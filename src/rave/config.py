@@ -103,7 +103,7 @@ class RankConfig:
     light_per_day: int = 2  # light touches (comment on their post), apart from `limit`
     due_start: float = 1.25  # `due` starts at r = due_start (r: time since / cadence)
     backoff_unanswered: int = 2  # unanswered messages that start the back-off
-    backoff_base: float = 2.0  # back-off lasts cadence · backoff_base^(unanswered − 1)
+    backoff_base: float = 3.0  # back-off lasts cadence · backoff_base^(unanswered − 1)
     dormant_unanswered: int = 4  # dormant from this many unanswered messages on
     reply_horizon_days: float = 30.0  # older pending messages become `reply_late`
     post_window_days: float = 3.0  # their post counts (their_post, light touches) so long

@@ -57,9 +57,9 @@ PEOPLE = (
         company="Fourth Coffee",
         handles=(("email", "daniel@fourthcoffee.example"), ("whatsapp", "+15550100")),
         history=(
-            (40, "chat", "in", "whatsapp", "thanks for the talk, let's keep in touch", False),
-            (30, "chat", "out", "email", "sent the slides", False),
-            (16, "chat", "out", "email", "asked how the rollout went", False),
+            (50, "chat", "in", "whatsapp", "thanks for the talk, let's keep in touch", False),
+            (40, "chat", "out", "email", "sent the slides", False),
+            (25, "chat", "out", "email", "asked how the rollout went", False),
         ),
     ),
     Person(

@@ -87,7 +87,7 @@ def contact(detail: queries.ContactDetail) -> None:
     )
 
 
-LANE_TITLES = ("Answer first", "Reach out", "Light touches (no message: comment on their post)")
+LANE_TITLES = ("Answer first", "Reach out", "Light touches, no message")
 
 
 def _lane(result: scoring.Ranking, lane: int) -> list[scoring.Suggestion]:

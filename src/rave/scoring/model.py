@@ -79,7 +79,7 @@ class Assessment(NamedTuple):
     @property
     def advice(self) -> str:
         """What the action means for this contact, in one line."""
-        return _advice(self.action, self.state, self.channel)
+        return _advice(self.action, self.state, self.channel, self.lane)
 
     @property
     def reason(self) -> str:
@@ -394,9 +394,10 @@ def _offline_due(s: ContactState, as_of: datetime, config: RankConfig) -> bool:
 
 
 def _action(s: ContactState, lane: int, r: float | None, config: RankConfig) -> str:
-    """The first rule of the spec's action list that matches."""
+    """The first rule of the spec's action list that matches; an answer to someone you
+    owe a favour carries the favour back (one message, not a thanks then a repayment)."""
     if lane == REPLY:
-        return "reply"
+        return "repay" if s.debt else "reply"
     if s.pending_in is not None:
         return "reply_late"
     if s.unanswered >= config.backoff_unanswered:
@@ -427,8 +428,8 @@ def retry_channel(s: ContactState) -> str | None:
     return None
 
 
-def _channel(s: ContactState, action: str) -> str | None:
-    if action in ("reply", "reply_late"):
+def _channel(s: ContactState, action: str, lane: int) -> str | None:
+    if action in ("reply", "reply_late") or lane == REPLY:
         return s.pending_channel
     if action == "retry":
         return retry_channel(s)
@@ -437,10 +438,12 @@ def _channel(s: ContactState, action: str) -> str | None:
     return s.answer_channel or next(iter(s.channels), None)
 
 
-def _talking_point(s: ContactState, action: str, as_of: datetime, config: RankConfig) -> str | None:
+def _talking_point(
+    s: ContactState, action: str, lane: int, as_of: datetime, config: RankConfig
+) -> str | None:
     """For a reply, the message being answered; else their recent post, the latest note,
     or the last conversation's note; one line, shortened."""
-    if action in ("reply", "reply_late"):
+    if action in ("reply", "reply_late") or lane == REPLY:
         return shorten(s.pending_note) or shorten(s.talking_point)
     post = s.last_their_post
     if (
@@ -452,7 +455,10 @@ def _talking_point(s: ContactState, action: str, as_of: datetime, config: RankCo
     return shorten(s.talking_point)
 
 
-def _advice(action: str, s: ContactState, channel: str | None) -> str:
+def _advice(action: str, s: ContactState, channel: str | None, lane: int) -> str:
+    if lane == REPLY and action == "repay":
+        offer = f": {s.offer}" if s.offer else ""
+        return f"say thanks and return the favour {_via(channel)}, in one message{offer}"
     if action in ("reply", "reply_late"):
         verb = "say thanks" if s.pending_kind == "engage" else "answer"
         late = ": sorry for the slow answer" if action == "reply_late" else ""
@@ -601,8 +607,8 @@ def _assessment(
         r,
         lane,
         action,
-        _channel(s, action),
-        _talking_point(s, action, as_of, config),
+        _channel(s, action, lane),
+        _talking_point(s, action, lane, as_of, config),
         hidden,
         until,
         config,
