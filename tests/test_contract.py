@@ -106,7 +106,20 @@ TODAY_KEYS = {
     "terms",
 }
 WHY_KEYS = TODAY_KEYS | {"hidden", "state"}
-DIGEST_KEYS = {"as_of", "reply", "outreach", "followups_due", "not_shown", "broadcast"}
+# the derived state's keys that README names (ranking v2)
+STATE_KEYS = {
+    "last_meaningful",
+    "last_meaningful_direction",
+    "pending_in",
+    "pending_note",
+    "unanswered",
+    "last_initiation",
+    "answer_channel",
+    "channels",
+    "debt",
+    "warmth",
+}
+DIGEST_KEYS = {"as_of", "reply", "outreach", "light", "followups_due", "not_shown", "broadcast"}
 
 
 def test_today_why_digest_snooze_keys(rave: Rave) -> None:
@@ -117,7 +130,8 @@ def test_today_why_digest_snooze_keys(rave: Rave) -> None:
     (item,) = rave("today", "--json").json()
     assert set(item) >= TODAY_KEYS
     assert set(item["terms"][0]) >= {"term", "measure", "coefficient", "contribution", "note"}
-    assert set(rave("why", "Ana", "--json").json()) >= WHY_KEYS
+    explained = rave("why", "Ana", "--json").json()
+    assert set(explained) >= WHY_KEYS and set(explained["state"]) >= STATE_KEYS
     digest = rave("digest", "--json").json()
     assert set(digest["reply"][0]) >= TODAY_KEYS
     snoozed = rave("snooze", "Ana", "2w", "--json").json()

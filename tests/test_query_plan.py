@@ -95,3 +95,21 @@ def test_list_reads_one_tally_row_per_contact(tmp_path: Path) -> None:
     assert any(s.startswith("SEARCH contact_tally USING INTEGER PRIMARY KEY") for s in plan), plan
     assert not any("interaction" in s for s in plan), plan  # never the history
     conn.close()
+
+
+def test_show_finds_what_still_waits_from_the_contacts_own_interactions(tmp_path: Path) -> None:
+    # whether each message still waits for an answer: one pass over this contact's
+    # interactions (the index by contact), never over everyone's messages by direction
+    from rave import queries
+
+    conn = db.connect(tmp_path / "rave.db", create=True)
+    conn.execute(
+        "INSERT INTO contact (id, name, name_key, tier, created_at, updated_at)"
+        " VALUES (1, 'Ana', 'ana', 'A', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')"
+    )
+    ran = _ran(conn, lambda: queries.contact_detail(conn, 1, as_of=AS_OF))
+    (answered,) = [sql for sql in ran if "direction IN ('out', 'both')" in sql]
+    plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + answered)]
+    assert plan[0].startswith("SEARCH ic USING COVERING INDEX ix_interaction_contact"), plan
+    assert not any("ix_interaction_direction" in s for s in plan), plan
+    conn.close()

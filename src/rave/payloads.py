@@ -128,6 +128,7 @@ def digest(result: services.Digest) -> dict[str, Any]:
         "as_of": timeutil.iso_z(result.as_of),
         "reply": [i for i in items if i["lane"] == "reply"],
         "outreach": [i for i in items if i["lane"] == "outreach"],
+        "light": [i for i in items if i["lane"] == "light"],
         "followups_due": [followup(f) for f in result.followups_due],
         "not_shown": dict(result.ranking.skipped),
         "broadcast": nudge(result.broadcast),

@@ -155,41 +155,55 @@ def followup(conn: sqlite3.Connection, followup_id: int) -> FollowUpRow:
 def _interactions(
     conn: sqlite3.Connection, contact_id: int, as_of: datetime, limit: int
 ) -> list[InteractionRow]:
+    params = {"cid": contact_id, "as_of": timeutil.to_db(as_of), "limit": limit}
+    # your latest answer (a message of yours or a live exchange), as (when, id): what
+    # they wrote before it is answered, what came after still waits (one pass over the
+    # contact's own interactions: CROSS JOIN keeps SQLite from scanning everyone's)
+    answered = conn.execute(
+        """
+        SELECT i.happened_at, i.id FROM interaction_contact ic
+         CROSS JOIN interaction i ON i.id = ic.interaction_id
+         WHERE ic.contact_id = :cid AND i.happened_at <= :as_of
+           AND i.kind IN ('chat', 'engage') AND i.direction IN ('out', 'both')
+         ORDER BY i.happened_at DESC, i.id DESC LIMIT 1
+        """,
+        params,
+    ).fetchone()
     rows = conn.execute(
         """
         SELECT i.id, i.happened_at, i.kind, i.direction, i.channel, i.note, i.needs_reply,
                (SELECT json_group_array(o.name) FROM interaction_contact oc
                   JOIN contact o ON o.id = oc.contact_id
-                 WHERE oc.interaction_id = i.id AND oc.contact_id != :cid),
-               i.direction = 'in' AND i.needs_reply AND i.kind IN ('chat', 'engage')
-               AND NOT EXISTS (
-                   SELECT 1 FROM interaction_contact xc
-                     JOIN interaction x ON x.id = xc.interaction_id
-                    WHERE xc.contact_id = :cid AND x.kind IN ('chat', 'engage')
-                      AND x.direction IN ('out', 'both') AND x.happened_at <= :as_of
-                      AND (x.happened_at > i.happened_at
-                           OR (x.happened_at = i.happened_at AND x.id > i.id)))
+                 WHERE oc.interaction_id = i.id AND oc.contact_id != :cid)
           FROM interaction_contact ic JOIN interaction i ON i.id = ic.interaction_id
          WHERE ic.contact_id = :cid AND i.happened_at <= :as_of
          ORDER BY i.happened_at DESC, i.id DESC
          LIMIT :limit
         """,
-        {"cid": contact_id, "as_of": timeutil.to_db(as_of), "limit": limit},
+        params,
     )
-    return [
-        InteractionRow(
-            id=row[0],
-            when=timeutil.from_db(row[1]),
-            kind=row[2],
-            direction=row[3],
-            channel=row[4],
-            note=row[5],
-            needs_reply=bool(row[6]),
-            with_others=tuple(json.loads(row[7])),
-            awaiting_reply=bool(row[8]),
+    out = []
+    for row in rows:
+        waits = (
+            row[3] == "in"
+            and bool(row[6])
+            and row[2] in vocab.MEANINGFUL
+            and (answered is None or (row[1], row[0]) > tuple(answered))
         )
-        for row in rows
-    ]
+        out.append(
+            InteractionRow(
+                id=row[0],
+                when=timeutil.from_db(row[1]),
+                kind=row[2],
+                direction=row[3],
+                channel=row[4],
+                note=row[5],
+                needs_reply=bool(row[6]),
+                with_others=tuple(json.loads(row[7])),
+                awaiting_reply=waits,
+            )
+        )
+    return out
 
 
 def contact_detail(

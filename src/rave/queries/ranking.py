@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import datetime
+from typing import Any
 
 from rave import scoring, tallies, timeutil, vocab
 from rave.config import RankConfig
@@ -110,30 +111,34 @@ def contact_states(
             key = "snoozed" if snoozed else "untargeted"
             unlisted[key] = unlisted.get(key, 0) + count
     stamp = params["as_of"]
-    rows = conn.execute(f"WITH {picked} {_TALLIES_SQL}", params).fetchall()
-    # contacts whose stored tally runs past as_of: their history up to it, folded again
-    replay = {row[0] for row in rows if row[9] is not None and row[9] > stamp}
-    past = tallies.folded_as_of(conn, as_of, replay) if replay else {}
-    states = []
-    for row in rows:
+
+    def finish(row: tuple[Any, ...], tally: scoring.Tally) -> ContactState:
         cid, name, tier_, cadence_days, snoozed_until, why, offer, note, handles = row[:9]
-        if cid in replay:
-            tally = past.get(cid, scoring.Tally())
-        else:
-            tally = scoring.Tally() if row[9] is None else tallies.from_row(row[9:])
-        states.append(
-            tally.state(
-                as_of=as_of,
-                contact_id=cid,
-                name=name,
-                tier=tier_,
-                cadence_days=cadence_days,
-                snoozed_until=timeutil.from_db_opt(snoozed_until),
-                latest_note=note,
-                why=why,
-                offer=offer,
-                handles=_handle_channels(handles),
-                config=config,
-            )
+        return tally.state(
+            as_of=as_of,
+            contact_id=cid,
+            name=name,
+            tier=tier_,
+            cadence_days=cadence_days,
+            snoozed_until=timeutil.from_db_opt(snoozed_until),
+            latest_note=note,
+            why=why,
+            offer=offer,
+            handles=_handle_channels(handles),
+            config=config,
         )
+
+    states = []
+    replay: list[tuple[Any, ...]] = []  # stored tally runs past as_of: fold again
+    for row in conn.execute(f"WITH {picked} {_TALLIES_SQL}", params):  # streamed
+        latest_at = row[9]
+        if latest_at is not None and latest_at > stamp:
+            replay.append(row)
+        else:
+            tally = scoring.Tally() if latest_at is None else tallies.from_row(row[9:])
+            states.append(finish(row, tally))
+    if replay:
+        past = tallies.folded_as_of(conn, as_of, [row[0] for row in replay])
+        states += [finish(row, past.get(row[0], scoring.Tally())) for row in replay]
+        states.sort(key=lambda state: state.contact_id)
     return states
