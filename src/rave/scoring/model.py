@@ -680,7 +680,11 @@ def rank(
         skipped[reason] += count
     day_start = local_day_start(as_of)
     intros_today = 0
-    judged: list[tuple[_Verdict, ContactState, list[float]]] = []
+    # each contact judged from its nine measures; the measures are kept only for those
+    # sure to be explained (the reply lane, back-off and dormant lists, light-touch
+    # candidates) and measured again for the few other rows listed: memory stays flat on
+    # a large network
+    judged: list[tuple[_Verdict, ContactState, list[float] | None]] = []
     for s in states:
         first = s.first_meaningful
         if first is not None and s.first_meaningful_direction == "out" and day_start <= first:
@@ -692,22 +696,37 @@ def rank(
             skipped["snoozed" if snoozed else "untargeted"] += 1
             continue
         values = _measures(s, as_of, config)
-        judged.append((_judge(s, _score(values, config), as_of, config), s, values))
+        verdict = _judge(s, _score(values, config), as_of, config)
+        sure = (
+            verdict.lane == REPLY
+            or verdict.hidden in ("dormant", "backoff")
+            or light_touch(verdict, s, values, config)
+        )
+        judged.append((verdict, s, values if sure else None))
     judged.sort(key=lambda item: _order(item[0].lane, item[0].score, item[1]))
+
+    def full(verdict: _Verdict, s: ContactState, values: list[float] | None) -> Assessment:
+        if values is None:
+            values = _measures(s, as_of, config)
+        return _assessment(s, values, verdict, as_of, config)
 
     kept: dict[str, list[Assessment]] = {"dormant": [], "backoff": []}
     shown: list[Assessment] = []
     light: list[Assessment] = []
     intros_left = max(0, config.intro_per_day - intros_today)
     outreach = 0
-    for verdict, s, values in judged:
+    for verdict, s, measured in judged:
         if verdict.hidden is not None:
-            if len(light) < config.light_per_day and light_touch(verdict, s, values, config):
-                light.append(_assessment(s, values, verdict, as_of, config, light=True))
+            if (
+                measured is not None
+                and len(light) < config.light_per_day
+                and light_touch(verdict, s, measured, config)
+            ):
+                light.append(_assessment(s, measured, verdict, as_of, config, light=True))
                 continue
             skipped[verdict.hidden] += 1
             if verdict.hidden in kept:
-                kept[verdict.hidden].append(_assessment(s, values, verdict, as_of, config))
+                kept[verdict.hidden].append(full(verdict, s, measured))
             continue
         if verdict.lane == OUTREACH:
             if verdict.action == "intro" and intros_left <= 0:
@@ -718,7 +737,7 @@ def rank(
                 continue
             intros_left -= verdict.action == "intro"
             outreach += 1
-        shown.append(_assessment(s, values, verdict, as_of, config))
+        shown.append(full(verdict, s, measured))
     listed = (*shown, *light)
     return Ranking(
         as_of=as_of,

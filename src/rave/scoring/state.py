@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from rave.config import RankConfig
@@ -328,51 +328,54 @@ class Tally:
         if self.latest is not None and self.latest[0] > as_of:
             raise ValueError(f"the tally runs to {self.latest[0]}, after {as_of}")
         cadence = effective_cadence(tier, cadence_days, config)
-        window = OFFLINE_RECENT_CADENCES * cadence
+        try:  # within the offline rule's window: as_of − when ≤ 3 cadences
+            since = as_of - timedelta(days=OFFLINE_RECENT_CADENCES * cadence)
+        except OverflowError:
+            since = datetime.min.replace(tzinfo=UTC)
         warmth = 0.0 if self.latest is None else decayed(self.warmth, self.latest[0], as_of)
         channels = tuple(self.channels)
         if handles:
             channels += tuple(dict.fromkeys(c for c in handles if c not in channels))
-        return ContactState(
-            contact_id=contact_id,
-            name=name,
-            tier=tier,
-            as_of=as_of,
-            cadence_days=cadence_days,
-            cadence=cadence,
-            snoozed_until=snoozed_until,
-            why=why,
-            offer=offer,
-            last_meaningful=self.last_m,
-            last_meaningful_channel=self.last_m_channel,
-            last_meaningful_direction=self.last_m_dir,
-            first_meaningful=self.first_m,
-            first_meaningful_direction=self.first_m_dir,
-            n_in_meaningful=self.n_in,
-            pending_in=self.pending,
-            pending_channel=self.pending_channel,
-            pending_kind=self.pending_kind,
-            pending_note=self.pending_note,
-            unanswered=self.unanswered,
-            last_out=self.last_out,
-            last_out_channel=self.last_out_channel,
-            last_out_answer=self.last_out_answer,
-            last_initiation=self.last_init,
-            answer_channel=self.in_channel or self.last_m_channel,
-            channels=channels,
-            bcast_since_meaningful=self.bcasts,
-            debt=self.debt,
-            debt_since=self.debt_since,
-            chats_since_engage=self.chats,
-            last_offline=self.last_offline,
-            last_their_post=self.last_post,
-            last_their_post_channel=self.last_post_channel,
-            last_their_post_note=self.last_post_note,
-            responded_to_post=self.responded,
-            recent_meaningful=sum(_days(t, as_of) <= window for t in self.recent),
-            recent_in_meaningful=sum(_days(t, as_of) <= window for t in self.recent_in),
-            talking_point=latest_note if latest_note is not None else self.note,
-            warmth=warmth,
+        return ContactState(  # positional, in field order (hot: once per contact ranked)
+            contact_id,
+            name,
+            tier,
+            as_of,
+            cadence_days,
+            cadence,
+            snoozed_until,
+            why,
+            offer,
+            self.last_m,  # last_meaningful
+            self.last_m_channel,  # last_meaningful_channel
+            self.last_m_dir,  # last_meaningful_direction
+            self.first_m,  # first_meaningful
+            self.first_m_dir,  # first_meaningful_direction
+            self.n_in,  # n_in_meaningful
+            self.pending,  # pending_in
+            self.pending_channel,
+            self.pending_kind,
+            self.pending_note,
+            self.unanswered,
+            self.last_out,
+            self.last_out_channel,
+            self.last_out_answer,
+            self.last_init,  # last_initiation
+            self.in_channel or self.last_m_channel,  # answer_channel
+            channels,
+            self.bcasts,  # bcast_since_meaningful
+            self.debt,
+            self.debt_since,
+            self.chats,  # chats_since_engage
+            self.last_offline,
+            self.last_post,  # last_their_post
+            self.last_post_channel,  # last_their_post_channel
+            self.last_post_note,  # last_their_post_note
+            self.responded,  # responded_to_post
+            sum(t >= since for t in self.recent),  # recent_meaningful
+            sum(t >= since for t in self.recent_in),  # recent_in_meaningful
+            latest_note if latest_note is not None else self.note,  # talking_point
+            warmth,
         )
 
 
