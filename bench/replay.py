@@ -523,18 +523,25 @@ def likes(view: View, rng: random.Random, chance: float, since: int) -> list[Act
     return out[::-1]
 
 
-class Plausible:
+class Seeded:
+    """What the simulated users share: a name, a random stream of their own (seeded from
+    the world and the name), and nothing to set up before the first morning."""
+
+    name = "seeded"
+
+    def __init__(self, seed: str) -> None:
+        self.rng = random.Random(f"{seed}/{self.name}")
+
+    def start(self, view: View) -> None:
+        pass
+
+
+class Plausible(Seeded):
     """The prehistory's user, the same for every policy: answers half of what waits,
     returns a favour now and then, likes some posts, and writes to two targeted
     contacts a day, the most overdue first."""
 
     name = "plausible"
-
-    def __init__(self, seed: str) -> None:
-        self.rng = random.Random(f"{seed}/plausible")
-
-    def start(self, view: View) -> None:
-        pass
 
     def morning(self, view: View) -> list[Action]:
         acts = inbox(view, self.rng, 0.6)
@@ -557,19 +564,13 @@ class Plausible:
         return acts + likes(view, self.rng, 0.3, view.now - DAY)
 
 
-class Baseline:
+class Baseline(Seeded):
     """What every naive policy shares: the inbox habit (each waiting message answered
     with chance ½ each morning) and the habit of liking a post now and then."""
 
     name = "baseline"
     answer_chance = 0.5
     like_chance = 0.3
-
-    def __init__(self, seed: str) -> None:
-        self.rng = random.Random(f"{seed}/{self.name}")
-
-    def start(self, view: View) -> None:
-        pass
 
     def morning(self, view: View) -> list[Action]:
         acts = inbox(view, self.rng, self.answer_chance)
@@ -657,7 +658,7 @@ class Bucket(Baseline):
         return chosen
 
 
-class Oracle:
+class Oracle(Seeded):
     """The limit, not a competitor: it reads the hidden traits. Answers everything each
     morning; returns favours first; proposes to meet warm A/B ties; writes to willing
     contacts most overdue for their cadence (counting their delay), on the channel they
@@ -665,12 +666,6 @@ class Oracle:
     unanswered message."""
 
     name = "oracle"
-
-    def __init__(self, seed: str) -> None:
-        self.rng = random.Random(f"{seed}/oracle")
-
-    def start(self, view: View) -> None:
-        pass
 
     def morning(self, view: View) -> list[Action]:
         truth = view.truth
