@@ -31,16 +31,18 @@ from pathlib import Path
 def to_batch(rows: csv.DictReader[str]) -> str:
     lines = []
     for row in rows:
-        minutes = float(row.get("minutes") or 0)
-        note = (row.get("note") or "").strip()
+        given = (row.get("minutes") or "").strip()
+        minutes = float(given or 0)
+        missed = given != "" and minutes == 0  # no minutes column: the call took place
+        said = "missed call" if missed else f"{minutes:g} min call" if given else "call"
         record = {
             "contact": row["name"].strip(),
             "when": row["date"].strip(),
             "channel": "phone",
             "kind": "engage" if minutes >= 10 else "chat",
             "in": (row.get("direction") or "out").strip().lower() == "in",
-            "missed": minutes == 0,
-            "note": note or (f"{minutes:g} min call" if minutes else "missed call"),
+            "missed": missed,
+            "note": (row.get("note") or "").strip() or said,
             "create": True,
         }
         lines.append(json.dumps(record, ensure_ascii=False))

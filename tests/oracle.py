@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 
 from rave import timeutil, vocab
 from rave.config import RankConfig
-from rave.scoring.state import ContactState, Event, effective_cadence, warmth_weight
+from rave.scoring.state import ContactState, Event
 
 MEANINGFUL = ("chat", "engage")
 LIVE_EXCHANGE = "both"
@@ -70,10 +70,10 @@ def before(history: Sequence[Event], e: Event) -> list[Event]:
     return [f for f in history if (f.when, f.id) < (e.when, e.id)]
 
 
-def pending(history: Sequence[Event]) -> Event | None:
-    """The earliest inbound meaningful event with needs_reply and no outbound or live
-    meaningful event after it."""
-    waiting = [
+def unanswered_asks(history: Sequence[Event]) -> list[Event]:
+    """The inbound meaningful events with needs_reply and no outbound or live meaningful
+    event after them."""
+    return [
         e
         for e in history
         if meaningful(e)
@@ -81,7 +81,11 @@ def pending(history: Sequence[Event]) -> Event | None:
         and e.needs_reply
         and not any(answers(f) for f in after(history, e))
     ]
-    return earliest(waiting)
+
+
+def pending(history: Sequence[Event]) -> Event | None:
+    """The earliest of the unanswered asks (the spec's pending_in)."""
+    return earliest(unanswered_asks(history))
 
 
 def is_answer(history: Sequence[Event], e: Event) -> bool:
@@ -108,7 +112,11 @@ def naive_state(
     """The state of a contact with these events and notes as of ``as_of``, field by field
     from the spec's definitions (same signature and result as ``scoring.derive_state``)."""
     history = sorted((e for e in events if e.when <= as_of), key=lambda e: (e.when, e.id))
-    cadence = effective_cadence(tier, cadence_days, config)
+    # the contact's own cadence, else the tier's, else (tier none) the longest there is
+    if cadence_days is not None:
+        cadence = float(cadence_days)
+    else:
+        cadence = config.cadence.get(tier, max(config.cadence.values()))
 
     all_meaningful = [e for e in history if meaningful(e)]
     last_m = latest(all_meaningful)
@@ -116,6 +124,7 @@ def naive_state(
     n_in = len([e for e in history if heard_from_them(e)])
 
     waiting = pending(history)
+    newest = latest(unanswered_asks(history))  # where to answer, and the lane's clock
 
     last_heard = latest([e for e in history if heard_from_them(e)])
     unanswered = len(
@@ -176,10 +185,18 @@ def naive_state(
         with_note = latest([e for e in all_meaningful if e.note])
         talking_point = None if with_note is None else with_note.note
 
-    warmth = sum(
-        warmth_weight(e.kind, e.channel, e.direction, (as_of - e.when).total_seconds() / 86400)
-        for e in history
-    )
+    # Σ w_kind · w_channel · 2^(−age/90): in person 2, phone/video or a live exchange 1.5
+    kind_weight = {"broadcast": 0.1, "chat": 0.5, "engage": 1.0}
+    warmth = 0.0
+    for e in history:
+        age = (as_of - e.when).total_seconds() / 86400
+        if e.channel == "in_person":
+            channel_weight = 2.0
+        elif e.channel in ("phone", "video") or e.direction == "both":
+            channel_weight = 1.5
+        else:
+            channel_weight = 1.0
+        warmth += kind_weight[e.kind] * channel_weight * 2 ** (-age / 90)
 
     return ContactState(
         contact_id=contact_id,
@@ -198,9 +215,10 @@ def naive_state(
         first_meaningful_direction=None if first_m is None else first_m.direction,
         n_in_meaningful=n_in,
         pending_in=None if waiting is None else waiting.when,
-        pending_channel=None if waiting is None else waiting.channel,
-        pending_kind=None if waiting is None else waiting.kind,
-        pending_note=None if waiting is None else waiting.note,
+        pending_last=None if newest is None else newest.when,
+        pending_channel=None if newest is None else newest.channel,
+        pending_kind=None if newest is None else newest.kind,
+        pending_note=None if newest is None else newest.note,
         unanswered=unanswered,
         last_out=None if last_out is None else last_out.when,
         last_out_channel=None if last_out is None else last_out.channel,

@@ -275,3 +275,47 @@ def test_batch_lines_take_both_and_missed(rave: Rave) -> None:
     assert [r["direction"] for r in out.json()] == ["both", "out", "both"]
     bad = rave("log", "--batch", "-", input='{"contact": "Ana", "direction": "sideways"}')
     assert bad.exit_code == 65 and "'in', 'out' or 'both'" in bad.stderr
+    both = rave("log", "--batch", "-", input='{"contact": "Ana", "direction": "out", "in": true}')
+    assert both.exit_code == 65 and "not both" in both.stderr
+
+
+def test_a_missed_call_is_a_chat_whatever_the_kind(rave: Rave) -> None:
+    rave("add", "Ana")
+    rave("log", "Ana", "-k", "engage", "--in", "-c", "email", "-w", "3d")  # a favour
+    missed = rave("log", "Ana", "-k", "engage", "-c", "phone", "--missed", "--json").json()
+    assert (missed["kind"], missed["direction"]) == ("chat", "out")
+    assert rave("why", "Ana", "--json").json()["state"]["debt"] == 1  # nothing repaid
+    theirs = rave("log", "Ana", "-k", "engage", "-c", "phone", "--missed", "--in", "--json")
+    assert theirs.json()["kind"] == "chat"
+    assert rave("why", "Ana", "--json").json()["state"]["debt"] == 1  # no new favour either
+    like = rave("log", "Ana", "-k", "broadcast", "-c", "phone", "--missed")
+    assert like.exit_code == 2 and "not a like or a post" in like.stderr
+
+
+def test_the_confirmation_follows_what_today_shows(rave: Rave) -> None:
+    rave("add", "Bob", "--tier", "none")
+    rave("log", "Bob", "--in", "-c", "email", "-w", "45d", "-n", "old question")
+    old = rave("log", "Bob", "--in", "-c", "email", "-w", "40d", "--json").json()
+    assert old["needs_reply"] is True  # unanswered: but tier none shows no late reply
+    fresh = rave("log", "Bob", "--in", "-c", "whatsapp", "-n", "free tomorrow?")
+    assert "awaiting your reply" in fresh.stdout  # a fresh message: the reply lane
+    (row,) = rave("today", "--json").json()
+    assert (row["name"], row["lane"], row["talking_point"]) == ("Bob", "reply", "free tomorrow?")
+    rave("add", "Cy", "--tier", "C")
+    rave("snooze", "Cy", "2w")
+    rave("log", "Cy", "--in", "-c", "email", "-w", "40d")
+    snoozed = rave("log", "Cy", "--in", "-c", "email", "-w", "35d")
+    assert "snoozed" in snoozed.stdout and "awaiting" not in snoozed.stdout
+    rave("add", "Ana", "--tier", "A")
+    rave("log", "Ana", "--in", "-w", "40d")
+    both = rave("log", "Ana", "Cy", "--in", "-n", "lunch together?")
+    assert "awaiting your reply" in both.stdout  # both of them, in the reply lane
+
+
+def test_a_chat_to_someone_you_owe_says_the_favour_is_still_owed(rave: Rave) -> None:
+    rave("add", "Ana", "--tier", "C")
+    rave("log", "Ana", "-k", "engage", "--in", "-c", "email", "-w", "2d")
+    thanks = rave("log", "Ana", "-c", "email", "-n", "thanks!")
+    assert "you still owe them a favour (log it with -k engage)" in thanks.stdout
+    repaid = rave("log", "Ana", "-k", "engage", "-c", "email", "-n", "sent a review")
+    assert "still owe" not in repaid.stdout

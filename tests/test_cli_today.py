@@ -242,3 +242,15 @@ def test_light_touches_are_listed_after_the_outreach_rows(rave: Rave) -> None:
     assert rave("today", "--json").json() == []
     why = rave("why", "Ana", "--json").json()
     assert (why["hidden"], why["action"], why["state"]["unanswered"]) == ("backoff", "retry", 2)
+
+
+def test_the_intro_cap_holds_whatever_the_filter_and_why_says_so(rave: Rave) -> None:
+    rave("add", "Bea", "--tier", "B")
+    rave("add", "Cy", "--tier", "C")
+    rave("log", "Cy", "-c", "email", "-n", "hello")  # today's first message
+    for args in ((), ("--tier", "B")):
+        rows = rave("today", *args, "--json").json()
+        assert [r for r in rows if r["action"] == "intro"] == [], args
+    why = rave("why", "Bea", "--json").json()
+    assert (why["rank"], why["skipped"], why["action"]) == (None, "intro_capped", "intro")
+    assert "one new person a day" in rave("why", "Bea").stdout

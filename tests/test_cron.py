@@ -347,6 +347,24 @@ def test_example_log_calls_from_csv(rave_home: Path, rave: Rave, tmp_path: Path)
     }
 
 
+def test_example_log_calls_from_csv_without_minutes_logs_calls_that_took_place(
+    rave_home: Path, rave: Rave, tmp_path: Path
+) -> None:
+    calls = tmp_path / "calls.csv"
+    calls.write_text("date,name,direction\n2026-11-20T09:15,Dana Roe,in\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "log_calls_from_csv.py"), str(calls)],
+        capture_output=True,
+        text=True,
+        env=_path_with_rave(rave_home),
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    (call,) = rave("show", "Dana Roe", "--json").json()["interactions"]
+    assert (call["direction"], call["needs_reply"], call["note"]) == ("both", False, "call")
+
+
 def test_example_notify_today(network: Path) -> None:
     done = subprocess.run(
         [sys.executable, str(ROOT / "examples" / "notify_today.py"), "--print"],

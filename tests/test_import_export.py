@@ -357,7 +357,7 @@ def test_json_round_trip_is_identical(
     first = tmp_path / "first.json"
     assert rave("export", "json", "-o", str(first)).exit_code == 0
     document = json.loads(first.read_text())
-    assert document["format"] == "rave" and document["version"] == 1
+    assert document["format"] == "rave" and document["version"] == 2
     monkeypatch.setenv("RAVE_HOME", str(tmp_path / "elsewhere"))
     assert rave("import", "json", str(first)).exit_code == 0
     assert rave("export", "json").stdout == first.read_text()

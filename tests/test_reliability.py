@@ -164,9 +164,10 @@ def test_a_store_from_before_ranking_v2_upgrades_its_calls_to_both(
     assert [(i["kind"], i["direction"], i["channel"]) for i in bob] == [
         ("broadcast", "out", "phone"),  # a like stays one-way
         ("chat", "out", "linkedin"),
-        ("chat", "in", "phone"),  # only outbound ones change
+        ("chat", "both", "phone"),  # he called: you talked (v1 had no missed calls)
         ("chat", "both", "video"),
     ]
+    assert rave("show", "bob", "--json").json()["interactions"][2]["needs_reply"] is False
     # three calls with a client are no longer three unanswered messages
     state = rave("why", "ana", "--json").json()["state"]
     assert (state["unanswered"], state["last_offline"]) == (0, "2026-11-12T12:00:00Z")
@@ -185,7 +186,7 @@ def test_a_store_from_before_ranking_v2_upgrades_its_calls_to_both(
             (2, "me"),
             (3, None),
             (4, "me"),
-            (5, None),
+            (5, "them"),
             (6, None),
             (7, None),
         ]
@@ -194,6 +195,63 @@ def test_a_store_from_before_ranking_v2_upgrades_its_calls_to_both(
     assert rave("doctor").exit_code == 0
     exported = rave("export", "json").json()
     assert [i.get("started_by") for i in exported["interactions"]][:2] == ["me", "me"]
+
+
+def test_the_upgrade_keeps_links_and_tolerates_what_was_already_broken(
+    rave: Rave, rave_home: Path
+) -> None:
+    rave_home.mkdir(mode=0o700)
+    path = rave_home / "rave.db"
+    _v1_store(path, version=2)
+    with sqlite3.connect(path) as conn:  # foreign keys off, as any old tool might have
+        conn.execute(
+            "INSERT INTO followup (id, contact_id, interaction_id, text, created_at)"
+            " VALUES (1, 1, 2, 'send the lunch notes', '2026-11-12T13:00:00Z')"
+        )
+        conn.execute(  # a note of a contact deleted long ago: broken before the upgrade
+            "INSERT INTO note (id, contact_id, text, created_at)"
+            " VALUES (9, 99, 'orphan', '2026-01-01T00:00:00Z')"
+        )
+    assert rave("list", "--json").exit_code == 0  # upgraded despite the old orphan
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == migrations.SCHEMA_VERSION
+        assert conn.execute("SELECT interaction_id FROM followup").fetchall() == [(2,)]
+    assert rave("followups", "--json").json()[0]["text"] == "send the lunch notes"
+
+
+def test_a_failed_upgrade_leaves_no_copy_and_foreign_keys_on(
+    rave_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rave_home.mkdir(mode=0o700)
+    path = rave_home / "rave.db"
+    _v1_store(path, version=2)
+    step = "THIS IS NOT SQL;"
+    monkeypatch.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS, (step, None)))
+    monkeypatch.setattr(migrations, "SCHEMA_VERSION", len(migrations.MIGRATIONS))
+    conn = sqlite3.connect(path, isolation_level=None)
+    for _ in range(3):  # a cron job retrying every day piles nothing up
+        with pytest.raises(sqlite3.OperationalError):
+            migrations.migrate(conn, str(path), path=path)
+        assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    conn.close()
+    assert list(rave_home.glob("*.bak")) == []
+
+
+def test_an_upgrade_that_would_break_a_reference_is_refused(
+    rave: Rave, rave_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rave_home.mkdir(mode=0o700)
+    path = rave_home / "rave.db"
+    _v1_store(path, version=2)
+    step = "DELETE FROM contact WHERE id = 1;"  # foreign keys are off while migrating
+    monkeypatch.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS, (step, None)))
+    monkeypatch.setattr(migrations, "SCHEMA_VERSION", len(migrations.MIGRATIONS))
+    out = rave("list")
+    assert out.exit_code == 1 and "would break a reference" in out.stderr
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert conn.execute("SELECT COUNT(*) FROM contact").fetchone()[0] == 2
 
 
 def test_first_schema_store_opens_with_its_data(rave: Rave, rave_home: Path) -> None:

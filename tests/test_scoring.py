@@ -610,6 +610,20 @@ def test_reply_horizon() -> None:
     assert none.hidden == "untargeted"  # tier none: the reply lane only
 
 
+def test_a_fresh_message_brings_them_back_to_the_reply_lane() -> None:
+    # an old unanswered message does not keep a new one out of the reply lane
+    old_and_new = [
+        ev(40, "chat", "in", "email", reply=True, note="any news?"),
+        ev(1, "chat", "in", "whatsapp", reply=True, note="free tomorrow?"),
+    ]
+    for tier in ("C", "none"):
+        a = verdict(old_and_new, tier)
+        assert (a.lane_name, a.action, a.hidden, a.channel) == ("reply", "reply", None, "whatsapp")
+        assert a.talking_point == "free tomorrow?"
+        assert a.reason == "wrote yesterday on WhatsApp, unanswered (waiting since 40 days ago)"
+        assert a.state.pending_in == ago(40) and a.state.pending_last == ago(1)
+
+
 def test_untargeted_and_threshold() -> None:
     assert verdict([ev(1, "chat", "in", reply=True)], "none").hidden is None
     assert verdict([ev(2, "engage", "in")], "none").hidden == "below_threshold"  # 10 × 0.643

@@ -520,8 +520,9 @@ def test_the_store_equals_the_oracle(
             # contacts that can never be listed, counted instead of returned, rank the same
             unlisted: dict[str, int] = {}
             listable = queries.contact_states(conn, as_of=as_of, config=config, unlisted=unlisted)
+            sent = queries.intros_today(conn, as_of=as_of)
             assert scoring.rank(
-                listable, as_of=as_of, config=config, unlisted=unlisted
+                listable, as_of=as_of, config=config, unlisted=unlisted, intros_today=sent
             ) == scoring.rank(got, as_of=as_of, config=config)
     finally:
         conn.close()
@@ -546,10 +547,14 @@ def test_unlisted_first_message_today(tmp_path: Path) -> None:
     everyone = queries.contact_states(conn, as_of=NOW, config=config)
     unlisted: dict[str, int] = {}
     listable = queries.contact_states(conn, as_of=NOW, config=config, unlisted=unlisted)
+    sent = queries.intros_today(conn, as_of=NOW)  # counted over everyone, whatever the filter
+    only_a = queries.contact_states(conn, as_of=NOW, config=config, tier="A")
     conn.close()
     full = scoring.rank(everyone, as_of=NOW, config=config)
-    assert full.intros_today == 1 and not full.suggestions  # Ana's intro is capped
-    assert scoring.rank(listable, as_of=NOW, config=config, unlisted=unlisted) == full
+    assert full.intros_today == sent == 1 and not full.suggestions  # Ana's intro is capped
+    counted = scoring.rank(listable, as_of=NOW, config=config, unlisted=unlisted, intros_today=sent)
+    assert counted == full
+    assert not scoring.rank(only_a, as_of=NOW, config=config, intros_today=sent).suggestions
 
 
 def test_contact_states_filters(tmp_path: Path) -> None:

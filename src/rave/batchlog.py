@@ -75,6 +75,8 @@ def parse_line(text: str, *, now: datetime, create: bool = False) -> LogRequest:
     unknown = sorted(set(record) - KEYS)
     if unknown:
         raise UsageError(f"unknown key {unknown[0]!r} (known: {', '.join(sorted(KEYS))})")
+    if "direction" in record and "in" in record:
+        raise UsageError("give 'direction' or 'in', not both")
     direction = _text(record, "direction")
     if direction is not None and direction not in vocab.DIRECTIONS:
         raise UsageError("'direction' must be 'in', 'out' or 'both'")

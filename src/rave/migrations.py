@@ -144,6 +144,7 @@ CREATE TABLE contact_tally (
     last_init TEXT,
     in_channel TEXT,
     pending TEXT,
+    pending_last TEXT,
     pending_channel TEXT,
     pending_kind TEXT,
     pending_note TEXT,
@@ -173,9 +174,10 @@ CREATE INDEX ix_interaction_direction ON interaction (direction, happened_at, ki
 # Version 2 of the ranking model (spec/scoring.md): direction `both` for live exchanges.
 # SQLite cannot change a CHECK, so `interaction` is rebuilt (foreign keys are off while a
 # migration runs; `migrate` checks them before it commits). Calls, video calls and meetings
-# logged as `out` chat or engage were live exchanges: they become `both`, started by you
-# (`started_by`, for `rave stats`). The tallies' columns changed with the model: the table
-# is made anew and filled from the history.
+# logged as chat or engage were live exchanges: they become `both`, started by you when
+# they were `out`, by them when `in` (`started_by`, for `rave stats`; version 1 had no way
+# to log a missed call, so none is owed a reply). The tallies' columns changed with the
+# model: the table is made anew and filled from the history.
 _V3 = """
 CREATE TABLE interaction_v3 (
     id INTEGER NOT NULL PRIMARY KEY,
@@ -195,9 +197,10 @@ CREATE TABLE interaction_v3 (
 INSERT INTO interaction_v3 (id, kind, direction, channel, happened_at, note, needs_reply,
                             source, external_key, created_at, started_by)
 SELECT id, kind, CASE WHEN live THEN 'both' ELSE direction END, channel, happened_at, note,
-       needs_reply, source, external_key, created_at, CASE WHEN live THEN 'me' END
-  FROM (SELECT *, direction = 'out' AND kind IN ('chat', 'engage')
-                  AND channel IN ('phone', 'video', 'in_person') AS live
+       CASE WHEN live THEN 0 ELSE needs_reply END, source, external_key, created_at,
+       CASE WHEN live THEN CASE direction WHEN 'out' THEN 'me' ELSE 'them' END END
+  FROM (SELECT *, kind IN ('chat', 'engage') AND channel IN ('phone', 'video', 'in_person')
+                  AS live
           FROM interaction);
 DROP TABLE interaction;
 ALTER TABLE interaction_v3 RENAME TO interaction;
@@ -277,33 +280,41 @@ def migrate(conn: sqlite3.Connection, where: str, *, path: Path | None = None) -
     version = check_not_newer(conn, where)
     if version == SCHEMA_VERSION:
         return version
+    backup = None
     if version > 0 and path is not None:
-        backup_before_upgrade(conn, path, version)
+        backup = backup_before_upgrade(conn, path, version)
     # A table rebuilt by a migration (SQLite cannot alter a CHECK) is dropped and renamed:
     # foreign keys stay off meanwhile (SQLite's own recipe; the pragma is ignored inside a
-    # transaction) and are checked before the commit.
+    # transaction), and the upgrade must break no reference that was whole before it.
     conn.execute("PRAGMA foreign_keys = OFF")
-    conn.execute("BEGIN IMMEDIATE")
     try:
-        # Re-read under the write lock: another process may have migrated meanwhile.
-        found = check_not_newer(conn, where)
-        for number in range(found + 1, SCHEMA_VERSION + 1):
-            script, fill = MIGRATIONS[number - 1]
-            for statement in _statements(script):
-                conn.execute(statement)
-            if fill is not None:
-                fill(conn)
-            conn.execute(f"PRAGMA user_version = {number}")
-        broken = conn.execute("PRAGMA foreign_key_check").fetchone()
-        if broken is not None:
-            raise StoreError(
-                f"{where}: the upgrade to schema {SCHEMA_VERSION} found a broken reference "
-                f"in table {broken[0]}; the store was not changed",
-                hint="run `rave doctor`",
-            )
-        conn.execute("COMMIT")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Re-read under the write lock: another process may have migrated meanwhile.
+            found = check_not_newer(conn, where)
+            broken_before = set(conn.execute("PRAGMA foreign_key_check").fetchall())
+            for number in range(found + 1, SCHEMA_VERSION + 1):
+                script, fill = MIGRATIONS[number - 1]
+                for statement in _statements(script):
+                    conn.execute(statement)
+                if fill is not None:
+                    fill(conn)
+                conn.execute(f"PRAGMA user_version = {number}")
+            broken = set(conn.execute("PRAGMA foreign_key_check").fetchall()) - broken_before
+            if broken:
+                table = sorted(broken)[0][0]
+                raise StoreError(
+                    f"{where}: the upgrade to schema {SCHEMA_VERSION} would break a reference "
+                    f"in table {table}; the store was not changed",
+                    hint="run `rave doctor`",
+                )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
     except BaseException:
-        conn.execute("ROLLBACK")
+        if backup is not None:  # the store is as it was: no copy of it is needed
+            backup.unlink(missing_ok=True)
         raise
     finally:
         conn.execute("PRAGMA foreign_keys = ON")

@@ -26,7 +26,8 @@ from rave.scoring import Event, Tally
 # Tally's fields in the order of contact_tally's columns (after contact_id), and how each
 # is stored: moments as the store's text, lists as space-separated text, flags as 0/1.
 _MOMENTS = frozenset(
-    {"first_m", "last_m", "last_out", "last_init", "pending", "last_post", "debt_since"}
+    {"first_m", "last_m", "last_out", "last_init", "pending", "pending_last", "last_post"}
+    | {"debt_since"}
     | {"last_offline"}
 )
 _MOMENT_LISTS = frozenset({"recent", "recent_in"})
@@ -118,12 +119,11 @@ def _save(conn: sqlite3.Connection, contact_id: int, tally: Tally) -> None:
     conn.execute(_INSERT, (contact_id, *to_row(tally)))
 
 
-def pending(conn: sqlite3.Connection, contact_id: int) -> datetime | None:
-    """When the contact's oldest message still waiting for your answer was sent (None:
-    nothing waits), from the stored tally."""
-    row = conn.execute("SELECT pending FROM contact_tally WHERE contact_id = ?", (contact_id,))
+def owes(conn: sqlite3.Connection, contact_id: int) -> bool:
+    """Whether a favour of theirs is still unrepaid (from the stored tally)."""
+    row = conn.execute("SELECT debt FROM contact_tally WHERE contact_id = ?", (contact_id,))
     found = row.fetchone()
-    return None if found is None or found[0] is None else timeutil.from_db(found[0])
+    return found is not None and found[0] > 0
 
 
 def folded_as_of(

@@ -107,7 +107,7 @@ def test_good_document_passes() -> None:
     ("path", "value", "message"),
     [
         (["format"], "vcard", "not a rave export"),
-        (["version"], 2, "written by a newer rave (format version 2)"),
+        (["version"], 3, "written by a newer rave (format version 3)"),
         (["version"], "1", "unknown format version"),
         (["contacts"], {}, "'contacts' must be a list"),
         (["contacts", 1, "name"], DELETE, "contacts[1]: missing 'name'"),
@@ -211,7 +211,26 @@ def test_load_reports_json_syntax_errors_with_a_line(tmp_path: Path) -> None:
 
 def test_load_fills_missing_lists(tmp_path: Path) -> None:
     path = tmp_path / "export.json"
-    path.write_text(json.dumps({"format": "rave", "version": 1}), encoding="utf-8")
+    path.write_text(json.dumps({"format": "rave", "version": 2}), encoding="utf-8")
     assert load(path) == new_document(
         contacts=[], interactions=[], posts=[], notes=[], followups=[]
     )
+
+
+def test_a_version_1_export_reads_its_calls_and_meetings_as_live_exchanges(
+    tmp_path: Path,
+) -> None:
+    document = good()
+    document["version"] = 1
+    call = {**document["interactions"][0], "id": 11, "channel": "phone", "direction": "out"}
+    missed = {**call, "id": 12, "direction": "in", "needs_reply": True}
+    like = {**call, "id": 13, "kind": "broadcast"}
+    document["interactions"] += [call, missed, like]
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    loaded = {i["id"]: i for i in load(path)["interactions"]}
+    assert (loaded[10]["direction"], loaded[10].get("started_by")) == ("in", None)  # email
+    assert (loaded[11]["direction"], loaded[11]["started_by"]) == ("both", "me")
+    assert (loaded[12]["direction"], loaded[12]["started_by"]) == ("both", "them")
+    assert loaded[12]["needs_reply"] is False  # version 1 could not log a missed call
+    assert (loaded[13]["direction"], loaded[13].get("started_by")) == ("out", None)

@@ -115,14 +115,14 @@ def log(
         missed=missed,
         day_only=when is not None and timeutil.names_a_day(when),
     )
-    horizon = load_rank(where.config).reply_horizon_days
-    result = services.log_interaction(where.db, request, horizon_days=horizon)
+    config = load_rank(where.config)
+    result = services.log_interaction(where.db, request, config=config)
     if as_json:
         from rave import payloads
 
         render.json_out(payloads.logged(result))
         return
-    render.line(logged_line(result, horizon))
+    render.line(logged_line(result, config.reply_horizon_days))
     for cid in result.created:
         render.info(f"Created #{cid} (tier none): set a tier with `rave edit #{cid} --tier B`")
     for item in result.followups:
@@ -142,10 +142,16 @@ def logged_line(result: "services.LogResult", horizon_days: float) -> str:
         f"Logged {kind} {verb} {names} on {result.channel}, "
         f"{timeutil.ago(result.when, timeutil.utcnow())} (#{result.id})"
     )
-    if result.reply_late:
-        text += f"; unanswered for over {horizon_days:g} days: `today` suggests a late reply"
-    elif result.needs_reply:
+    if result.shown == "reply":
         text += "; awaiting your reply"
+    elif result.shown == "reply_late":
+        text += f"; unanswered for over {horizon_days:g} days: `today` suggests a late reply"
+    elif result.shown == "snoozed":
+        text += "; unanswered, but snoozed: `today` shows it when the snooze ends"
+    elif result.shown == "untargeted":
+        text += "; unanswered for a while: tier none is shown only in the reply lane"
+    if result.still_owed:
+        text += "; you still owe them a favour (log it with -k engage)"
     return text
 
 
@@ -187,9 +193,8 @@ def _log_batch(
 
     name = "<stdin>" if source == "-" else source
     where = paths(ctx)
-    horizon = load_rank(where.config).reply_horizon_days
     results = services.log_batch(
-        where.db, name, _lines(source), create=create, horizon_days=horizon
+        where.db, name, _lines(source), create=create, config=load_rank(where.config)
     )
     if as_json:
         render.json_out([payloads.logged(r) for r in results])

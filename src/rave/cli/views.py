@@ -182,6 +182,8 @@ def why(result: services.WhyResult) -> None:
             place += f" until {timeutil.show_date(a.backoff_until)}"
         if a.hidden == "snoozed" and s.snoozed_until:
             place += f" until {timeutil.show_date(s.snoozed_until)}"
+    elif result.skipped == "intro_capped":
+        place = "not in today's list: one new person a day (today's is already listed or made)"
     else:
         place = "not in today's list: others rank higher (raise --limit to see more)"
     render.line(f"{s.name} (#{s.contact_id}, tier {s.tier}): {place}", style="bold")

@@ -233,15 +233,18 @@ _FILLER = frozenset(
     "a lot so much very many again you u for it this that the your all and beaucoup "  # noqa: SIM905
     "vielen viele mille muchas indeed really schön schoen".split()
 )
+_ASKS = frozenset(
+    "can could would will please let send call when where what how tell share".split()  # noqa: SIM905
+)
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 CLOSING_MAX_WORDS = 10
-CLOSING_THANKS_WORDS = 6
+CLOSING_THANKS_WORDS = 8
 
 
 def closes_conversation(text: str | None) -> bool:
     """True for a short message that only thanks or acknowledges ("Thanks!", "Merci
-    beaucoup", "Got it, thanks 👍"): it owes no reply. A question, a request or
-    anything longer than a few words does."""
+    beaucoup", "Got it, thanks 👍", "Thanks for the intro!"): it owes no reply. A
+    question, a request ("Thanks, send me the file") or anything longer does."""
     if text is None:
         return False
     plain = " ".join(text.split()).lower()
@@ -255,7 +258,12 @@ def closes_conversation(text: str | None) -> bool:
     for phrase in _ACK_PHRASES:
         plain = plain.replace(phrase, " ")
     rest = [w for w in _WORD.findall(plain) if w not in _FILLER]
-    thanked = any(w in _THANKS for w in rest)
-    if thanked and len(words) <= CLOSING_THANKS_WORDS:  # "thanks for the intro!"
-        return True
-    return all(w in _THANKS or w in _ACKS for w in rest) and (thanked or len(rest) <= 2)
+    if all(w in _THANKS or w in _ACKS for w in rest):
+        return any(w in _THANKS for w in rest) or len(rest) <= 2
+    # "thanks for ...": what they thank you for, nothing asked after it
+    first = next((i for i, w in enumerate(words) if w in _THANKS), None)
+    if first is None or len(words) > CLOSING_THANKS_WORDS:
+        return False
+    after = [w for w in words[first + 1 :] if w not in _FILLER or w == "for"]
+    asks = any(w in _ASKS for w in words)
+    return bool(after) and after[0] == "for" and not asks

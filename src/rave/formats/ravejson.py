@@ -2,7 +2,7 @@
 
 Envelope::
 
-    {"format": "rave", "version": 1,
+    {"format": "rave", "version": 2,
      "contacts": [...], "interactions": [...], "posts": [...], "notes": [...],
      "followups": [...]}
 
@@ -26,10 +26,13 @@ except lists, which may be missing or ``[]``)::
 ``contact_ids`` and ``interaction_id`` must name records of the same document; a handle
 (channel, value) and a ref (source, key) may belong to one contact only. ``tier`` is
 ``A``-``D`` or ``none``; ``kind``, ``direction`` and ``channel`` use the words of
-``rave.vocab``. Keys not listed are ignored (a later version 1 may add keys); a
-document of a newer *version* is refused. :func:`dump` writes sorted keys, 2-space
-indentation, UTF-8 (no ``\\u`` escapes) and a final newline, so the same store always
-gives the same bytes when the lists are in the same (id) order.
+``rave.vocab``. Keys not listed are ignored (a later version 2 may add keys); a
+document of a newer *version* is refused. Version 1 (before ranking v2) had no
+direction ``both``: :func:`load` reads a call, video call or meeting of such a document
+(a chat or engage on ``phone``, ``video`` or ``in_person``) as ``both``, started by
+whoever the direction said, as the schema-3 upgrade does to a store. :func:`dump` writes
+sorted keys, 2-space indentation, UTF-8 (no ``\\u`` escapes) and a final newline, so the
+same store always gives the same bytes when the lists are in the same (id) order.
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ from rave.formats._common import birthday as normalize_birthday
 from rave.formats._text import open_text
 
 FORMAT = "rave"
-VERSION = 1
+VERSION = 2  # 2: direction both and started_by (ranking v2)
 KINDS = ("contacts", "interactions", "posts", "notes", "followups")
 
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
@@ -335,7 +338,18 @@ def load(path: str | os.PathLike[str]) -> dict[str, Any]:
         validate(document, source.file)
     for kind in KINDS:
         document.setdefault(kind, [])
+    if document["version"] == 1:
+        _live_exchanges(document["interactions"])
     return document  # type: ignore[no-any-return]
+
+
+def _live_exchanges(interactions: list[dict[str, Any]]) -> None:
+    """Version 1's calls and meetings as version 2 records them (``both``)."""
+    for record in interactions:
+        live = record["channel"] in vocab.LIVE_CHANNELS and record["kind"] in vocab.MEANINGFUL
+        if live and record["direction"] != "both":
+            record["started_by"] = "me" if record["direction"] == "out" else "them"
+            record["direction"], record["needs_reply"] = "both", False
 
 
 def new_document(

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
         find_contact,
         same_name,
     )
-    from rave.queries.ranking import contact_states
+    from rave.queries.ranking import contact_states, intros_today
     from rave.queries.records import (
         ContactDetail,
         ContactRef,
@@ -67,6 +67,7 @@ _WHERE = {
     "find_contact": "rave.queries.people",
     "same_name": "rave.queries.people",
     "contact_states": "rave.queries.ranking",
+    "intros_today": "rave.queries.ranking",
     "ContactDetail": "rave.queries.records",
     "ContactRef": "rave.queries.refs",
     "ContactSummary": "rave.queries.records",
@@ -115,6 +116,7 @@ __all__ = [
     "find_contact",
     "followup",
     "followups",
+    "intros_today",
     "last_channel",
     "latest_between",
     "list_contacts",

@@ -13,9 +13,11 @@ from rave import timeutil
 
 def last_channel(conn: sqlite3.Connection, contact_ids: list[int], *, broadcast: bool) -> str:
     """Where to record an interaction logged without ``--channel``: the channel of the
-    latest one of the same sort (broadcast, or chat/engage) with these people, a call or
-    a meeting aside (those are named with ``-c``: they record a live exchange); else
-    ``linkedin`` for a broadcast (a like happens on a platform) and ``other`` for talk."""
+    latest one of the same sort (broadcast, or chat/engage) with these people, calls and
+    meetings aside: those record a live exchange, which answers everything before it, so
+    only a channel you name (`-c phone`, `-c irl`) records one (a message logged after a
+    coffee is no meeting); else ``linkedin`` for a broadcast (a like happens on a
+    platform) and ``other`` for talk."""
     marks = ",".join("?" * len(contact_ids))
     kinds = "('broadcast')" if broadcast else "('chat', 'engage')"
     row = conn.execute(

@@ -37,11 +37,9 @@ def _picked(
 
 
 # A contact that can never be listed: tier none with nothing waiting for an answer and no
-# debt (scoring.rank's rule), known from its tally alone when that runs to as_of at most;
-# kept when your first message to them went out that day (it counts against the intros).
+# debt (scoring.rank's rule), known from its tally alone when that runs to as_of at most.
 _UNLISTED = """c.tier = 'none' AND t.pending IS NULL AND COALESCE(t.debt, 0) = 0
-    AND (t.latest_at IS NULL OR t.latest_at <= :as_of)
-    AND NOT (t.first_m_dir IS 'out' AND t.first_m >= :day_start)"""
+    AND (t.latest_at IS NULL OR t.latest_at <= :as_of)"""
 
 _TALLIES_SQL = f"""
 SELECT p.id, c.name, c.tier, c.cadence_days, c.snoozed_until, c.why, c.offer,
@@ -104,7 +102,6 @@ def contact_states(
         "tag": None if tag is None else vocab.tag(tag),
         "channel": channel,
         "skip_unlisted": unlisted is not None,
-        "day_start": timeutil.to_db(scoring.local_day_start(as_of)),
     }
     if unlisted is not None:
         for snoozed, count in conn.execute(f"WITH {picked} {_UNLISTED_SQL}", params):
@@ -142,3 +139,16 @@ def contact_states(
         states += [finish(row, past.get(row[0], scoring.Tally())) for row in replay]
         states.sort(key=lambda state: state.contact_id)
     return states
+
+
+def intros_today(conn: sqlite3.Connection, *, as_of: datetime) -> int:
+    """First messages of yours sent on the local calendar day of ``as_of``, up to it, to
+    anyone (whatever filter a list uses): they count against ``[rank] intro_per_day``.
+    A contact's first meaningful event stays the same as its history grows, so the
+    stored tallies answer for any moment."""
+    row = conn.execute(
+        """SELECT COUNT(*) FROM contact_tally
+            WHERE first_m_dir = 'out' AND first_m >= ? AND first_m <= ?""",
+        (timeutil.to_db(scoring.local_day_start(as_of)), timeutil.to_db(as_of)),
+    ).fetchone()
+    return int(row[0])

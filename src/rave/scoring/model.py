@@ -170,7 +170,11 @@ def _reply_note(s: ContactState, as_of: datetime, config: RankConfig) -> str:
         return "nothing waiting for your answer"
     thanks = s.pending_kind == "engage"
     verb, tail = ("helped you", "say thanks") if thanks else ("wrote", "unanswered")
-    return f"{verb} {_ago(s.pending_in, as_of)} {_via(s.pending_channel)}, {tail}"
+    last = s.pending_last or s.pending_in
+    text = f"{verb} {_ago(last, as_of)} {_via(s.pending_channel)}, {tail}"
+    if s.pending_in != last:  # several messages wait: since when
+        text += f" (waiting since {_ago(s.pending_in, as_of)})"
+    return text
 
 
 def _r(s: ContactState, as_of: datetime) -> float | None:
@@ -435,7 +439,12 @@ def _channel(s: ContactState, action: str, lane: int) -> str | None:
         return retry_channel(s)
     if action == "comment":
         return s.last_their_post_channel
-    return s.answer_channel or next(iter(s.channels), None)
+    # a message goes where they write, else to a channel for messages you have with them
+    # (a meeting is no channel to write on), else wherever you last met
+    if s.answer_channel and s.answer_channel not in _NOT_FOR_MESSAGES:
+        return s.answer_channel
+    messages = (c for c in s.channels if c not in _NOT_FOR_MESSAGES)
+    return next(messages, s.answer_channel or next(iter(s.channels), None))
 
 
 def _talking_point(
@@ -549,7 +558,9 @@ class _Verdict(NamedTuple):
 
 def _judge(s: ContactState, score: float, as_of: datetime, config: RankConfig) -> _Verdict:
     r = _r(s, as_of)
-    pending = s.pending_in
+    # the reply lane's clock is their latest unanswered message: a fresh one brings them
+    # back, whatever waited before it
+    pending = s.pending_last or s.pending_in
     lane = REPLY if pending is not None and _days(pending, as_of) < config.reply_horizon_days else 1
     action = _action(s, lane, r, config)
     until = backoff_until(s, config)
@@ -664,6 +675,7 @@ def rank(
     config: RankConfig = _DEFAULT,
     limit: int | None = None,
     unlisted: Mapping[str, int] | None = None,
+    intros_today: int | None = None,
 ) -> Ranking:
     """Assess every state and list, in ``sort_key`` order: the whole reply lane; at most
     ``limit`` (default ``config.limit``) outreach rows, of which at most
@@ -673,13 +685,15 @@ def rank(
     light touches (``light_touch``), not counted in the limit.
 
     ``unlisted``: contacts left out before ranking (never listable, counted by the
-    caller, by ``SKIPPED`` reason), added to ``skipped``."""
+    caller, by ``SKIPPED`` reason), added to ``skipped``. ``intros_today``: the first
+    messages already sent that day, counted by the caller over everyone (by default,
+    over ``states``)."""
     cap = config.limit if limit is None else limit
     skipped = dict.fromkeys(SKIPPED, 0)
     for reason, count in (unlisted or {}).items():
         skipped[reason] += count
     day_start = local_day_start(as_of)
-    intros_today = 0
+    counted = 0
     # each contact judged from its nine measures; the measures are kept only for those
     # sure to be explained (the reply lane, back-off and dormant lists, light-touch
     # candidates) and measured again for the few other rows listed: memory stays flat on
@@ -688,7 +702,7 @@ def rank(
     for s in states:
         first = s.first_meaningful
         if first is not None and s.first_meaningful_direction == "out" and day_start <= first:
-            intros_today += first <= as_of
+            counted += first <= as_of
         if s.tier == "none" and s.pending_in is None and not s.debt:
             # never listed: counted without the measures (most of an imported network),
             # with the reason assess() would give
@@ -704,6 +718,8 @@ def rank(
         )
         judged.append((verdict, s, values if sure else None))
     judged.sort(key=lambda item: _order(item[0].lane, item[0].score, item[1]))
+    if intros_today is None:
+        intros_today = counted
 
     def full(verdict: _Verdict, s: ContactState, values: list[float] | None) -> Assessment:
         if values is None:

@@ -126,9 +126,10 @@ class ContactState(NamedTuple):
     first_meaningful_direction: str | None
     n_in_meaningful: int  # inbound and live meaningful events, all time
     pending_in: datetime | None  # earliest inbound needs_reply message not yet answered
-    pending_channel: str | None
+    pending_last: datetime | None  # latest of them (the reply lane's clock)
+    pending_channel: str | None  # of the latest: where to answer
     pending_kind: str | None
-    pending_note: str | None  # the message waiting for your answer
+    pending_note: str | None  # the latest message waiting for your answer
     unanswered: int  # your messages since their latest inbound or live meaningful event
     last_out: datetime | None  # latest outbound meaningful event
     last_out_channel: str | None
@@ -213,7 +214,8 @@ class Tally:
         (``last_init``); ``last_out``; ``unanswered`` + 1; pending cleared; an engage
         clears the debt; their post is responded to.
       - ``in``: ``n_in`` + 1, ``unanswered`` = 0, ``recent_in``; ``in_channel``; with
-        needs_reply and nothing pending it becomes ``pending``; an engage adds a debt.
+        needs_reply it becomes ``pending_last`` (and ``pending`` when nothing was
+        pending), with its channel, kind and note; an engage adds a debt.
       - ``both``: ``n_in`` + 1, ``unanswered`` = 0, ``recent_in``; pending cleared; an
         engage clears the debt; ``last_offline``; their post is responded to.
     """
@@ -233,6 +235,7 @@ class Tally:
     last_init: datetime | None = None
     in_channel: str | None = None
     pending: datetime | None = None
+    pending_last: datetime | None = None
     pending_channel: str | None = None
     pending_kind: str | None = None
     pending_note: str | None = None
@@ -293,8 +296,9 @@ class Tally:
             self._answered(e)
             return
         self.in_channel = e.channel
-        if e.needs_reply and self.pending is None:
-            self.pending, self.pending_channel = e.when, e.channel
+        if e.needs_reply:
+            self.pending = self.pending or e.when
+            self.pending_last, self.pending_channel = e.when, e.channel
             self.pending_kind, self.pending_note = e.kind, e.note
         if e.kind == "engage":
             self.debt, self.debt_since = self.debt + 1, self.debt_since or e.when
@@ -302,7 +306,8 @@ class Tally:
     def _answered(self, e: Event) -> None:
         """What an outbound or live meaningful event settles: what was pending, a debt
         (an engage), their post (you responded)."""
-        self.pending = self.pending_channel = self.pending_kind = self.pending_note = None
+        self.pending = self.pending_last = None
+        self.pending_channel = self.pending_kind = self.pending_note = None
         if e.kind == "engage":
             self.debt, self.debt_since = 0, None
         self.responded = self.responded or self.last_post is not None
@@ -353,6 +358,7 @@ class Tally:
             self.first_m_dir,  # first_meaningful_direction
             self.n_in,  # n_in_meaningful
             self.pending,  # pending_in
+            self.pending_last,
             self.pending_channel,
             self.pending_kind,
             self.pending_note,

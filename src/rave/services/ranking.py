@@ -62,7 +62,14 @@ def _today(
         conn, as_of=as_of, config=config, tier=tier, tag=tag, channel=channel, unlisted=unlisted
     )
     nudge = broadcast_nudge(conn, as_of=as_of, balance=balance) if broadcast else None
-    ranking = scoring.rank(states, as_of=as_of, config=config, limit=limit, unlisted=unlisted)
+    ranking = scoring.rank(
+        states,
+        as_of=as_of,
+        config=config,
+        limit=limit,
+        unlisted=unlisted,
+        intros_today=queries.intros_today(conn, as_of=as_of),
+    )
     return TodayView(ranking, nudge)
 
 
@@ -102,7 +109,10 @@ def why(paths: Paths, ref: str, *, as_of: datetime) -> WhyResult:
         mine = [s for s in states if s.contact_id == contact.id]
         if not mine:  # never listed: not among the states ranked
             mine = queries.contact_states(conn, as_of=as_of, config=config, contact_id=contact.id)
-    ranking = scoring.rank(states, as_of=as_of, config=config, unlisted=unlisted)
+        sent_today = queries.intros_today(conn, as_of=as_of)
+    ranking = scoring.rank(
+        states, as_of=as_of, config=config, unlisted=unlisted, intros_today=sent_today
+    )
     for suggestion in ranking.suggestions:
         if suggestion.assessment.state.contact_id == contact.id:
             return WhyResult(suggestion.assessment, suggestion.rank, None, config.threshold)
@@ -110,7 +120,9 @@ def why(paths: Paths, ref: str, *, as_of: datetime) -> WhyResult:
     assessment = scoring.assess(state, as_of=as_of, config=config)
     skipped = None
     if assessment.hidden is None:
-        skipped = "intro_capped" if assessment.action == "intro" else "over_limit"
+        listed = sum(s.assessment.action == "intro" for s in ranking.suggestions)
+        capped = listed + ranking.intros_today >= config.intro_per_day
+        skipped = "intro_capped" if assessment.action == "intro" and capped else "over_limit"
     return WhyResult(assessment, None, skipped, config.threshold)
 
 

@@ -11,7 +11,7 @@ from rave import db, queries, tallies, timeutil, vocab
 from rave.config import RankConfig
 from rave.errors import BadInputError, NotFoundError, RaveError, UsageError
 
-REPLY_HORIZON_DAYS = RankConfig.reply_horizon_days
+_DEFAULT = RankConfig()
 
 
 class LogRequest(NamedTuple):
@@ -36,11 +36,14 @@ class LogResult(NamedTuple):
     direction: str
     channel: str
     note: str | None
-    needs_reply: bool  # a message of theirs now waits for your answer
+    needs_reply: bool  # what was logged is a message of theirs still waiting for your answer
     contacts: tuple[queries.ContactRef, ...]
     created: tuple[int, ...] = ()
     followups: tuple[queries.FollowUpRow, ...] = ()
-    reply_late: bool = False  # ...for longer than the reply horizon (not in the reply lane)
+    # where `rave today` shows them for it now: "reply", "reply_late" (an outreach row),
+    # or why not ("snoozed", "untargeted"); None when nothing of theirs waits
+    shown: str | None = None
+    still_owed: bool = False  # a message of yours to someone whose favour is not repaid
 
 
 class PostResult(NamedTuple):
@@ -57,7 +60,7 @@ def list_followups(path: Path, *, include_done: bool = False) -> list[queries.Fo
 
 
 def _log_one(
-    session: Any, request: LogRequest, now: datetime, horizon_days: float = REPLY_HORIZON_DAYS
+    session: Any, request: LogRequest, now: datetime, config: RankConfig = _DEFAULT
 ) -> LogResult:
     """Record one interaction inside an open write session."""
     from rave import store
@@ -89,13 +92,13 @@ def _log_one(
     channel = request.channel or queries.last_channel(
         conn, ids, broadcast=request.kind == "broadcast"
     )
-    direction = _direction(request, channel)
+    kind, direction = _kind_and_direction(request, channel)
     when = _placed(conn, ids, request.when, now) if request.day_only else request.when
-    needs_reply = direction == "in" and request.kind in vocab.MEANINGFUL and not request.closed
+    needs_reply = direction == "in" and kind in vocab.MEANINGFUL and not request.closed
     interaction_id = store.add_interaction(
         session=session,
         contact_ids=ids,
-        kind=request.kind,
+        kind=kind,
         direction=direction,
         channel=channel,
         when=when,
@@ -104,11 +107,10 @@ def _log_one(
         needs_reply=needs_reply,
         started_by=_starter(request) if direction == "both" else None,
     )
-    # the truth after the write: an answer logged later may already settle this message
     stored = timeutil.from_db(timeutil.to_db(when))
-    waits = [p for p in (tallies.pending(conn, cid) for cid in ids) if p is not None]
-    awaiting = needs_reply and any(p <= stored for p in waits)
-    late = awaiting and timeutil.days_between(min(waits), now) >= horizon_days
+    waits, shown = _after_write(conn, ids, stored, now, config, needs_reply)
+    # a chat of yours to someone whose favour is unrepaid: say so (a repay is an engage)
+    owed = kind == "chat" and direction != "in" and any(tallies.owes(conn, c) for c in ids)
     followup_ids = [
         store.add_followup(
             session=session,
@@ -124,34 +126,73 @@ def _log_one(
     return LogResult(
         id=interaction_id,
         when=stored,
-        kind=request.kind,
+        kind=kind,
         direction=direction,
         channel=channel,
         note=note,
-        needs_reply=awaiting,
+        needs_reply=waits,
         contacts=tuple(contacts),
         created=tuple(created),
         followups=tuple(queries.followup(conn, fid) for fid in followup_ids),
-        reply_late=late,
+        shown=shown,
+        still_owed=owed,
     )
 
 
-def _direction(request: LogRequest, channel: str) -> str:
+def _after_write(
+    conn: Any,
+    contact_ids: list[int],
+    when: datetime,
+    now: datetime,
+    config: RankConfig,
+    needs_reply: bool,
+) -> tuple[bool, str | None]:
+    """The truth after the write, as `rave today` will see it: whether the message
+    logged still waits for your answer (a later answer may settle a back-dated one) and
+    where `today` shows it (the reply lane, a late reply, or why not). Read through the
+    same state and model as `today`."""
+    if not needs_reply:
+        return False, None
+    from rave import scoring
+
+    waits, shown = False, None
+    order = ("reply", "reply_late", "snoozed", "untargeted")
+    for cid in contact_ids:
+        (state,) = queries.contact_states(conn, as_of=now, config=config, contact_id=cid)
+        if state.pending_in is None or state.pending_in > when:
+            continue
+        waits = True
+        verdict = scoring.assess(state, as_of=now, config=config)
+        if verdict.lane_name == "reply":
+            where: str | None = "reply"
+        elif verdict.action == "reply_late":
+            where = verdict.hidden or "reply_late"
+        else:
+            where = None
+        if where in order and (shown is None or order.index(where) < order.index(shown)):
+            shown = where
+    return waits, shown
+
+
+def _kind_and_direction(request: LogRequest, channel: str) -> tuple[str, str]:
     """``both`` for a call or meeting that took place (spec/scoring.md v2: a live
-    exchange), unless it was missed; else who reached out."""
-    live = request.kind in vocab.MEANINGFUL and channel in vocab.LIVE_CHANNELS
+    exchange), unless it was missed; else who reached out. A missed call is a chat,
+    whatever ``--kind`` says: nobody did anyone a favour."""
     if request.missed:
-        if not live:
+        if request.kind not in vocab.MEANINGFUL:
+            raise UsageError("--missed is for a call, not a like or a post")
+        if channel not in vocab.LIVE_CHANNELS:
             raise UsageError(
                 "--missed is for a call or a meeting that did not take place",
                 hint="use it with -c phone, video or in_person (and --in for their missed call)",
             )
         if request.direction == "both":
             raise UsageError("a missed call is one-way: give --missed without direction both")
-        return request.direction
+        return "chat", request.direction
     if request.direction == "both" and request.kind not in vocab.MEANINGFUL:
         raise UsageError("a broadcast is one-way: it cannot be direction both")
-    return "both" if live else request.direction
+    live = request.kind in vocab.MEANINGFUL and channel in vocab.LIVE_CHANNELS
+    return request.kind, "both" if live else request.direction
 
 
 def _starter(request: LogRequest) -> str | None:
@@ -172,15 +213,12 @@ def _placed(conn: Any, contact_ids: list[int], when: datetime, now: datetime) ->
     return after if after <= min(end, max(now, latest)) else latest
 
 
-def log_interaction(
-    path: Path, request: LogRequest, *, horizon_days: float = REPLY_HORIZON_DAYS
-) -> LogResult:
-    """Record one interaction; ``horizon_days``: the reply lane's horizon ([rank]
-    reply_horizon_days), to tell whether a message now waits in the reply lane."""
+def log_interaction(path: Path, request: LogRequest, *, config: RankConfig = _DEFAULT) -> LogResult:
+    """Record one interaction; ``config`` ([rank]) tells where `today` will show it."""
     from rave import store
 
     with store.writing(path) as session:
-        return _log_one(session, request, timeutil.utcnow(), horizon_days)
+        return _log_one(session, request, timeutil.utcnow(), config)
 
 
 def log_batch(
@@ -189,7 +227,7 @@ def log_batch(
     lines: Iterable[str],
     *,
     create: bool = False,
-    horizon_days: float = REPLY_HORIZON_DAYS,
+    config: RankConfig = _DEFAULT,
 ) -> list[LogResult]:
     """Record every JSON Lines interaction of ``lines`` in one transaction: a bad line
     (unreadable, unknown contact, bad value) stops everything with BadInputError naming
@@ -204,7 +242,7 @@ def log_batch(
                 continue
             try:
                 request = batchlog.parse_line(text, now=now, create=create)
-                results.append(_log_one(session, request, now, horizon_days))
+                results.append(_log_one(session, request, now, config))
             except BadInputError:
                 raise
             except RaveError as exc:
