@@ -108,6 +108,27 @@ def main() -> None:
             [RAVE, "--db", db, "log", "#1", "-n", "bench"],
             "write floor: import sqlmodel, typer",
         )
+    batch_dir = Path(tempfile.mkdtemp(prefix="rave-bench-batch-"))
+    template, lines = batch_dir / "template.db", batch_dir / "lines.jsonl"
+    subprocess.run([RAVE, "--db", str(template), "add", "Ana"], env=env, capture_output=True)
+    lines.write_text(  # 4,000 calls of one contact, newest first: every line back-dated
+        "".join(
+            f'{{"contact": "Ana", "when": "{2025 - n // 2000}-{1 + n // 170 % 12:02d}-'
+            f'{1 + n % 28:02d}T{n % 24:02d}:00Z", "note": "call {n}"}}\n'
+            for n in range(4000)
+        ),
+        encoding="utf-8",
+    )
+
+    def fresh_batch_store() -> None:
+        shutil.copyfile(template, batch_dir / "rave.db")
+
+    add(
+        "rave log --batch (4,000 back-dated lines, one contact)",
+        [RAVE, "--db", str(batch_dir / "rave.db"), "log", "--batch", str(lines)],
+        setup=fresh_batch_store,
+    )
+    shutil.rmtree(batch_dir, ignore_errors=True)
     source = DATA / "Connections.csv"
     if source.exists():
         scratch = Path(tempfile.mkdtemp(prefix="rave-bench-"))

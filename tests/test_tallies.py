@@ -6,10 +6,13 @@ read from them equal the naive derivation of tests/oracle.py; and what `rave lis
 from __future__ import annotations
 
 import itertools
+import json
 import sqlite3
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -185,3 +188,41 @@ def test_a_missed_call_is_a_message_and_a_call_that_connected_a_live_exchange(
     assert why["last_meaningful_direction"] == "both" and why["last_offline"] is not None
     assert why["n_in_meaningful"] == 3 and why["talking_point"] == "talked it through"
     assert not [s for s in rave("today", "--json").json() if s["action"] == "reply"]
+
+
+def test_a_back_dated_batch_folds_each_contact_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a batch in any order costs one fold per contact, not one per line (before, each
+    # back-dated line folded the contact's whole history again: quadratic)
+    from rave import services
+
+    path = tmp_path / "rave.db"
+    with store.writing(path) as session:
+        for name in ("Ana", "Bo"):
+            store.add_contact(session=session, name=name, now=NOW)
+    folds: list[list[int]] = []
+    real = tallies.rebuild
+
+    def counted(conn: sqlite3.Connection, contact_ids: Iterable[int] | None = None) -> int:
+        ids = None if contact_ids is None else sorted(contact_ids)
+        folds.append(ids or [])
+        return real(conn, ids)
+
+    monkeypatch.setattr(tallies, "rebuild", counted)
+    lines = [
+        json.dumps({"contact": name, "when": f"2026-0{1 + n % 9}-{10 + n % 18}T10:{n % 60:02d}Z"})
+        for n in range(200, 0, -1)  # newest first
+        for name in ("Ana", "Bo")
+    ]
+    results = services.log_batch(path, "calls.jsonl", lines)
+    assert len(results) == 400
+    assert folds == [[1, 2]]  # both contacts, once, at the end
+    monkeypatch.setattr(tallies, "rebuild", real)
+    conn = db.connect(path)
+    kept = _rows(conn)
+    conn.execute("BEGIN")
+    tallies.rebuild(conn)
+    assert _rows(conn) == kept  # what the batch left is what a full fold gives
+    conn.execute("ROLLBACK")
+    conn.close()

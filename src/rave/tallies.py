@@ -14,8 +14,10 @@ migration that creates the table fills it, and neither needs the ORM for it.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import fields
 from datetime import datetime
 from typing import Any
@@ -180,8 +182,32 @@ def _write_all(conn: sqlite3.Connection, rows: sqlite3.Cursor) -> int:
     return written
 
 
+# Within ``folded_at_end``: the contacts whose tallies wait to be folded once, at its end.
+_WAITING: ContextVar[set[int] | None] = ContextVar("rave_tallies_waiting", default=None)
+
+
+@contextlib.contextmanager
+def folded_at_end(conn: sqlite3.Connection) -> Iterator[None]:
+    """Within the block, ``add_event`` only notes its contacts; each is folded once when
+    the block ends without an error (inside the caller's transaction). A batch of
+    interactions in any order then costs a fold per contact, not one per interaction
+    (back-dated lines would each fold their contact's whole history again)."""
+    waiting: set[int] = set()
+    token = _WAITING.set(waiting)
+    try:
+        yield
+    finally:
+        _WAITING.reset(token)
+    if waiting:
+        rebuild(conn, waiting)
+
+
 def add_event(conn: sqlite3.Connection, contact_ids: Iterable[int], event: Event) -> None:
     """Account for one new interaction of these contacts (already inserted)."""
+    waiting = _WAITING.get()
+    if waiting is not None:
+        waiting.update(contact_ids)
+        return
     stale = []
     for contact_id in contact_ids:
         row = conn.execute(

@@ -59,10 +59,9 @@ def list_followups(path: Path, *, include_done: bool = False) -> list[queries.Fo
         return queries.followups(conn, include_done=include_done)
 
 
-def _log_one(
-    session: Any, request: LogRequest, now: datetime, config: RankConfig = _DEFAULT
-) -> LogResult:
-    """Record one interaction inside an open write session."""
+def _log_one(session: Any, request: LogRequest, now: datetime) -> LogResult:
+    """Record one interaction inside an open write session. ``needs_reply`` is what was
+    stored (their message asks for an answer); ``_checked`` tells what it means now."""
     from rave import store
 
     if not request.refs:
@@ -107,10 +106,6 @@ def _log_one(
         needs_reply=needs_reply,
         started_by=_starter(request) if direction == "both" else None,
     )
-    stored = timeutil.from_db(timeutil.to_db(when))
-    waits, shown = _after_write(conn, ids, stored, now, config, needs_reply)
-    # a chat of yours to someone whose favour is unrepaid: say so (a repay is an engage)
-    owed = kind == "chat" and direction != "in" and any(tallies.owes(conn, c) for c in ids)
     followup_ids = [
         store.add_followup(
             session=session,
@@ -125,18 +120,27 @@ def _log_one(
     ]
     return LogResult(
         id=interaction_id,
-        when=stored,
+        when=timeutil.from_db(timeutil.to_db(when)),  # as stored: whole seconds
         kind=kind,
         direction=direction,
         channel=channel,
         note=note,
-        needs_reply=waits,
+        needs_reply=needs_reply,
         contacts=tuple(contacts),
         created=tuple(created),
         followups=tuple(queries.followup(conn, fid) for fid in followup_ids),
-        shown=shown,
-        still_owed=owed,
     )
+
+
+def _checked(conn: Any, result: LogResult, now: datetime, config: RankConfig) -> LogResult:
+    """``result`` as the store now sees it (the tallies up to date): whether what was
+    logged still waits for your answer, where `today` shows it, and whether a chat of
+    yours left a favour unrepaid (a repay is an engage)."""
+    ids = [c.id for c in result.contacts]
+    waits, shown = _after_write(conn, ids, result.when, now, config, result.needs_reply)
+    mine = result.kind == "chat" and result.direction != "in"
+    owed = mine and any(tallies.owes(conn, c) for c in ids)
+    return result._replace(needs_reply=waits, shown=shown, still_owed=owed)
 
 
 def _after_write(
@@ -217,8 +221,9 @@ def log_interaction(path: Path, request: LogRequest, *, config: RankConfig = _DE
     """Record one interaction; ``config`` ([rank]) tells where `today` will show it."""
     from rave import store
 
+    now = timeutil.utcnow()
     with store.writing(path) as session:
-        return _log_one(session, request, timeutil.utcnow(), config)
+        return _checked(store.raw(session), _log_one(session, request, now), now, config)
 
 
 def log_batch(
@@ -231,23 +236,27 @@ def log_batch(
 ) -> list[LogResult]:
     """Record every JSON Lines interaction of ``lines`` in one transaction: a bad line
     (unreadable, unknown contact, bad value) stops everything with BadInputError naming
-    the line, and nothing is written."""
+    the line, and nothing is written. Each contact's tally is folded once, at the end
+    (lines in any order cost the same as lines in date order), and each result then
+    says what the whole batch left waiting."""
     from rave import batchlog, store
 
     now = timeutil.utcnow()
     results: list[LogResult] = []
     with store.writing(path) as session:
-        for number, text in enumerate(lines, 1):
-            if not text.strip():
-                continue
-            try:
-                request = batchlog.parse_line(text, now=now, create=create)
-                results.append(_log_one(session, request, now, config))
-            except BadInputError:
-                raise
-            except RaveError as exc:
-                raise BadInputError(source, number, exc.message) from None
-    return results
+        conn = store.raw(session)
+        with tallies.folded_at_end(conn):
+            for number, text in enumerate(lines, 1):
+                if not text.strip():
+                    continue
+                try:
+                    request = batchlog.parse_line(text, now=now, create=create)
+                    results.append(_log_one(session, request, now))
+                except BadInputError:
+                    raise
+                except RaveError as exc:
+                    raise BadInputError(source, number, exc.message) from None
+        return [_checked(conn, result, now, config) for result in results]
 
 
 def add_post(
