@@ -851,7 +851,8 @@ networks = st.integers(1, 6).flatmap(
 
 
 def _young_pending(s: ContactState, as_of: datetime = AS_OF) -> bool:
-    return s.pending_in is not None and as_of - s.pending_in < timedelta(
+    """Their latest unanswered message is younger than the reply horizon."""
+    return s.pending_last is not None and as_of - s.pending_last < timedelta(
         days=CONFIG.reply_horizon_days
     )
 
