@@ -59,6 +59,16 @@ def rave() -> Rave:
     return run
 
 
+@pytest.fixture
+def empty_store(rave_home: Path) -> Path:
+    """An existing store with nothing in it (a store that does not exist is an error for
+    read commands: `no store at PATH`)."""
+    from rave import db
+
+    db.connect(rave_home / "rave.db", create=True).close()
+    return rave_home
+
+
 def rave_executable() -> str:
     """The installed console script (the one a user and cron run)."""
     candidate = Path(sys.executable).parent / "rave"

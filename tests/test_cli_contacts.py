@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from conftest import Rave
 
 
@@ -77,7 +79,7 @@ def test_handle_belongs_to_one_person(rave: Rave) -> None:
     assert [c["name"] for c in rave("list", "--json").json()] == ["Ana"]
 
 
-def test_bad_values_are_usage_errors(rave: Rave) -> None:
+def test_bad_values_are_usage_errors(rave: Rave, empty_store: Path) -> None:
     assert rave("add", "X", "--tier", "Z").exit_code == 2
     assert rave("add", "X", "--email", "not-an-email").exit_code == 2
     assert rave("add", "X", "--handle", "linkedin").exit_code == 2

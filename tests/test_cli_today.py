@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from conftest import Rave
 from test_contract import TODAY_KEYS
@@ -74,7 +75,7 @@ def test_limit_tier_tag_channel_filters(rave: Rave) -> None:
     assert rave("today", "--channel", "fax").exit_code == 2
 
 
-def test_nobody_to_suggest_is_friendly_and_exit_0(rave: Rave) -> None:
+def test_nobody_to_suggest_is_friendly_and_exit_0(rave: Rave, empty_store: Path) -> None:
     empty = rave("today")
     assert empty.exit_code == 0
     assert "Nobody" in empty.stdout

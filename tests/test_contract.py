@@ -4,6 +4,7 @@ allowed; removing or renaming one must fail here first."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from conftest import Rave
 
@@ -45,7 +46,7 @@ def _seed(rave: Rave) -> None:
     rave("note", "Ana", "likes jazz")
 
 
-def test_list_keys(rave: Rave) -> None:
+def test_list_keys(rave: Rave, empty_store: Path) -> None:
     assert rave("list", "--json").json() == []
     _seed(rave)
     (row,) = rave("list", "--json").json()
@@ -122,7 +123,7 @@ STATE_KEYS = {
 DIGEST_KEYS = {"as_of", "reply", "outreach", "light", "followups_due", "not_shown", "broadcast"}
 
 
-def test_today_why_digest_snooze_keys(rave: Rave) -> None:
+def test_today_why_digest_snooze_keys(rave: Rave, empty_store: Path) -> None:
     assert rave("today", "--json").json() == []
     empty_digest = rave("digest", "--json").json()
     assert set(empty_digest) >= DIGEST_KEYS and empty_digest["reply"] == []
@@ -163,7 +164,7 @@ LADDER_KEYS = {"met_offline", "engaged", "chatting", "broadcast_only", "not_star
 NUDGE_KEYS = {"kind", "message", "channel", "post"}
 
 
-def test_stats_keys(rave: Rave) -> None:
+def test_stats_keys(rave: Rave, empty_store: Path) -> None:
     empty = rave("stats", "--json").json()
     assert set(empty) >= STATS_KEYS
     assert empty["reply_latency_days"]["median"] is None and empty["broadcast"] is None

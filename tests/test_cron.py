@@ -85,6 +85,12 @@ def test_digest_text_for_mail(network: Path) -> None:
 
 
 def test_digest_quiet_if_empty_prints_nothing(rave_home: Path, rave: Rave) -> None:
+    # a typo in RAVE_HOME is not a quiet day: it says so, every time
+    missing = run_cron(rave_home, "digest", "--quiet-if-empty")
+    assert missing.returncode == 1 and "no store at" in missing.stderr
+    from rave import db
+
+    db.connect(rave_home / "rave.db", create=True).close()
     empty = run_cron(rave_home, "digest", "--quiet-if-empty")
     assert (empty.returncode, empty.stdout, empty.stderr) == (0, "", "")
     assert "Nothing to do today." in run_cron(rave_home, "digest").stdout

@@ -11,7 +11,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from rave import exporter, importer, store, vocab
+from rave import db, exporter, importer, store, vocab
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
@@ -61,6 +61,7 @@ interaction_st = st.fixed_dictionaries(
 
 def _build(path: Path, contacts, interactions, notes, posts) -> list[int]:
     ids: list[int] = []
+    db.connect(path, create=True).close()  # an empty store is a store (nothing to write)
     with store.writing(path) as session:
         for n, c in enumerate(contacts):
             fields = {

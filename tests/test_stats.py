@@ -227,7 +227,7 @@ def test_by_month_and_empty_periods(rave: Rave, history: None) -> None:
     ]
 
 
-def test_defaults_bad_options_and_an_empty_store(rave: Rave) -> None:
+def test_defaults_bad_options_and_an_empty_store(rave: Rave, empty_store: Path) -> None:
     empty = rave("stats", "--as-of", "2026-03-29", "--json").json()
     assert len(empty["periods"]) == 12 and empty["since"] == "2026-01-05T00:00:00Z"
     assert empty["totals"] == {"broadcast": 0, "chat": 0, "engage": 0}
@@ -287,7 +287,7 @@ def _human_line(rave: Rave) -> list[str]:
     return lines
 
 
-def test_nudge_a_post_when_nothing_went_out_for_a_week(rave: Rave) -> None:
+def test_nudge_a_post_when_nothing_went_out_for_a_week(rave: Rave, empty_store: Path) -> None:
     assert _nudge(rave) is None and _human_line(rave) == []  # fresh: nothing at all
     rave("add", "Ana", "--tier", "A")
     never = _nudge(rave)

@@ -86,10 +86,13 @@ def test_new_store_is_private_even_under_a_loose_umask(tmp_path: Path) -> None:
             assert stat.S_IMODE(side.stat().st_mode) == 0o600
 
 
-def test_reading_a_missing_store_creates_nothing(tmp_path: Path) -> None:
+def test_reading_a_missing_store_is_an_error_and_creates_nothing(tmp_path: Path) -> None:
+    from rave.errors import StoreMissing
+
     path = tmp_path / "none" / "rave.db"
-    with db.reading(path) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM contact").fetchone()[0] == 0
+    with pytest.raises(StoreMissing) as info, db.reading(path):
+        pass
+    assert info.value.exit_code == 1 and "no store at" in info.value.message
     assert not path.exists() and not path.parent.exists()
 
 

@@ -65,6 +65,22 @@ class StoreError(RaveError):
     """The store cannot be used as asked (newer schema, read-only, disk full)."""
 
 
+class StoreMissing(StoreError):
+    """No store where the paths point. A write creates it; a read refuses, so that a typo
+    in ``RAVE_HOME`` is never mistaken for a quiet day (an empty digest, an empty export
+    replacing a good one)."""
+
+    def __init__(self, path: object, *, hint: str | None = None) -> None:
+        super().__init__(f"no store at {path} (see `rave paths`)", hint=hint)
+        self.path = path
+
+
+class Interrupted(RaveError):
+    """Interrupted (Ctrl-C, also at a prompt); nothing half-written remains."""
+
+    exit_code = 130
+
+
 class ConfigError(RaveError):
     """A bad value in config.toml."""
 

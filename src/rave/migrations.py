@@ -3,13 +3,18 @@ SQLModel writes) can bring a store up to date without importing the ORM.
 
 The schema version is SQLite's ``PRAGMA user_version``. ``rave.models`` describes the same
 tables for SQLModel; ``tests/test_store.py`` checks that the two never drift apart.
-A store whose version is newer than :data:`SCHEMA_VERSION` is refused untouched.
+A store whose version is newer than :data:`SCHEMA_VERSION`, and another program's SQLite
+file (recognised by rave's tables, :data:`RAVE_TABLES`), are refused untouched.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import glob
 import os
 import sqlite3
+import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -231,67 +236,156 @@ def schema_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
-def check_not_newer(conn: sqlite3.Connection, where: str) -> int:
-    """The store's schema version; a store from a newer rave, or a SQLite file of some
-    other program (version 0 with tables in it), is refused before anything touches it."""
+#: The tables and key columns that make a SQLite file a rave store (schema 1 and later).
+RAVE_TABLES: dict[str, tuple[str, ...]] = {
+    "contact": ("id", "name", "name_key", "tier"),
+    "interaction": ("id", "kind", "direction", "channel", "happened_at"),
+}
+
+
+_RAVE_TABLES_SQL = " UNION ALL ".join(
+    f"SELECT COUNT(*) FROM pragma_table_info('{table}')"
+    f" WHERE name IN ({', '.join(repr(c) for c in columns)})"
+    for table, columns in RAVE_TABLES.items()
+)
+
+
+def _is_rave_store(conn: sqlite3.Connection) -> bool:
+    """Whether the file holds rave's tables with their key columns (counted in SQL, so a
+    name that is not valid text cannot stop the answer)."""
+    found = [n for (n,) in conn.execute(_RAVE_TABLES_SQL)]
+    return found == [len(columns) for columns in RAVE_TABLES.values()]
+
+
+def check_store(conn: sqlite3.Connection, where: str) -> int:
+    """The store's schema version, once the file is known to be a rave store this rave
+    can use. Refused before anything touches the file: a SQLite file of another program
+    (tables without rave's version, or a version without rave's tables) and a store from
+    a newer rave."""
     version = schema_version(conn)
-    if (
-        version == 0
-        and conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' LIMIT 1"
-        ).fetchone()
-    ):
-        raise StoreError(
-            f"{where} is a SQLite database of another program, not a rave store; "
-            "it was not touched",
-            hint="point --db at a new file or at your rave.db",
-        )
     if version > SCHEMA_VERSION:
         raise StoreError(
             f"{where} was written by a newer rave (schema {version}; this rave knows "
             f"{SCHEMA_VERSION}); it was not touched",
             hint="upgrade rave (pip install -U rave)",
         )
+    if version == 0:  # a new store has no tables yet
+        sql = "SELECT 1 FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' LIMIT 1"
+        foreign = conn.execute(sql).fetchone() is not None
+    else:
+        foreign = not _is_rave_store(conn)
+    if foreign:
+        raise StoreError(
+            f"{where} is a SQLite database of another program, not a rave store; "
+            "it was not touched",
+            hint="point --db at a new file or at your rave.db",
+        )
     return version
 
 
-def backup_before_upgrade(conn: sqlite3.Connection, path: Path, version: int) -> Path:
-    """A consistent copy of the store as it is (schema ``version``), mode 0600, next to
-    it: ``rave.db.v1-20261122T081500.bak``."""
+def _backup_name(path: Path, version: int, stamp: str, attempt: int) -> Path:
+    suffix = "" if attempt == 0 else f"-{attempt + 1}"
+    return path.with_name(f"{path.name}.v{version}-{stamp}{suffix}.bak")
+
+
+def _temp_prefix(path: Path) -> str:
+    """The start of the temporary names of the copies taken before upgrading ``path``;
+    the process id follows, then a random part."""
+    return f".{path.name}.upgrade-"
+
+
+def _remove_stale_copies(path: Path) -> None:
+    """Temporary copies left by an upgrade that was killed (its process is gone)."""
+    prefix = _temp_prefix(path)
+    for leftover in path.parent.glob(f"{glob.escape(prefix)}*.tmp*"):
+        pid = leftover.name[len(prefix) :].split("-", 1)[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+        except OSError:  # alive, another user's
+            continue
+
+
+def _place(temp: Path, path: Path, version: int) -> Path:
+    """Give the finished copy ``temp`` its name, never replacing another copy: the first
+    free one of ``rave.db.v1-STAMP.bak``, ``rave.db.v1-STAMP-2.bak``, ..."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    target = path.with_name(f"{path.name}.v{version}-{stamp}.bak")
-    fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    for attempt in range(1000):
+        target = _backup_name(path, version, stamp, attempt)
+        try:
+            os.link(temp, target)  # fails if the name is taken: exclusive and atomic
+        except FileExistsError:
+            continue
+        except OSError:  # a file system without hard links: reserve the name, then rename
+            try:
+                os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            except FileExistsError:
+                continue
+            temp.replace(target)
+            return target
+        temp.unlink()
+        return target
+    raise FileExistsError(errno.EEXIST, "no free name for the copy", str(path))
+
+
+def backup_before_upgrade(conn: sqlite3.Connection, path: Path, version: int) -> Path | None:
+    """A consistent copy of the store as it is (schema ``version``), mode 0600, next to
+    it: ``rave.db.v1-20261122T081500.bak``. The copy is written under a temporary name in
+    the same folder and renamed when complete, so a killed upgrade leaves no partial
+    ``.bak``; on an error nothing is left. None when the store was upgraded meanwhile (by
+    another rave): there is nothing to keep."""
+    _remove_stale_copies(path)
+    prefix = f"{_temp_prefix(path)}{os.getpid()}-"
+    fd, name = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
     os.close(fd)
-    copy = sqlite3.connect(target)
+    temp = Path(name)
     try:
-        conn.backup(copy)
+        copy = sqlite3.connect(temp)
+        try:
+            conn.backup(copy)
+            copied = schema_version(copy)
+        finally:
+            copy.close()
+        if copied != version:
+            return None
+        with temp.open("rb") as handle:
+            os.fsync(handle.fileno())
+        return _place(temp, path, version)
     finally:
-        copy.close()
-    return target
+        for leftover in (temp, Path(f"{temp}-journal")):
+            leftover.unlink(missing_ok=True)
 
 
 def migrate(conn: sqlite3.Connection, where: str, *, path: Path | None = None) -> int:
     """Bring the store up to :data:`SCHEMA_VERSION` in one transaction: a failed step
     leaves the store exactly as it was. An existing store (``path``) is first copied
-    aside (:func:`backup_before_upgrade`).
+    aside (:func:`backup_before_upgrade`); the copy is removed again if the upgrade fails
+    or another rave upgraded the store meanwhile.
 
     Returns the version found. The connection must be in autocommit mode
     (``isolation_level=None``), as :func:`rave.db.connect` makes it."""
-    version = check_not_newer(conn, where)
+    version = check_store(conn, where)
     if version == SCHEMA_VERSION:
         return version
     backup = None
     if version > 0 and path is not None:
+        # Taken before the write lock (SQLite's backup cannot read through a connection
+        # that holds it); checked under the lock below.
         backup = backup_before_upgrade(conn, path, version)
     # A table rebuilt by a migration (SQLite cannot alter a CHECK) is dropped and renamed:
     # foreign keys stay off meanwhile (SQLite's own recipe; the pragma is ignored inside a
     # transaction), and the upgrade must break no reference that was whole before it.
     conn.execute("PRAGMA foreign_keys = OFF")
+    upgraded = False
     try:
         conn.execute("BEGIN IMMEDIATE")
         try:
             # Re-read under the write lock: another process may have migrated meanwhile.
-            found = check_not_newer(conn, where)
+            found = check_store(conn, where)
             broken_before = set(conn.execute("PRAGMA foreign_key_check").fetchall())
             for number in range(found + 1, SCHEMA_VERSION + 1):
                 script, fill = MIGRATIONS[number - 1]
@@ -309,15 +403,18 @@ def migrate(conn: sqlite3.Connection, where: str, *, path: Path | None = None) -
                     hint="run `rave doctor`",
                 )
             conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-    except BaseException:
-        if backup is not None:  # the store is as it was: no copy of it is needed
-            backup.unlink(missing_ok=True)
-        raise
+            upgraded = found < SCHEMA_VERSION
+        finally:
+            # SQLite may have rolled back already (after an I/O error, a full disk): a
+            # second ROLLBACK must not hide the error that got us here.
+            if conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
     finally:
-        conn.execute("PRAGMA foreign_keys = ON")
+        if backup is not None and not upgraded:  # nothing of ours to keep a copy of
+            backup.unlink(missing_ok=True)
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("PRAGMA foreign_keys = ON")
     return version
 
 

@@ -49,7 +49,10 @@ def writing(path: Path) -> Iterator[Session]:
                 yield session
                 session.commit()
             except BaseException:
-                session.rollback()
+                # SQLite may have rolled back already (an I/O error, a trigger's RAISE): a
+                # failing rollback must not hide the error that got us here.
+                with contextlib.suppress(Exception):
+                    session.rollback()
                 raise
     except DBAPIError as exc:
         orig = exc.orig

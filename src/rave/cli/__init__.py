@@ -12,6 +12,7 @@ and from strings that costs a compile each (about 3 ms for `rave log`).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import importlib
 import os
@@ -19,6 +20,7 @@ import signal
 import sqlite3
 import sys
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -148,7 +150,8 @@ class RaveGroup(TyperGroup):
         from rave.cli import params
 
         params.install(self, ctx)  # plain conversions, without importing pydantic
-        return super().parse_args(ctx, args)
+        with _printable_usage_errors():
+            return super().parse_args(ctx, args)
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         from rave.cli import params
@@ -156,10 +159,11 @@ class RaveGroup(TyperGroup):
         name, command, rest = super().resolve_command(ctx, args)
         if command is not None:
             params.install(command, ctx)
+            _refuse_undecodable(command)
         return name, command, rest
 
     def invoke(self, ctx: Any) -> Any:
-        with warnings.catch_warnings(record=True) as caught:
+        with warnings.catch_warnings(record=True) as caught, _printable_usage_errors():
             warnings.simplefilter("always", ConfigNotice)
             try:
                 return self._invoke(ctx)
@@ -174,6 +178,14 @@ class RaveGroup(TyperGroup):
         except RaveError as exc:
             render.error(exc.message, exc.hint)
             raise typer.Exit(exc.exit_code) from None
+        except typer.Abort as exc:
+            # A prompt (typer.confirm) turns Ctrl-C and Ctrl-D into Abort; Ctrl-C is an
+            # interruption (130) like anywhere else, end of input a refusal (1).
+            if isinstance(exc.__context__, KeyboardInterrupt):
+                render.error("interrupted; nothing was written")
+                raise typer.Exit(EXIT_INTERRUPTED) from None
+            render.error("cancelled; nothing was changed")
+            raise typer.Exit(1) from None
         except sqlite3.Error as exc:
             # Any sqlite error that escaped translation is a store problem, not a bug in
             # the user's input: report it without a traceback.
@@ -197,6 +209,61 @@ class RaveGroup(TyperGroup):
             # Writing the output failed (a full disk, a vanished folder): not a bug.
             render.error(f"cannot write the output: {exc.strerror or exc}")
             raise typer.Exit(1) from None
+
+
+def _refuse_undecodable(command: Any) -> None:
+    """Make ``command`` (and a group's sub-commands) check, once its values are parsed and
+    before it runs, that every text value is text: the OS hands over bytes that are not
+    UTF-8 as lone surrogates, which SQLite cannot store and a name must not silently lose.
+    Paths are not text and keep any bytes."""
+    run = command.invoke
+
+    def invoke(ctx: Any) -> Any:
+        _check_text(ctx)
+        return run(ctx)
+
+    command.invoke = invoke
+    for sub in getattr(command, "commands", {}).values():
+        _refuse_undecodable(sub)
+
+
+def _check_text(ctx: Any) -> None:
+    from rave.errors import UsageError
+
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name)
+        for item in value if isinstance(value, list | tuple) else (value,):
+            if not isinstance(item, str):
+                continue
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                long_opts = [opt for opt in param.opts if opt.startswith("--")]
+                label = (
+                    f"the option {(long_opts or param.opts)[0]}"
+                    if param.param_type_name == "option"
+                    else f"the argument {(param.metavar or param.name).upper()}"
+                )
+                shown = item.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+                raise UsageError(
+                    f'{label} is not valid text: "{shown}" holds bytes that are not UTF-8',
+                    hint="type it again in a UTF-8 terminal (see `locale`)",
+                ) from None
+
+
+@contextlib.contextmanager
+def _printable_usage_errors() -> Iterator[None]:
+    """Typer's usage errors ("No such option: ...") quote what was typed: make their
+    message printable (no control or bidirectional characters reach the terminal)."""
+    try:
+        yield
+    except Exception as exc:
+        message = getattr(exc, "message", None)
+        if isinstance(message, str) and hasattr(exc, "show"):
+            from rave import render
+
+            exc.message = render.printable(message)  # type: ignore[attr-defined]
+        raise
 
 
 def _show_warnings(caught: list[warnings.WarningMessage]) -> None:
