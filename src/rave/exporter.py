@@ -1,22 +1,20 @@
 """`rave export`: everything out, through the read door.
 
-A file is written to a temporary file in the same folder, flushed, fsynced and renamed
-into place with mode 0600, so a failed export never leaves a half file nor replaces an
-existing one. Without ``-o`` the export goes to stdout.
+A file is written through ``safefile`` (a private temporary folder next to it, an
+exclusive 0600 file, fsync, rename), so a failed export never leaves a half file nor
+replaces an existing one, and an output that is a symbolic link is refused. The store
+is opened before anything is made next to the output. Without ``-o`` the export goes to
+stdout.
 """
 
 from __future__ import annotations
 
-import contextlib
 import io
-import os
 import sqlite3
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from rave import db, timeutil
+from rave import db, safefile, timeutil
 from rave.errors import StoreError
 from rave.formats import ContactRecord
 
@@ -66,71 +64,49 @@ def _ics(conn: sqlite3.Connection, stream: TextIO) -> int:
 
 def write(db_path: Path, fmt: str, stream: TextIO) -> int:
     """Write the whole store in ``fmt`` to ``stream``; the number of records written."""
+    with db.reading(db_path) as conn:
+        return _write(conn, fmt, stream)
+
+
+def _write(conn: sqlite3.Connection, fmt: str, stream: TextIO) -> int:
     from rave.queries import export as records
 
-    with db.reading(db_path) as conn:
-        if fmt == "json":
-            from rave.formats import ravejson
+    if fmt == "json":
+        from rave.formats import ravejson
 
-            document = ravejson.new_document(
-                contacts=list(records.contacts(conn)),
-                interactions=list(records.interactions(conn)),
-                posts=list(records.posts(conn)),
-                notes=list(records.notes(conn)),
-                followups=list(records.followups(conn)),
-            )
-            ravejson.dump(document, stream)
-            return sum(len(document[k]) for k in ravejson.KINDS)
-        if fmt == "csv":
-            from rave.formats import ravecsv
+        document = ravejson.new_document(
+            contacts=list(records.contacts(conn)),
+            interactions=list(records.interactions(conn)),
+            posts=list(records.posts(conn)),
+            notes=list(records.notes(conn)),
+            followups=list(records.followups(conn)),
+        )
+        ravejson.dump(document, stream)
+        return sum(len(document[k]) for k in ravejson.KINDS)
+    if fmt == "csv":
+        from rave.formats import ravecsv
 
-            return ravecsv.write_contacts(map(contact_record, records.contacts(conn)), stream)
-        if fmt == "vcard":
-            from rave.formats import vcard
+        return ravecsv.write_contacts(map(contact_record, records.contacts(conn)), stream)
+    if fmt == "vcard":
+        from rave.formats import vcard
 
-            return vcard.write_vcards(map(contact_record, records.contacts(conn)), stream)
-        return _ics(conn, stream)
-
-
-@contextlib.contextmanager
-def atomic_file(target: Path) -> Iterator[TextIO]:
-    """A text stream whose content replaces ``target`` only when the block succeeds."""
-    folder = target.parent if str(target.parent) else Path()
-    try:
-        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    except FileNotFoundError:
-        raise StoreError(f"no such folder: {folder}") from None
-    except OSError as exc:
-        raise StoreError(f"cannot write in {folder}: {exc.strerror}") from None
-    temp_path = Path(temp)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
-            yield stream
-            stream.flush()
-            os.fsync(stream.fileno())
-        temp_path.replace(target)
-    except BaseException:
-        temp_path.unlink(missing_ok=True)
-        raise
-    with contextlib.suppress(OSError):
-        dir_fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        return vcard.write_vcards(map(contact_record, records.contacts(conn)), stream)
+    return _ics(conn, stream)
 
 
 def export(db_path: Path, fmt: str, output: Path | None, stdout: TextIO) -> int:
-    """Export to ``output`` (atomically, 0600) or to ``stdout``."""
+    """Export to ``output`` (atomically, 0600) or to ``stdout``. The store is opened
+    first: when it cannot be read, nothing is made in the output's folder."""
     if output is None:
         buffer = io.StringIO(newline="")
         count = write(db_path, fmt, buffer)
         stdout.write(buffer.getvalue())
         stdout.flush()
         return count
-    try:
-        with atomic_file(output) as stream:
-            return write(db_path, fmt, stream)
-    except OSError as exc:
-        raise StoreError(f"cannot write {output}: {exc.strerror or exc}") from None
+    target = safefile.prepare(output, replace=True)
+    with db.reading(db_path) as conn:
+        try:
+            with safefile.text_file(target) as stream:
+                return _write(conn, fmt, stream)
+        except OSError as exc:
+            raise StoreError(f"cannot write {output}: {exc.strerror or exc}") from None

@@ -1,7 +1,7 @@
 """Housekeeping commands: paths, backup, doctor."""
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -54,7 +54,10 @@ def backup(
     force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """A consistent copy of the database (safe while rave is in use), mode 0600."""
+    """A consistent copy of the database (safe while rave is in use), mode 0600.
+
+    The copy is checked before it replaces anything: a damaged store is refused (exit 1)
+    and the previous backup kept. A PATH that is a symbolic link is refused."""
     from rave import maintenance, render
 
     with render.progress("backing up") as _tick:
@@ -66,21 +69,43 @@ def backup(
 
 
 @app.command(rich_help_panel="Housekeeping")
-def doctor(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+def doctor(
+    ctx: typer.Context,
+    rebuild: Annotated[
+        bool,
+        typer.Option(
+            "--rebuild",
+            help="First rebuild every contact's ranking tally from the history (one "
+            "transaction), and report how many differed.",
+        ),
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
     """Check the store: integrity, foreign keys, schema version, journal, permissions and
-    config. Exits 1 listing the problems when anything is wrong."""
+    config. Exits 1 listing the problems when anything is wrong.
+
+    It also compares a sample of the per-contact ranking tallies with their history;
+    `--rebuild` folds them all again when one is wrong."""
     from rave import maintenance, render
 
-    checks = maintenance.doctor(paths(ctx))
+    found = paths(ctx)
+    rebuilt = maintenance.rebuild_tallies(found.db) if rebuild else None
+    checks = maintenance.doctor(found)
     problems = [c for c in checks if not c.ok]
     if as_json:
-        render.json_out(
-            {
-                "ok": not problems,
-                "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in checks],
-            }
-        )
+        payload: dict[str, Any] = {
+            "ok": not problems,
+            "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in checks],
+        }
+        if rebuilt is not None:
+            payload["rebuilt"] = {"tallies": rebuilt.tallies, "differed": rebuilt.differed}
+        render.json_out(payload)
     else:
+        if rebuilt is not None:
+            render.line(
+                f"Rebuilt {rebuilt.tallies} tallies from the history; "
+                f"{rebuilt.differed} differed before."
+            )
         render.table(
             ["check", "", "detail"],
             [[c.name, "ok" if c.ok else "PROBLEM", c.detail] for c in checks],

@@ -103,7 +103,10 @@ def export(
         ),
     ] = None,
 ) -> None:
-    """Export your data. Files are written whole or not at all."""
+    """Export your data. Files are written whole or not at all.
+
+    A file is written beside the old one and renamed over it (mode 0600); an output that
+    is a symbolic link is refused."""
     from rave import exporter, render
     from rave.errors import UsageError
 
