@@ -283,8 +283,9 @@ def test_version_1_names_are_read_under_their_new_name_with_a_notice() -> None:
     ]
 
 
-def test_a_version_1_config_file_works_and_says_once_what_to_rename(rave, rave_home) -> None:
-    rave_home.mkdir(parents=True, exist_ok=True)
+def test_a_version_1_config_file_works_and_says_once_what_to_rename(
+    rave, rave_home, empty_store
+) -> None:
     (rave_home / "config.toml").write_text(
         "[rank]\nbackoff_streak = 3\n[rank.coefficients]\nstreak = -9\n", encoding="utf-8"
     )
@@ -333,7 +334,7 @@ def test_load_rank_on_a_missing_file_gives_the_defaults(tmp_path: Path) -> None:
     assert load_config(tmp_path / "nope.toml") == {}
 
 
-@pytest.mark.parametrize("text", ["", "# nothing\n", "[other]\nkey = 1\n", "[rank]\n"])
+@pytest.mark.parametrize("text", ["", "# nothing\n", "[rank]\n"])
 def test_load_rank_without_settings_gives_the_defaults(tmp_path: Path, text: str) -> None:
     path = tmp_path / "config.toml"
     path.write_text(text, encoding="utf-8")

@@ -70,6 +70,10 @@ def parse_line(text: str, *, now: datetime, create: bool = False) -> LogRequest:
         record = json.loads(text)
     except json.JSONDecodeError as exc:
         raise UsageError(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+    except RecursionError:
+        raise UsageError("not a log line: arrays or objects nested too deep") from None
+    except ValueError as exc:  # a number past Python's digit limit
+        raise UsageError(f"not a log line: {exc}") from None
     if not isinstance(record, dict):
         raise UsageError("each line must be a JSON object")
     unknown = sorted(set(record) - KEYS)

@@ -126,6 +126,29 @@ _INT_KEYS = {
     "new_max_inbound",
 }
 _POSITIVE = {"due_start", "reply_horizon_days", "debt_days", "backoff_base"}
+# The largest value each number may take: past these the model means nothing, and huge
+# numbers (1e308) would only fail later as a date out of range or an infinite score.
+MAX_DAYS = 3650  # ten years: a cadence, a horizon, a window
+MAX_COEFFICIENT = 1000  # a coefficient lies within -MAX_COEFFICIENT..MAX_COEFFICIENT
+_MAXIMA: dict[str, float] = {
+    "threshold": 100_000,
+    "limit": 1000,
+    "intro_per_day": 1000,
+    "light_per_day": 1000,
+    "due_start": 100,
+    "backoff_unanswered": 100,
+    "backoff_base": 100,
+    "dormant_unanswered": 100,
+    "reply_horizon_days": MAX_DAYS,
+    "post_window_days": MAX_DAYS,
+    "debt_start": 100,
+    "debt_days": MAX_DAYS,
+    "debt_each": 100,
+    "new_days": MAX_DAYS,
+    "new_max_inbound": 10_000,
+    "rekindle_ratio": 1000,
+    "offline_min_days": MAX_DAYS,
+}
 # names of version 1, still read, each with a one-line notice naming the new key
 RENAMED = {
     "backoff_streak": "backoff_unanswered",
@@ -183,8 +206,16 @@ def rank_from_table(table: dict[str, Any]) -> RankConfig:
                     known = ", ".join(defaults)
                     raise ConfigError(f"config [rank.{key}] {sub}: unknown key (known: {known})")
                 number = float(_number(f"{key}.{sub}", sub_value))
-                if key == "cadence" and number <= 0:
-                    raise ConfigError(f"config [rank.cadence] {sub}: must be more than 0 days")
+                if key == "cadence" and not 0 < number <= MAX_DAYS:
+                    raise ConfigError(
+                        f"config [rank.cadence] {sub}: must be more than 0 and at most "
+                        f"{MAX_DAYS} days (got {sub_value!r})"
+                    )
+                if key == "coefficients" and abs(number) > MAX_COEFFICIENT:
+                    raise ConfigError(
+                        f"config [rank.coefficients] {sub}: must be within "
+                        f"-{MAX_COEFFICIENT}..{MAX_COEFFICIENT} (got {sub_value!r})"
+                    )
                 if key == "tier_weight" and not 0 <= number <= 1:
                     raise ConfigError(f"config [rank.tier_weight] {sub}: must be within 0..1")
                 merged[sub] = number
@@ -196,6 +227,9 @@ def rank_from_table(table: dict[str, Any]) -> RankConfig:
                 raise ConfigError(f"config [rank] {key}: must not be negative")
             if key in _POSITIVE and number <= 0:
                 raise ConfigError(f"config [rank] {key}: must be more than 0")
+            most = _MAXIMA.get(key, MAX_DAYS)
+            if number > most:
+                raise ConfigError(f"config [rank] {key}: must be at most {most:g} (got {value!r})")
             changes[key] = int(number) if integer else float(number)
         else:
             raise ConfigError(f"config [rank] {key}: unknown key")
@@ -212,25 +246,67 @@ def rank_from_table(table: dict[str, Any]) -> RankConfig:
     return config
 
 
+SECTIONS = ("rank", "balance")
+
+
 def load_config(path: Path) -> dict[str, Any]:
-    """The parsed config file, ``{}`` when it does not exist."""
+    """The parsed config file, ``{}`` when it does not exist (or is ``os.devnull``).
+    Something other than a regular file (a folder, a FIFO that would block forever) and
+    a section or top-level key rave does not know are a ConfigError, like an unknown key
+    inside a section."""
+    if str(path) == os.devnull:
+        return {}
+    import stat
+
     try:
-        handle = path.open("rb")
-    except FileNotFoundError:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; its type is checked
+        # on the open file, so nothing can be swapped in between
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except (FileNotFoundError, NotADirectoryError):
+        # nothing there (RAVE_HOME naming a file: the store's check says so)
         return {}
     except OSError as exc:
         raise ConfigError(f"config {path}: {exc.strerror}") from None
+    try:
+        mode = os.fstat(fd).st_mode
+    except OSError as exc:
+        os.close(fd)
+        raise ConfigError(f"config {path}: {exc.strerror}") from None
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        what = (
+            "a folder"
+            if stat.S_ISDIR(mode)
+            else "a named pipe (FIFO)"
+            if stat.S_ISFIFO(mode)
+            else "not a regular file"
+        )
+        raise ConfigError(
+            f"config {path}: {what}; the config must be a TOML file",
+            hint="point RAVE_CONFIG (or RAVE_HOME) at a regular file",
+        )
+    handle = os.fdopen(fd, "rb")
     import tomllib  # only when there is a file to parse
 
     try:
         with handle:
-            return tomllib.load(handle)
+            data = tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config {path}: {exc}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"config {path}: not UTF-8 text (save it as UTF-8)") from None
     except OSError as exc:
         raise ConfigError(f"config {path}: {exc.strerror}") from None
+    known = ", ".join(f"[{s}]" for s in SECTIONS)
+    for name, value in data.items():
+        if name in SECTIONS:
+            continue
+        if isinstance(value, dict):
+            raise ConfigError(f"config {path}: unknown section [{name}] (known: {known})")
+        raise ConfigError(
+            f"config {path}: {name}: unknown key outside a section (sections: {known})"
+        )
+    return data
 
 
 def _section(path: Path, data: dict[str, Any], name: str) -> dict[str, Any]:
@@ -273,8 +349,10 @@ def balance_from_table(table: dict[str, Any]) -> BalanceConfig:
             known = ", ".join((*BALANCE_KINDS, "post_every"))
             raise ConfigError(f"config [balance] {key}: unknown key (known: {known})")
         number = float(_number(key, value, section="balance"))
-        if key == "post_every" and number <= 0:
-            raise ConfigError("config [balance] post_every: must be more than 0 days")
+        if key == "post_every" and not 0 < number <= MAX_DAYS:
+            raise ConfigError(
+                f"config [balance] post_every: must be more than 0 and at most {MAX_DAYS} days"
+            )
         if key in BALANCE_KINDS and not 0 <= number <= 1:
             raise ConfigError(f"config [balance] {key}: must be a share within 0..1")
         changes[key] = number

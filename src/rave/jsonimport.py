@@ -122,19 +122,34 @@ def _exists(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...], fresh: 
 
 
 TEXT_KEYS = ("name", "why", "offer", "met", "company", "title", "location", "note", "text", "url")
+REQUIRED_TEXT = ("name", "text")  # must still hold text once cleaned
 
 
 def _clean(document: dict[str, Any], file: Path) -> None:
     """Text as every other import stores it: NFC, no control characters (an ESC in a
-    note must not reach a terminal); handles in their normal form."""
+    note must not reach a terminal); handles in their normal form. A name or a text
+    that is nothing but control characters is bad input, like an empty one, and so is
+    a name that NFC makes longer than the limit: what is stored must export again."""
     for kind in ("contacts", "interactions", "posts", "notes", "followups"):
         for index, rec in enumerate(document[kind]):
             for key in TEXT_KEYS:
                 if isinstance(rec.get(key), str):
                     rec[key] = vocab.clean_text(rec[key])
+                    if key in REQUIRED_TEXT and not rec[key].strip():
+                        raise BadInputError(
+                            str(file), None, f"{kind}[{index}]: {key!r} holds no printable text"
+                        )
+            if kind == "contacts":
+                try:
+                    vocab.clean_name(rec["name"])
+                except UsageError as exc:
+                    raise BadInputError(
+                        str(file), None, f"{kind}[{index}]: 'name': {exc.message}"
+                    ) from None
             for key in ("aliases", "tags"):
                 if isinstance(rec.get(key), list):
-                    rec[key] = [vocab.clean_text(v) for v in rec[key] if isinstance(v, str)]
+                    cleaned = (vocab.clean_text(v) for v in rec[key] if isinstance(v, str))
+                    rec[key] = [v for v in cleaned if v]
             for handle in rec.get("handles") or []:
                 try:
                     handle["value"] = vocab.normalize_handle(handle["channel"], handle["value"])
@@ -176,7 +191,7 @@ def import_document(matcher: Matcher, file: Path, tick: Progress) -> None:
                 "note": rec.get("note"),
                 "needs_reply": int(bool(rec.get("needs_reply"))),
                 "source": rec.get("source") or "json",
-                "external_key": rec.get("external_key"),
+                "external_key": rec.get("external_key") or None,  # "" is no key
                 "created_at": rec.get("created_at") or matcher.now,
                 "started_by": rec.get("started_by"),
             },

@@ -40,7 +40,7 @@ def json_out(payload: Any) -> None:
     """Exactly one JSON document on stdout: no colour, no wrapping."""
     import json  # here: the daily commands print JSON only on request
 
-    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(_json_safe(json.dumps(payload, ensure_ascii=False, indent=2)) + "\n")
 
 
 def _plain(stream: TextIO, *lines: str) -> bool:
@@ -58,7 +58,7 @@ def line(text: str = "", style: str | None = None) -> None:
         return
     from rich.text import Text
 
-    console().print(Text(text, style=style or ""), soft_wrap=True)
+    console().print(Text(printable(text), style=style or ""), soft_wrap=True)
 
 
 def styled(parts: Sequence[tuple[str, str | None]]) -> None:
@@ -68,7 +68,7 @@ def styled(parts: Sequence[tuple[str, str | None]]) -> None:
 
     out = Text()
     for text, style in parts:
-        out.append(text, style=style or "")
+        out.append(printable(text), style=style or "")
     console().print(out, soft_wrap=True)
 
 
@@ -78,7 +78,7 @@ def info(text: str) -> None:
         return
     from rich.text import Text
 
-    console(stderr=True).print(Text(text), soft_wrap=True)
+    console(stderr=True).print(Text(printable(text)), soft_wrap=True)
 
 
 def notice(text: str) -> None:
@@ -93,10 +93,10 @@ def error(message: str, hint: str | None = None) -> None:
 
     err = console(stderr=True)
     out = Text("rave: ", style="bold red")
-    out.append(message)
+    out.append(printable(message))
     err.print(out, soft_wrap=True)
     if hint:
-        err.print(Text(f"hint: {hint}", style="dim"), soft_wrap=True)
+        err.print(Text(printable(f"hint: {hint}"), style="dim"), soft_wrap=True)
 
 
 def table(
@@ -114,24 +114,48 @@ def table(
     from rich.table import Table
     from rich.text import Text
 
-    grid = Table(title=title, title_justify="left", header_style="bold", expand=False)
+    grid = Table(
+        title=None if title is None else Text(printable(title)),
+        title_justify="left",
+        header_style="bold",
+        expand=False,
+    )
     for index, name in enumerate(columns):
         style = styles[index] if styles and index < len(styles) else None
         grid.add_column(name, style=style or "", overflow="fold")
     for index, row in enumerate(rows):
         style = row_styles[index] if row_styles else None
-        grid.add_row(*(Text(cell) for cell in row), style=style or "")
+        grid.add_row(*(Text(printable(cell)) for cell in row), style=style or "")
     console().print(grid)
 
 
+# Bidirectional formatting characters: embeddings and overrides (U+202A-U+202E),
+# isolates (U+2066-U+2069) and the marks (U+200E, U+200F, U+061C). A name holding
+# U+202E would print the rest of its line backwards, and an override can make one text
+# look like another (CVE-2021-42574, "Trojan Source").
+BIDI_CONTROLS = frozenset([0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10))
-_CONTROL[127] = None
+_CONTROL.update(dict.fromkeys(range(0x7F, 0xA0)))  # DEL and the C1 controls (U+009B: CSI)
+_CONTROL.update(dict.fromkeys(BIDI_CONTROLS))
 
 
 def printable(text: str) -> str:
-    """User text without control characters (an ESC from an imported note must not
-    drive the reader's terminal)."""
+    """User text as it may reach a terminal: without control characters (an ESC from an
+    imported note must not drive the reader's terminal) nor bidirectional formatting
+    characters (a U+202E in a name must not reorder what the terminal shows). Tabs and
+    newlines stay; everything else is printed as it is. Stored data is not changed."""
     return text.translate(_CONTROL)
+
+
+_JSON_ESCAPES = {c: f"\\u{c:04x}" for c in (*range(0x7F, 0xA0), *BIDI_CONTROLS)}
+
+
+def _json_safe(document: str) -> str:
+    """A JSON text with DEL, the C1 controls and the bidirectional formatting
+    characters written as ``\\uXXXX`` escapes: the same document for a program, and
+    nothing that reorders or drives a terminal it is shown on. (``json.dumps`` already
+    escapes the C0 controls; these characters can only occur inside strings.)"""
+    return document.translate(_JSON_ESCAPES)
 
 
 def _plain_table(
@@ -144,7 +168,7 @@ def _plain_table(
             widths[index] = max(widths[index], len(cell))
     out = sys.stdout
     if title:
-        out.write(title + "\n")
+        out.write(printable(title) + "\n")
     for row in [list(columns), *cells]:
         padded = [cell.ljust(widths[i]) for i, cell in enumerate(row)]
         out.write("  ".join(padded).rstrip() + "\n")
@@ -153,7 +177,7 @@ def _plain_table(
 def section(title: str) -> None:
     from rich.text import Text
 
-    console().print(Text(title, style="bold underline"))
+    console().print(Text(printable(title), style="bold underline"))
 
 
 def plain(text: str) -> None:
@@ -171,6 +195,7 @@ def progress(label: str) -> Iterator[Callable[[int], None]]:
         return
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    label = printable(label)
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),

@@ -222,7 +222,13 @@ def test_a_version_1_export_reads_its_calls_and_meetings_as_live_exchanges(
 ) -> None:
     document = good()
     document["version"] = 1
-    call = {**document["interactions"][0], "id": 11, "channel": "phone", "direction": "out"}
+    call = {
+        **document["interactions"][0],
+        "id": 11,
+        "channel": "phone",
+        "direction": "out",
+        "external_key": None,
+    }
     missed = {**call, "id": 12, "direction": "in", "needs_reply": True}
     like = {**call, "id": 13, "kind": "broadcast"}
     document["interactions"] += [call, missed, like]

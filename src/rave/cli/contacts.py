@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from rave.cli.common import ContactArg, JsonOpt, command_group, complete_contact, confirm, paths
+from rave.config import MAX_DAYS
 
 if TYPE_CHECKING:
     from rave.services import ContactInput
@@ -40,7 +41,12 @@ AliasOpt = Annotated[
 ]
 CadenceOpt = Annotated[
     int | None,
-    typer.Option("--cadence", help="Days between conversations (overrides the tier's).", min=1),
+    typer.Option(
+        "--cadence",
+        help=f"Days between conversations, 1 to {MAX_DAYS} (overrides the tier's).",
+        min=1,
+        max=MAX_DAYS,
+    ),
 ]
 
 

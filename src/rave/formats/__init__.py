@@ -25,6 +25,8 @@ Conventions shared by every parser:
 - Bad data raises :class:`rave.errors.BadInputError` ``(file, line, reason)`` with the
   physical line where the bad record starts (exit 65). Nothing is half-parsed: callers
   consume the whole generator inside their transaction.
+- An empty file (nothing but whitespace) is bad data in every format, with the reason
+  :data:`EMPTY_FILE`: it is nobody's export.
 - A file that cannot be opened raises ``OSError`` unchanged (the CLI reports it).
 - Writers take a text stream that the caller opened with ``encoding="utf-8"`` and
   ``newline=""`` (so the CRLF line ends of vCard and iCalendar stay as written).
@@ -50,6 +52,10 @@ EXCERPT_CHARS = 280
 
 MAX_WARNINGS = 50
 """Warnings kept in :attr:`ParseStats.warnings`; the rest are only counted."""
+
+EMPTY_FILE = "the file is empty"
+"""The reason every parser gives for a file with nothing in it (no bytes, only
+whitespace, or only a byte-order mark): it is no export of any format."""
 
 
 @dataclass
@@ -167,6 +173,7 @@ class ParseStats:
 
 
 __all__ = [
+    "EMPTY_FILE",
     "EXCERPT_CHARS",
     "MAX_FIELD_CHARS",
     "MAX_HANDLE_CHARS",

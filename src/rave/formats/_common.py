@@ -68,7 +68,7 @@ def short_text(value: str | None) -> str | None:
     """A one-line label (a tag, an alias): cleaned, whitespace collapsed, capped."""
     if value is None:
         return None
-    result = " ".join(clean(value).split())[:MAX_NAME_CHARS]
+    result = " ".join(clean(value).split())[:MAX_NAME_CHARS].rstrip()
     return result or None
 
 
@@ -195,7 +195,7 @@ def location(*parts: str | None) -> str | None:
     """``City, Country`` style text from address parts (empty parts left out)."""
     kept = unique(" ".join(clean(p).split()) for p in parts if p and p.strip())
     result = ", ".join(k for k in kept if k)
-    return result[:MAX_NAME_CHARS] or None
+    return result[:MAX_NAME_CHARS].rstrip() or None
 
 
 _BLOCK_TAGS = re.compile(r"<\s*(?:br|/p|/div|/li|p|div|li)\b[^<>]*>", re.IGNORECASE)

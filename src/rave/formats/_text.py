@@ -219,15 +219,22 @@ def csv_table(
 
     The header is the first row, or with ``is_header`` the first of the first
     ``search_lines`` rows it accepts (exports may put notes above it); ``on_header`` may
-    check it (raising BadInputError). No header at all is an error with the message
-    ``missing`` when one is given."""
+    check it (raising BadInputError). Rows of blanks before the header are passed over.
+    A file without anything but blanks is an error (:data:`rave.formats.EMPTY_FILE`);
+    no header at all is one with the message ``missing`` when one is given."""
+    from rave.formats import EMPTY_FILE
+
     with open_text(path) as source:
         stats.encoding = source.encoding
         if source.warning:
             stats.warn(source.warning)
         columns: Columns | None = None
+        empty = True
         for line, row in csv_rows(source):
             if columns is None:
+                if not any(cell.strip() for cell in row):
+                    continue
+                empty = False
                 if is_header is None or is_header(row):
                     columns = Columns(row)
                     if on_header is not None:
@@ -237,5 +244,7 @@ def csv_table(
                 continue
             stats.rows += 1
             yield source.file, line, columns, row
+        if columns is None and empty:
+            raise BadInputError(source.file, None, EMPTY_FILE)
         if columns is None and missing is not None:
             raise BadInputError(source.file, None, missing)

@@ -73,9 +73,7 @@ def read_google(
                 file, line, f"no Google Contacts header row; expected {EXPECTED_HEADER}"
             )
 
-    for file, line, columns, row in csv_table(
-        path, stats, on_header=check, missing="the file is empty"
-    ):
+    for file, line, columns, row in csv_table(path, stats, on_header=check):
         record = _record(columns, row, file, line, stats)
         if record is not None:
             stats.records += 1

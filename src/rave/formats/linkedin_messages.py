@@ -37,8 +37,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 from rave import vocab
-from rave.errors import BadInputError
-from rave.formats import MessageRecord, ParseStats, Person
+from rave.errors import BadInputError, UsageError
+from rave.formats import MAX_HANDLE_CHARS, MessageRecord, ParseStats, Person
 from rave.formats import _common as common
 from rave.formats._text import Columns, csv_table
 
@@ -79,13 +79,31 @@ def parse_date(value: str) -> datetime | None:
         return datetime(year, month, day, hour, minute, second, tzinfo=timezone(offset)).astimezone(
             UTC
         )
-    except ValueError:
+    except (ValueError, OverflowError):  # no such day, or past year 9999 once in UTC
         return None
 
 
-def _url(value: str) -> str | None:
-    value = value.strip()
-    return vocab.normalize_url(value) if value else None
+def _url(value: str, file: str, line: int, column: str) -> str | None:
+    """A profile URL in its normal form; None for an empty cell. A value that cannot be
+    a profile URL is a BadInputError at ``line``: the row cannot say who wrote."""
+    value = common.clean(value)  # as every handle is stored: no control characters
+    if not value:
+        return None
+    shown = value if len(value) <= 60 else value[:59] + "…"
+    if len(value) > MAX_HANDLE_CHARS:
+        raise BadInputError(
+            file, line, f"{column} {shown!r} is longer than {MAX_HANDLE_CHARS} characters"
+        )
+    try:
+        return vocab.normalize_url(value)
+    except UsageError:
+        raise BadInputError(file, line, f"{column} {shown!r} is not a profile URL") from None
+
+
+def _urls(cell: str, file: str, line: int) -> list[str]:
+    """The profile URLs of a ``RECIPIENT PROFILE URLS`` cell, normalised."""
+    found = (_url(u, file, line, "RECIPIENT PROFILE URLS") for u in _URL_SPLIT.split(cell.strip()))
+    return [u for u in found if u]
 
 
 def _split_names(cell: str) -> list[str]:
@@ -101,8 +119,8 @@ def _split_names(cell: str) -> list[str]:
     return names
 
 
-def _recipients(names_cell: str, urls_cell: str) -> tuple[Person, ...]:
-    urls = [vocab.normalize_url(u) for u in _URL_SPLIT.split(urls_cell.strip()) if u]
+def _recipients(names_cell: str, urls_cell: str, file: str, line: int) -> tuple[Person, ...]:
+    urls = _urls(urls_cell, file, line)
     names = [n for n in (common.short_text(x) for x in _split_names(names_cell)) if n]
     if not urls:
         return tuple(Person(n, None) for n in names)
@@ -133,7 +151,7 @@ def _rows(
 def profile_url(me: str) -> str:
     """The normalised profile URL for what a user passed as ``--me``: a profile URL, or
     just the public profile name (``maya-haddad``)."""
-    text = me.strip()
+    text = common.clean(me)
     if "/" not in text and "." not in text:
         text = "https://linkedin.com/in/" + text.lstrip("@")
     return vocab.normalize_url(text)
@@ -145,14 +163,13 @@ def find_me(path: str | os.PathLike[str]) -> str | None:
     None when the file has no sender URLs (legacy exports)."""
     sent: Counter[str] = Counter()
     seen: Counter[str] = Counter()
-    for _file, _line, columns, row in _rows(path, ParseStats()):
-        sender = _url(columns.get(row, "SENDER PROFILE URL"))
+    for file, line, columns, row in _rows(path, ParseStats()):
+        sender = _url(columns.get(row, "SENDER PROFILE URL"), file, line, "SENDER PROFILE URL")
         if sender:
             sent[sender] += 1
             seen[sender] += 1
-        for url in _URL_SPLIT.split(columns.get(row, "RECIPIENT PROFILE URLS").strip()):
-            if url:
-                seen[vocab.normalize_url(url)] += 1
+        for url in _urls(columns.get(row, "RECIPIENT PROFILE URLS"), file, line):
+            seen[url] += 1
     if not sent:
         return None
     return min(sent, key=lambda url: (-sent[url], -seen[url], url))
@@ -235,7 +252,7 @@ def _record(
         return None
     sender = Person(
         common.short_text(columns.get(row, "FROM")),
-        _url(columns.get(row, "SENDER PROFILE URL")),
+        _url(columns.get(row, "SENDER PROFILE URL"), file, line, "SENDER PROFILE URL"),
     )
     if sender.url is None and (sender.name or "").casefold() in ("", _PLACEHOLDER):
         stats.skip("LinkedIn Member (hidden or closed profile)")
@@ -274,7 +291,9 @@ def _record(
         conversation_title=common.short_text(columns.get(row, "CONVERSATION TITLE")),
         when=when,
         sender=sender,
-        recipients=_recipients(columns.get(row, "TO"), columns.get(row, "RECIPIENT PROFILE URLS")),
+        recipients=_recipients(
+            columns.get(row, "TO"), columns.get(row, "RECIPIENT PROFILE URLS"), file, line
+        ),
         subject=subject,
         excerpt=text,
         folder=folder,

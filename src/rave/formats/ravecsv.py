@@ -35,6 +35,7 @@ from collections.abc import Iterable, Iterator
 from typing import TextIO
 
 from rave import vocab
+from rave.config import MAX_DAYS
 from rave.errors import BadInputError, UsageError
 from rave.formats import ContactRecord, ParseStats
 from rave.formats import _common as common
@@ -172,13 +173,20 @@ def read_contacts(
         yield record
 
 
-def _int(value: str, what: str, file: str, line: int) -> int | None:
+MAX_ID = (1 << 63) - 1  # SQLite's largest integer
+
+
+def _int(value: str, what: str, file: str, line: int, *, most: int = MAX_ID) -> int | None:
     value = value.strip().removeprefix("#") if what == "id" else value.strip()
     if not value:
         return None
-    if not value.isascii() or not value.isdigit() or int(value) <= 0:
-        raise BadInputError(file, line, f"{what} {value!r} is not a positive whole number")
-    return int(value)
+    shown = value if len(value) <= 40 else value[:39] + "…"
+    digits = value.lstrip("0")
+    if not value.isascii() or not value.isdigit() or not digits:
+        raise BadInputError(file, line, f"{what} {shown!r} is not a positive whole number")
+    if len(digits) > len(str(most)) or int(digits) > most:
+        raise BadInputError(file, line, f"{what} {shown!r} is more than {most}")
+    return int(digits)
 
 
 def _record(
@@ -211,7 +219,7 @@ def _record(
     )
     for field in ("company", "title", "location", "why", "offer", "met"):
         setattr(record, field, common.text(get(field), stats, file, line, field))
-    record.cadence_days = _int(get("cadence_days"), "cadence_days", file, line)
+    record.cadence_days = _int(get("cadence_days"), "cadence_days", file, line, most=MAX_DAYS)
     raw_birthday = get("birthday").strip()
     record.birthday = common.birthday(raw_birthday)
     if raw_birthday and record.birthday is None:

@@ -22,7 +22,8 @@ except lists, which may be missing or ``[]``)::
     notes:        {id*, contact_id*, text*, created_at}
     followups:    {id*, contact_id*, interaction_id, text*, due, done_at, created_at}
 
-``id`` values are positive integers, unique within their list; ``contact_id``,
+``id`` values are positive integers, unique within their list, and so is an
+interaction's ``external_key`` (``""`` means none); ``contact_id``,
 ``contact_ids`` and ``interaction_id`` must name records of the same document; a handle
 (channel, value) and a ref (source, key) may belong to one contact only. ``tier`` is
 ``A``-``D`` or ``none``; ``kind``, ``direction`` and ``channel`` use the words of
@@ -45,8 +46,9 @@ from datetime import date, datetime
 from typing import Any, TextIO
 
 from rave import vocab
+from rave.config import MAX_DAYS
 from rave.errors import BadInputError, UsageError
-from rave.formats import MAX_NAME_CHARS
+from rave.formats import EMPTY_FILE, MAX_NAME_CHARS
 from rave.formats._common import birthday as normalize_birthday
 from rave.formats._text import open_text
 
@@ -64,8 +66,21 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+MAX_ID = (1 << 63) - 1  # SQLite's largest integer
+MAX_DEPTH = 32
+"""Deepest nesting of arrays and objects read (a rave document nests 5 deep)."""
+
+
 def _id(value: Any) -> str | None:
-    return None if _is_int(value) and value > 0 else "must be a positive integer"
+    if _is_int(value) and 0 < value <= MAX_ID:
+        return None
+    return f"must be a positive integer up to {MAX_ID}"
+
+
+def _days(value: Any) -> str | None:
+    if _is_int(value) and 0 < value <= MAX_DAYS:
+        return None
+    return f"must be a positive whole number of days, at most {MAX_DAYS}"
 
 
 def _text(value: Any) -> str | None:
@@ -138,7 +153,7 @@ _SPECS: dict[str, dict[str, tuple[Check, bool]]] = {
         "id": (_id, True),
         "name": (_name, True),
         "tier": (_one_of(vocab.TIER_CHOICES), False),
-        "cadence_days": (_id, False),
+        "cadence_days": (_days, False),
         "why": (_text, False),
         "offer": (_text, False),
         "met": (_text, False),
@@ -277,6 +292,7 @@ def validate(document: Any, file: str) -> None:
             f"version {VERSION}: upgrade rave to import it",
         )
     checker = _Validator(file)
+    keys: dict[str, str] = {}  # an interaction's external key → which record has it
     ids: dict[str, set[int]] = {}
     for kind in KINDS:
         records = document.get(kind, [])
@@ -295,6 +311,14 @@ def validate(document: Any, file: str) -> None:
                 "both",
             ):
                 raise checker.fail(f"{kind}[{index}]", "a broadcast is one-way: not direction both")
+            key = record.get("external_key") if kind == "interactions" else None
+            if key:
+                where = f"{kind}[{index}]"
+                if key in keys:
+                    raise checker.fail(
+                        where, f"external_key {_show(key)} also belongs to {keys[key]}"
+                    )
+                keys[key] = where
         ids[kind] = seen
     _check_links(document, ids, checker)
 
@@ -328,19 +352,49 @@ def load(path: str | os.PathLike[str]) -> dict[str, Any]:
     line; the returned document has all five lists (missing ones as ``[]``)."""
     with open_text(path) as source:
         try:
-            document = json.load(source.stream)
-        except json.JSONDecodeError as exc:
-            raise BadInputError(source.file, exc.lineno, f"invalid JSON: {exc.msg}") from None
+            text = source.stream.read()
         except UnicodeDecodeError:
             raise BadInputError(
                 source.file, None, f"cannot be decoded as {source.encoding}"
             ) from None
+        if not text.strip():
+            raise BadInputError(source.file, None, EMPTY_FILE)
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise BadInputError(source.file, exc.lineno, f"invalid JSON: {exc.msg}") from None
+        except RecursionError:
+            raise BadInputError(source.file, None, _TOO_DEEP) from None
+        except ValueError as exc:  # a number of more than 4300 digits
+            raise BadInputError(source.file, None, f"invalid JSON: {exc}") from None
+        if _depth(document) > MAX_DEPTH:
+            raise BadInputError(source.file, None, _TOO_DEEP)
         validate(document, source.file)
     for kind in KINDS:
         document.setdefault(kind, [])
     if document["version"] == 1:
         _live_exchanges(document["interactions"])
     return document  # type: ignore[no-any-return]
+
+
+_TOO_DEEP = f"not a rave export: arrays or objects nested more than {MAX_DEPTH} deep"
+
+
+def _depth(document: Any) -> int:
+    """How deeply arrays and objects nest in ``document`` (without recursion)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            value = list(value.values())
+        elif not isinstance(value, list):
+            continue
+        deepest = max(deepest, depth)
+        if depth > MAX_DEPTH:
+            break
+        stack.extend((item, depth + 1) for item in value if isinstance(item, dict | list))
+    return deepest
 
 
 def _live_exchanges(interactions: list[dict[str, Any]]) -> None:

@@ -39,7 +39,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
 from rave.errors import BadInputError
-from rave.formats import ContactRecord, ParseStats
+from rave.formats import EMPTY_FILE, ContactRecord, ParseStats
 from rave.formats import _common as common
 from rave.formats._text import TextSource, open_text
 
@@ -331,11 +331,15 @@ def read_vcards(
         stats.encoding = source.encoding
         if source.warning:
             stats.warn(source.warning)
+        cards = 0
         for start, lines, numbers in _cards(source, stats):
             stats.rows += 1
+            cards += 1
             record = _card_record(start, lines, numbers, source.file, stats)
             stats.records += 1
             yield record
+        if not cards:  # only blank lines: any other text is not BEGIN:VCARD
+            raise BadInputError(source.file, None, EMPTY_FILE)
 
 
 # --------------------------------------------------------------------------- writing

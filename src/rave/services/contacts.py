@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from rave import db, insight, queries, timeutil, vocab
+from rave.config import MAX_DAYS
 from rave.errors import RaveError, UsageError
 
 
@@ -48,8 +49,9 @@ class ContactInput:
             out[key] = value
         if "tier" in out:
             out["tier"] = vocab.tier(out["tier"] or "none")
-        if out.get("cadence_days") is not None and out["cadence_days"] <= 0:
-            raise UsageError("--cadence must be a number of days above 0")
+        cadence = out.get("cadence_days")
+        if cadence is not None and not 0 < cadence <= MAX_DAYS:
+            raise UsageError(f"--cadence must be a number of days from 1 to {MAX_DAYS}")
         return out
 
     def handle_pairs(self) -> list[tuple[str, str]]:
