@@ -268,6 +268,10 @@ def test_a_damaged_schema_is_a_message(rave: Rave, rave_home: Path) -> None:
         assert out.exit_code == 1, (args, out)
         assert "is damaged" in out.stderr and "rave doctor" in out.stderr
         clean(out.stderr)
+    doctor = rave("doctor", "--json")  # the doctor says so too, never a traceback
+    assert doctor.exit_code == 1, doctor
+    failed = [c for c in doctor.json()["checks"] if not c["ok"]]
+    assert [c["name"] for c in failed] == ["integrity"] and "damaged" in failed[0]["detail"]
     assert store.read_bytes() == before
 
 
