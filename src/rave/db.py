@@ -278,7 +278,7 @@ def translate(exc: Exception, path: Path) -> Exception:
     if primary == sqlite3.SQLITE_FULL or (
         primary in (sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN) and _disk_full(path)
     ):
-        return StoreError(f"the disk holding {path} is full; nothing was written")
+        return disk_full(path)
     if code == sqlite3.SQLITE_READONLY_DBMOVED:
         return StoreError(
             f"{path} was moved or deleted while rave was using it; nothing was written",
@@ -332,9 +332,14 @@ def translate(exc: Exception, path: Path) -> Exception:
     return exc
 
 
+def disk_full(path: Path) -> StoreError:
+    """The one message for a full disk (SQLite's error or the system's)."""
+    return StoreError(f"the disk holding {path} is full; nothing was written")
+
+
 def translate_os_error(exc: OSError, path: Path) -> Exception:
     if exc.errno == errno.ENOSPC:
-        return StoreError(f"the disk holding {path} is full; nothing was written")
+        return disk_full(path)
     if exc.errno == errno.EROFS:
         return StoreError(f"{path} is on a read-only file system; nothing was written")
     if exc.errno in (errno.EACCES, errno.EPERM):

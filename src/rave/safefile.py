@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
-from rave.db import file_kind
+from rave.db import disk_full, file_kind
 from rave.errors import RaveError, StoreError
 
 FILE_MODE = 0o600
@@ -66,7 +66,7 @@ def _folder_error(exc: OSError, folder: Path) -> RaveError:
     if exc.errno == errno.ENOENT:
         return StoreError(f"no such folder: {folder}")
     if exc.errno == errno.ENOSPC:
-        return StoreError(f"the disk holding {folder} is full; nothing was written")
+        return disk_full(folder)
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return StoreError(
             f"cannot write in {folder}: {exc.strerror or 'permission denied'}",
