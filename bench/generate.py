@@ -19,7 +19,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from rave import store, tallies, timeutil, vocab
+from rave import choices, contact_tally, normalize, store, timeutil
 
 SIZES = {"S": (2_000, 50_000), "L": (30_000, 1_000_000)}
 AS_OF = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)  # in the past: `today` reads tallies
@@ -125,7 +125,7 @@ def generate(size: str, path: Path) -> tuple[int, int]:
         rows = []
         for n in range(1, contacts + 1):
             name = f"{rng.choice(FIRST)} {rng.choice(LAST)} {n}"
-            rows.append((n, name, vocab.fold(name), _tier(rng), now, now))
+            rows.append((n, name, normalize.fold(name), _tier(rng), now, now))
         conn.executemany(
             "INSERT INTO contact (id, name, name_key, tier, created_at, updated_at)"
             " VALUES (?, ?, ?, ?, ?, ?)",
@@ -157,7 +157,7 @@ def generate(size: str, path: Path) -> tuple[int, int]:
                     else (rng.choice(("in", "out")))
                 )
                 channel = rng.choice(CHANNELS)
-                if kind != "broadcast" and channel in vocab.LIVE_CHANNELS:
+                if kind != "broadcast" and channel in choices.LIVE_CHANNELS:
                     direction = "both"  # a call or a meeting that took place
                 inbound = direction == "in" and kind != "broadcast"
                 reply = int(inbound and rng.random() < 0.5)
@@ -192,7 +192,7 @@ def generate(size: str, path: Path) -> tuple[int, int]:
             "INSERT INTO note (contact_id, text, created_at) VALUES (?, ?, ?)",
             [(rng.choice(ids), "likes climbing", now) for _ in range(contacts // 10)],
         )
-        tallies.rebuild(conn)  # what rave's own writers keep in step as they go
+        contact_tally.rebuild(conn)  # what rave's own writers keep in step as they go
     return contacts, interactions
 
 

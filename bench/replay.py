@@ -791,7 +791,8 @@ class InProcess:
 
     def __init__(self, config: Any) -> None:
         use_utc()
-        from rave.scoring import Event, Tally, rank
+        from rave.scoring.model import rank
+        from rave.scoring.state import Event, Tally
 
         self.config, self.Event, self.Tally, self.rank = config, Event, Tally, rank
 

@@ -21,7 +21,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from rave import timeutil, vocab
+from rave import choices, timeutil
 from rave.config import RankConfig
 from rave.scoring.state import ContactState, Event
 
@@ -297,7 +297,7 @@ def naive_states(
                 why=why,
                 offer=offer,
                 # the handles' channels in the contract's order, as contact_states gives them
-                handles=[c for c in vocab.CHANNELS if c in known],
+                handles=[c for c in choices.CHANNELS if c in known],
                 config=config,
             )
         )

@@ -166,7 +166,7 @@ def test_demo_shows_a_real_list_and_leaves_no_trace(rave: Rave, rave_home) -> No
 
 def test_terminal_rendering_of_today_why_and_demo(rave: Rave, monkeypatch) -> None:
     # what a person at a terminal sees: the Rich tables (CliRunner is not a terminal)
-    from rave import render
+    from rave.cli import render
 
     monkeypatch.setattr(render, "stdout_is_terminal", lambda: True)
     _network(rave)

@@ -197,8 +197,8 @@ def test_backup_and_export_into_a_folder_you_cannot_write(rave_home: Path, tmp_p
 def test_ctrl_c_during_a_backup_or_an_export_leaves_nothing_behind(
     rave: Rave, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from rave import maintenance
     from rave.formats import ravejson
+    from rave.services import maintenance
 
     rave("add", "Ana")
     backup, export = tmp_path / "copy.db", tmp_path / "out.json"

@@ -8,9 +8,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from rave import db, tallies
+from rave import contact_tally, db
 from rave.config import RankConfig
-from rave.queries import ranking
+from rave.queries import contacts, states
 
 AS_OF = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
@@ -29,7 +29,7 @@ def _ran(conn: sqlite3.Connection, call: Callable[[], object]) -> list[str]:
 
 
 def _rank_states(conn: sqlite3.Connection, **filters: object) -> Callable[[], object]:
-    return lambda: ranking.contact_states(
+    return lambda: states.contact_states(
         conn, as_of=AS_OF, config=RankConfig(), unlisted={}, **filters
     )
 
@@ -45,7 +45,7 @@ def test_a_replay_folds_the_history_through_indexes(tmp_path: Path) -> None:
         " VALUES (1, 'chat', 'in', 'email', '2026-12-01T00:00:00Z', '2026-12-01T00:00:00Z')"
     )
     conn.execute("INSERT INTO interaction_contact VALUES (1, 1)")
-    tallies.rebuild(conn)
+    contact_tally.rebuild(conn)
     for filters in ({}, {"contact_id": 1}, {"tier": "A"}):
         (replay,) = [sql for sql in _ran(conn, _rank_states(conn, **filters)) if "json_each" in sql]
         plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + replay)]
@@ -83,12 +83,11 @@ def test_your_recent_activity_is_read_from_a_covering_index(tmp_path: Path) -> N
 
 
 def test_list_reads_one_tally_row_per_contact(tmp_path: Path) -> None:
-    from rave import queries
 
     conn = db.connect(tmp_path / "rave.db", create=True)
     ran: list[str] = []
     conn.set_trace_callback(ran.append)  # the statements as run, parameters bound
-    queries.list_contacts(conn, as_of=AS_OF, sort="recent")
+    contacts.list_contacts(conn, as_of=AS_OF, sort="recent")
     conn.set_trace_callback(None)
     (listing,) = [sql for sql in ran if "FROM contact c" in sql]
     plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + listing)]
@@ -100,14 +99,13 @@ def test_list_reads_one_tally_row_per_contact(tmp_path: Path) -> None:
 def test_show_finds_what_still_waits_from_the_contacts_own_interactions(tmp_path: Path) -> None:
     # whether each message still waits for an answer: one pass over this contact's
     # interactions (the index by contact), never over everyone's messages by direction
-    from rave import queries
 
     conn = db.connect(tmp_path / "rave.db", create=True)
     conn.execute(
         "INSERT INTO contact (id, name, name_key, tier, created_at, updated_at)"
         " VALUES (1, 'Ana', 'ana', 'A', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')"
     )
-    ran = _ran(conn, lambda: queries.contact_detail(conn, 1, as_of=AS_OF))
+    ran = _ran(conn, lambda: contacts.contact_detail(conn, 1, as_of=AS_OF))
     (answered,) = [sql for sql in ran if "direction IN ('out', 'both')" in sql]
     plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + answered)]
     assert plan[0].startswith("SEARCH ic USING COVERING INDEX ix_interaction_contact"), plan

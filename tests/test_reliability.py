@@ -32,17 +32,18 @@ def count(path: Path, table: str) -> int:
 
 
 def _writer(path: str, seconds: float, results: multiprocessing.Queue) -> None:
-    from rave import services, timeutil
+    from rave import timeutil
     from rave.errors import RaveError
+    from rave.services import recording
 
     done = failed = 0
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        request = services.LogRequest(
+        request = recording.LogRequest(
             refs=("Ana",), kind="chat", direction="out", channel="email", when=timeutil.utcnow()
         )
         try:
-            services.log_interaction(Path(path), request)
+            recording.log_interaction(Path(path), request)
             done += 1
         except RaveError:
             failed += 1
@@ -50,17 +51,18 @@ def _writer(path: str, seconds: float, results: multiprocessing.Queue) -> None:
 
 
 def _reader(path: str, home: str, seconds: float, results: multiprocessing.Queue) -> None:
-    from rave import services, timeutil
+    from rave import timeutil
     from rave.config import resolve_paths
     from rave.errors import RaveError
+    from rave.services import contacts, ranking
 
     paths = resolve_paths(Path(path), env={"RAVE_HOME": home})
     done = failed = 0
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            services.today_view(paths, as_of=timeutil.utcnow())
-            services.list_contacts(paths.db)
+            ranking.today_view(paths, as_of=timeutil.utcnow())
+            contacts.list_contacts(paths.db)
             done += 1
         except RaveError:
             failed += 1
@@ -441,7 +443,7 @@ def test_full_stdout_is_a_clear_error(rave_home: Path, rave: Rave) -> None:
 
 def test_database_errors_never_echo_contact_data(rave_home: Path) -> None:
     from rave import store
-    from rave.models import Handle
+    from rave.models.details import Handle
 
     with store.writing(rave_home / "rave.db") as session:
         cid = store.add_contact(session=session, name="Secret Person", now=datetime.now(UTC))

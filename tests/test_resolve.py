@@ -11,8 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rave import db, queries, store
+from rave import db, store
 from rave.errors import AmbiguousError, NotFoundError, RaveError
+from rave.queries import people
 
 PEOPLE = [
     (
@@ -41,7 +42,7 @@ def conn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sqlite3.Connectio
 
 
 def name_of(conn: sqlite3.Connection, ref: str) -> str:
-    return queries.find_contact(conn, ref).name
+    return people.find_contact(conn, ref).name
 
 
 @pytest.mark.parametrize(
@@ -94,7 +95,7 @@ def test_not_found(conn: sqlite3.Connection, ref: str) -> None:
 @given(st.text(max_size=60))
 def test_any_text_resolves_or_raises_a_contract_error(conn: sqlite3.Connection, ref: str) -> None:
     try:
-        found = queries.find_contact(conn, ref)
+        found = people.find_contact(conn, ref)
     except (NotFoundError, AmbiguousError):
         return
     except RaveError as exc:  # pragma: no cover - would be a contract breach
@@ -109,6 +110,6 @@ def test_every_full_name_finds_exactly_that_person(conn: sqlite3.Connection, nam
 
 
 def test_edit_distance_limits() -> None:
-    assert queries.edit_distance("john", "jonh", 2) == 1
-    assert queries.edit_distance("kitten", "sitting", 5) == 3
-    assert queries.edit_distance("abc", "abcdefgh", 2) == 3  # > limit
+    assert people.edit_distance("john", "jonh", 2) == 1
+    assert people.edit_distance("kitten", "sitting", 5) == 3
+    assert people.edit_distance("abc", "abcdefgh", 2) == 3  # > limit

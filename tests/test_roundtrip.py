@@ -11,18 +11,19 @@ from pathlib import Path
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from rave import db, exporter, importer, store, vocab
+from rave import choices, db, normalize, store
+from rave.services import exports, imports
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
-# text as the CLI stores it: NFC, no control characters, single spaces (vocab.clean_text)
+# text as the CLI stores it: NFC, no control characters, single spaces (normalize.clean_text)
 text = (
     st.text(
         alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")),
         min_size=1,
         max_size=30,
     )
-    .map(lambda s: " ".join(vocab.clean_text(s).split()))
+    .map(lambda s: " ".join(normalize.clean_text(s).split()))
     .filter(bool)
 )
 maybe = st.one_of(st.none(), text)
@@ -48,9 +49,9 @@ contact_st = st.fixed_dictionaries(
 interaction_st = st.fixed_dictionaries(
     {
         "who": st.lists(st.integers(0, 5), min_size=1, max_size=3),
-        "kind": st.sampled_from(vocab.KINDS),
-        "direction": st.sampled_from(vocab.DIRECTIONS),
-        "channel": st.sampled_from(vocab.CHANNELS),
+        "kind": st.sampled_from(choices.KINDS),
+        "direction": st.sampled_from(choices.DIRECTIONS),
+        "channel": st.sampled_from(choices.CHANNELS),
         "hours": st.integers(0, 24 * 500),
         "note": maybe,
         "needs_reply": st.booleans(),
@@ -86,7 +87,9 @@ def _build(path: Path, contacts, interactions, notes, posts) -> list[int]:
                     fields=fields,
                     handles=handles,
                     tags=c["tags"],
-                    aliases=[a for a in c["aliases"] if vocab.fold(a) != vocab.fold(c["name"])],
+                    aliases=[
+                        a for a in c["aliases"] if normalize.fold(a) != normalize.fold(c["name"])
+                    ],
                 )
             )
         for i in interactions:
@@ -125,7 +128,7 @@ def _build(path: Path, contacts, interactions, notes, posts) -> list[int]:
 
 def _export(path: Path, fmt: str) -> str:
     buffer = io.StringIO(newline="")
-    exporter.write(path, fmt, buffer)
+    exports.write(path, fmt, buffer)
     return buffer.getvalue()
 
 
@@ -144,9 +147,9 @@ def test_json_export_import_export_is_identical(contacts, interactions, notes, p
         document = _export(first, "json")
         source = Path(folder) / "export.json"
         source.write_text(document, encoding="utf-8")
-        importer.import_file(second, "json", source)
+        imports.import_file(second, "json", source)
         assert _export(second, "json") == document
-        again = importer.import_file(second, "json", source)
+        again = imports.import_file(second, "json", source)
         assert (again.contacts_created, again.interactions_created) == (0, 0)
         assert _export(second, "json") == document
 
@@ -169,7 +172,9 @@ def _contact_fields(path: Path) -> list[tuple[object, ...]]:
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    contacts=st.lists(contact_st, min_size=1, max_size=4, unique_by=lambda c: vocab.fold(c["name"]))
+    contacts=st.lists(
+        contact_st, min_size=1, max_size=4, unique_by=lambda c: normalize.fold(c["name"])
+    )
 )
 def test_contacts_survive_csv_and_vcard(contacts) -> None:
     with tempfile.TemporaryDirectory() as folder:
@@ -180,5 +185,5 @@ def test_contacts_survive_csv_and_vcard(contacts) -> None:
             exported = base / f"out.{fmt}"
             exported.write_text(_export(base / "a.db", fmt), encoding="utf-8", newline="")
             target = base / f"{fmt}.db"
-            importer.import_file(target, reader, exported)
+            imports.import_file(target, reader, exported)
             assert _contact_fields(target) == expected, fmt

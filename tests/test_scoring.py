@@ -15,22 +15,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rave.cli.payloads import suggestion_dict, why_dict
 from rave.config import ALL_TIERS, RankConfig
-from rave.payloads import suggestion_dict, why_dict
-from rave.scoring import (
+from rave.scoring.model import Assessment, assess, rank, recent_out_window, shorten, sort_key
+from rave.scoring.state import (
     ACTIONS,
     HIDDEN,
     SKIPPED,
     TERMS,
-    Assessment,
     ContactState,
     Event,
-    assess,
     derive_state,
-    rank,
-    recent_out_window,
-    shorten,
-    sort_key,
     warmth_weight,
 )
 

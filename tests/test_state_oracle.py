@@ -1,5 +1,5 @@
-"""The per-contact state from the production fold (``scoring.derive_state``, the stored
-tallies of ``queries.contact_states`` and its ``--as-of`` replay) equals the naive
+"""The per-contact state from the production fold (``derive_state``, the stored
+tallies of ``states.contact_states`` and its ``--as-of`` replay) equals the naive
 derivation of tests/oracle.py, written straight from spec/scoring.md v2, on random
 histories; and both give the values worked out by hand in a few table cases."""
 
@@ -15,9 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from oracle import differences, naive_state, naive_states
-from rave import db, queries, scoring, store, vocab
+from rave import choices, db, store
 from rave.config import RankConfig
-from rave.scoring import ContactState, Event
+from rave.queries import states
+from rave.scoring.model import rank
+from rave.scoring.state import ContactState, Event, derive_state
 
 AS_OF = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 CHANNELS = ["linkedin", "email", "whatsapp", "in_person", "phone", "video"]
@@ -88,7 +90,7 @@ def both(events: list[Event], as_of: datetime = AS_OF, **profile: Any) -> tuple[
     """The state from the fold and from the oracle, for the same contact."""
     args: dict[str, Any] = {"contact_id": 1, "name": "Ana", "tier": "B", **profile}
     return (
-        scoring.derive_state(events, as_of=as_of, **args),
+        derive_state(events, as_of=as_of, **args),
         naive_state(events, as_of=as_of, **args),
     )
 
@@ -121,7 +123,7 @@ def test_one_more_event_moves_the_state_as_the_spec_says(
     before, _ = both(events, as_of=end, **profile)
     after, naive_after = both([*events, new], as_of=new.when, **profile)
     assert differences(after, naive_after) == {}
-    if new.kind in vocab.MEANINGFUL:
+    if new.kind in choices.MEANINGFUL:
         if new.direction == "out":
             assert after.unanswered == before.unanswered + 1
         else:
@@ -515,15 +517,15 @@ def test_the_store_equals_the_oracle(
         # as of the latest event (every state from its stored tally), as of NOW (a history
         # past it is replayed), and as of moments in the past (replayed)
         for as_of in [latest, NOW, *(NOW + timedelta(hours=h, seconds=1) for h in past)]:
-            got = queries.contact_states(conn, as_of=as_of, config=config)
+            got = states.contact_states(conn, as_of=as_of, config=config)
             assert_states_equal(got, naive_states(conn, as_of=as_of, config=config))
             # contacts that can never be listed, counted instead of returned, rank the same
             unlisted: dict[str, int] = {}
-            listable = queries.contact_states(conn, as_of=as_of, config=config, unlisted=unlisted)
-            sent = queries.intros_today(conn, as_of=as_of)
-            assert scoring.rank(
+            listable = states.contact_states(conn, as_of=as_of, config=config, unlisted=unlisted)
+            sent = states.intros_today(conn, as_of=as_of)
+            assert rank(
                 listable, as_of=as_of, config=config, unlisted=unlisted, intros_today=sent
-            ) == scoring.rank(got, as_of=as_of, config=config)
+            ) == rank(got, as_of=as_of, config=config)
     finally:
         conn.close()
 
@@ -544,17 +546,17 @@ def test_unlisted_first_message_today(tmp_path: Path) -> None:
         )
     conn = db.connect(path)
     config = RankConfig()
-    everyone = queries.contact_states(conn, as_of=NOW, config=config)
+    everyone = states.contact_states(conn, as_of=NOW, config=config)
     unlisted: dict[str, int] = {}
-    listable = queries.contact_states(conn, as_of=NOW, config=config, unlisted=unlisted)
-    sent = queries.intros_today(conn, as_of=NOW)  # counted over everyone, whatever the filter
-    only_a = queries.contact_states(conn, as_of=NOW, config=config, tier="A")
+    listable = states.contact_states(conn, as_of=NOW, config=config, unlisted=unlisted)
+    sent = states.intros_today(conn, as_of=NOW)  # counted over everyone, whatever the filter
+    only_a = states.contact_states(conn, as_of=NOW, config=config, tier="A")
     conn.close()
-    full = scoring.rank(everyone, as_of=NOW, config=config)
+    full = rank(everyone, as_of=NOW, config=config)
     assert full.intros_today == sent == 1 and not full.suggestions  # Ana's intro is capped
-    counted = scoring.rank(listable, as_of=NOW, config=config, unlisted=unlisted, intros_today=sent)
+    counted = rank(listable, as_of=NOW, config=config, unlisted=unlisted, intros_today=sent)
     assert counted == full
-    assert not scoring.rank(only_a, as_of=NOW, config=config, intros_today=sent).suggestions
+    assert not rank(only_a, as_of=NOW, config=config, intros_today=sent).suggestions
 
 
 def test_contact_states_filters(tmp_path: Path) -> None:
@@ -576,12 +578,12 @@ def test_contact_states_filters(tmp_path: Path) -> None:
     config = RankConfig()
 
     def picked(**kw: Any) -> list[int]:
-        return [s.contact_id for s in queries.contact_states(conn, as_of=NOW, config=config, **kw)]
+        return [s.contact_id for s in states.contact_states(conn, as_of=NOW, config=config, **kw)]
 
     assert picked() == [ana, bo]
     assert picked(tier="A") == [ana]
     assert picked(channel="twitter") == [bo]
     assert picked(contact_id=bo) == [bo]
-    (state,) = queries.contact_states(conn, as_of=NOW, config=config, contact_id=bo)
+    (state,) = states.contact_states(conn, as_of=NOW, config=config, contact_id=bo)
     assert state.pending_in == NOW - timedelta(hours=1)
     conn.close()

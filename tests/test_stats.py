@@ -15,10 +15,11 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import Rave, Result
-from rave import insight
 from rave.cli import app
 from rave.config import BalanceConfig
-from rave.queries import BroadcastFacts, Opening, PostRow, ReplyEpisode, RungMove
+from rave.queries.broadcast import BroadcastFacts, PostRow
+from rave.queries.history import Opening, ReplyEpisode, RungMove
+from rave.scoring import mix
 
 
 @pytest.fixture(autouse=True)
@@ -375,7 +376,7 @@ def test_nudge_rules_at_their_thresholds() -> None:
         return BroadcastFacts(**{**base, **changes})  # type: ignore[arg-type]
 
     def kind(f: BroadcastFacts, config: BalanceConfig = balance) -> str | None:
-        nudge = insight.broadcast_nudge(f, as_of=as_of, balance=config)
+        nudge = mix.broadcast_nudge(f, as_of=as_of, balance=config)
         return None if nudge is None else nudge.kind
 
     assert kind(facts()) is None  # exactly 7 days: not yet
@@ -394,12 +395,12 @@ def test_nudge_rules_at_their_thresholds() -> None:
 
 
 def test_percentile_and_latency_by_hand() -> None:
-    assert insight.percentile([], 0.5) is None
-    assert insight.percentile([3.0], 0.9) == 3.0
-    assert insight.percentile([4.0, 1.0, 10.0, 2.0], 0.5) == 3.0
-    assert insight.percentile([1.0, 4.0, 10.0], 0.9) == pytest.approx(8.8)
+    assert mix.percentile([], 0.5) is None
+    assert mix.percentile([3.0], 0.9) == 3.0
+    assert mix.percentile([4.0, 1.0, 10.0, 2.0], 0.5) == 3.0
+    assert mix.percentile([1.0, 4.0, 10.0], 0.9) == pytest.approx(8.8)
     t0 = datetime(2026, 1, 1, tzinfo=UTC)
-    latency = insight.reply_latency(
+    latency = mix.reply_latency(
         [
             ReplyEpisode(1, t0, t0 + timedelta(hours=12)),
             ReplyEpisode(2, t0, t0 + timedelta(days=2)),
@@ -411,7 +412,7 @@ def test_percentile_and_latency_by_hand() -> None:
 
 def test_initiation_rule_and_ladder() -> None:
     day = 86400
-    opened = insight.initiated(
+    opened = mix.initiated(
         [
             Opening(1, "out", None),  # the first ever
             Opening(1, "in", 3 * day),  # a reply
@@ -420,7 +421,7 @@ def test_initiation_rule_and_ladder() -> None:
         ]
     )
     assert (opened.me, opened.them) == (1, 1)
-    ladder = insight.ladder(
+    ladder = mix.ladder(
         [RungMove(0, 0, 2), RungMove(0, 1, 1), RungMove(2, 4, 3), RungMove(3, 3, 5)]
     )
     assert ladder.counts == {
@@ -435,16 +436,16 @@ def test_initiation_rule_and_ladder() -> None:
 
 def test_periods_start_on_local_mondays_and_months() -> None:
     wed = datetime(2026, 3, 4, 15, tzinfo=UTC)
-    bounds = insight.period_bounds(wed, datetime(2026, 3, 16, 1, tzinfo=UTC), "week")
+    bounds = mix.period_bounds(wed, datetime(2026, 3, 16, 1, tzinfo=UTC), "week")
     assert [lo.day for lo, _ in bounds] == [2, 9, 16]
     assert bounds[-1][1] == datetime(2026, 3, 23, tzinfo=UTC)
-    assert insight.default_since(wed, "month") == datetime(2025, 4, 1, tzinfo=UTC)
+    assert mix.default_since(wed, "month") == datetime(2025, 4, 1, tzinfo=UTC)
 
 
 def test_sparkline() -> None:
-    assert insight.sparkline([0, 1, 2, 3, 4, 5, 6, 7]) == "▁▂▃▄▅▆▇█"
-    assert insight.sparkline([0.0, 0.0]) == "▁▁"
-    assert insight.sparkline([]) == ""
+    assert mix.sparkline([0, 1, 2, 3, 4, 5, 6, 7]) == "▁▂▃▄▅▆▇█"
+    assert mix.sparkline([0.0, 0.0]) == "▁▁"
+    assert mix.sparkline([]) == ""
 
 
 # --- the warmth trend in `rave show` ----------------------------------------------------------
@@ -471,7 +472,7 @@ def test_show_has_a_warmth_trend_of_the_last_12_month_ends(rave: Rave) -> None:
     first = labels.index(f"{met:%Y-%m}")
     assert spark[:first] == "▁" * first  # nothing before you met
     assert spark[first] == "█"  # the month you met is the warmest month end
-    levels = [insight.SPARKS.index(ch) for ch in spark[first:]]
+    levels = [mix.SPARKS.index(ch) for ch in spark[first:]]
     assert levels == sorted(levels, reverse=True)  # then it cools down
     assert levels[-1] < levels[0]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from rave import db, migrations, store, tallies
+from rave import contact_tally, db, migrations, store
 from rave.errors import StoreError
 
 
@@ -53,10 +53,10 @@ def test_models_and_migrations_describe_the_same_schema(tmp_path: Path) -> None:
     sql = db.connect(tmp_path / "sql.db", create=True)
     from_migrations = _describe(sql)
     sql.close()
-    # contact_tally is derived data written in plain SQL only (rave.tallies), not a model:
+    # contact_tally is derived data written in plain SQL only (rave.contact_tally), not a model:
     # defining it for the ORM would cost every write command its import
     tally_columns = [c[0] for c in from_migrations.pop("contact_tally")[0]]  # type: ignore[index]
-    assert tally_columns == ["contact_id", "latest_at", "latest_id", *tallies.COLUMNS]
+    assert tally_columns == ["contact_id", "latest_at", "latest_id", *contact_tally.COLUMNS]
     assert from_models == from_migrations
 
 
@@ -97,7 +97,7 @@ def test_reading_a_missing_store_is_an_error_and_creates_nothing(tmp_path: Path)
 
 
 def test_datetimes_are_utc_aware_both_ways(tmp_path: Path) -> None:
-    from rave.models import Interaction
+    from rave.models.interaction import Interaction
 
     path = tmp_path / "rave.db"
     paris = timezone(timedelta(hours=1))

@@ -24,8 +24,9 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
-from rave import migrations, scoring
+from rave import migrations
 from rave.errors import Interrupted, LockedError, StoreError, StoreMissing
+from rave.scoring.state import warmth_weight
 
 BUSY_TIMEOUT_MS = 15_000
 FILE_MODE = 0o600
@@ -36,7 +37,7 @@ _DOCTOR = "run `rave doctor`"
 
 def _pragmas(conn: sqlite3.Connection, *, where: str, wal: bool) -> None:
     # The warmth formula lives in the pure scoring module; SQL aggregates it.
-    conn.create_function("rave_warmth", 4, scoring.warmth_weight, deterministic=True)
+    conn.create_function("rave_warmth", 4, warmth_weight, deterministic=True)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
     # Refuse another program's file or a newer store before anything (even the journal

@@ -128,7 +128,7 @@ CREATE INDEX ix_followup_contact_id ON followup (contact_id);
 CREATE INDEX ix_followup_done_at ON followup (done_at, due);
 """
 
-# Each contact's events folded for the ranking (rave.tallies), filled from the history.
+# Each contact's events folded for the ranking (rave.contact_tally), filled from the history.
 # Version 2 created it first; its columns follow the model, so version 3 makes it anew.
 _TALLY_TABLE = """
 CREATE TABLE contact_tally (
@@ -217,9 +217,9 @@ _V3 += _TALLY_TABLE
 
 
 def _fill_tallies(conn: sqlite3.Connection) -> None:
-    from rave import tallies
+    from rave import contact_tally
 
-    tallies.rebuild(conn)
+    contact_tally.rebuild(conn)
 
 
 #: Migration N brings a store from version N - 1 to version N: its SQL, then an optional

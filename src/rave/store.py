@@ -1,7 +1,8 @@
 """The write door: every change goes through a SQLModel session, one transaction per
 command, started with ``BEGIN IMMEDIATE``. Functions take the session as a keyword-only
-argument, never print, and return plain values (ids). Tables are named as ``models.X``,
-so that a write defines only the tables it touches (see ``rave.models``)."""
+argument, never print, and return plain values (ids). The tables every write touches
+(contacts, interactions) are imported here; the others inside the functions that write
+them, so that `rave log` defines three tables, not ten (see ``rave.models``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, event, update
 from sqlalchemy.engine import Engine, create_engine
@@ -18,9 +19,16 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, col, select
 
-from rave import db, models, tallies, timeutil, vocab
+from rave import choices, contact_tally, db, normalize, timeutil
 from rave.errors import NotFoundError, RaveError
-from rave.scoring import Event
+from rave.models.contact import Contact
+from rave.models.interaction import Interaction, InteractionContact
+from rave.scoring.state import Event
+
+if TYPE_CHECKING:
+    from rave.models.details import Note
+    from rave.models.followup import FollowUp
+    from rave.models.post import Post
 
 
 def _engine(path: Path) -> Engine:
@@ -75,7 +83,7 @@ def raw(session: Session) -> sqlite3.Connection:
 
 def _saved(
     session: Session,
-    record: models.Contact | models.Note | models.Interaction | models.FollowUp | models.Post,
+    record: Contact | Note | Interaction | FollowUp | Post,
 ) -> int:
     """Add a new row, flush it to get its id, and return the id."""
     session.add(record)
@@ -84,22 +92,22 @@ def _saved(
     return record.id
 
 
-def _contact(session: Session, contact_id: int) -> models.Contact:
-    contact = session.get(models.Contact, contact_id)
+def _contact(session: Session, contact_id: int) -> Contact:
+    contact = session.get(Contact, contact_id)
     if contact is None:
         raise NotFoundError(f"no contact #{contact_id}")
     return contact
 
 
 def _add_handles(session: Session, contact_id: int, handles: Iterable[tuple[str, str]]) -> None:
+    from rave.models.details import Handle
+
     for channel, value in handles:
         owner = session.exec(
-            select(models.Handle).where(
-                col(models.Handle.channel) == channel, col(models.Handle.value) == value
-            )
+            select(Handle).where(col(Handle.channel) == channel, col(Handle.value) == value)
         ).first()
         if owner is None:
-            session.add(models.Handle(contact_id=contact_id, channel=channel, value=value))
+            session.add(Handle(contact_id=contact_id, channel=channel, value=value))
             session.flush()
         elif owner.contact_id != contact_id:
             other = _contact(session, owner.contact_id)
@@ -110,22 +118,24 @@ def _add_handles(session: Session, contact_id: int, handles: Iterable[tuple[str,
 
 
 def _add_tags(session: Session, contact_id: int, tags: Iterable[str]) -> None:
-    for tag in {vocab.tag(t) for t in tags}:
-        if session.get(models.Tag, (contact_id, tag)) is None:
-            session.add(models.Tag(contact_id=contact_id, tag=tag))
+    from rave.models.details import Tag
+
+    for tag in {normalize.tag(t) for t in tags}:
+        if session.get(Tag, (contact_id, tag)) is None:
+            session.add(Tag(contact_id=contact_id, tag=tag))
 
 
 def _add_aliases(session: Session, contact_id: int, aliases: Iterable[str]) -> None:
+    from rave.models.details import Alias
+
     for alias in aliases:
-        text = vocab.clean_name(alias)
-        key = vocab.fold(text)
+        text = normalize.clean_name(alias)
+        key = normalize.fold(text)
         exists = session.exec(
-            select(models.Alias).where(
-                col(models.Alias.contact_id) == contact_id, col(models.Alias.alias_key) == key
-            )
+            select(Alias).where(col(Alias.contact_id) == contact_id, col(Alias.alias_key) == key)
         ).first()
         if exists is None:
-            session.add(models.Alias(contact_id=contact_id, alias=text, alias_key=key))
+            session.add(Alias(contact_id=contact_id, alias=text, alias_key=key))
 
 
 def add_contact(
@@ -138,13 +148,13 @@ def add_contact(
     tags: Iterable[str] = (),
     aliases: Iterable[str] = (),
 ) -> int:
-    clean = vocab.clean_name(name)
+    clean = normalize.clean_name(name)
     values = {"tier": "C", **(fields or {})}
-    unknown = set(values) - set(vocab.CONTACT_FIELDS)
+    unknown = set(values) - set(choices.CONTACT_FIELDS)
     if unknown:
         raise ValueError(f"unknown contact fields {unknown}")
-    contact = models.Contact(
-        name=clean, name_key=vocab.fold(clean), created_at=now, updated_at=now, **values
+    contact = Contact(
+        name=clean, name_key=normalize.fold(clean), created_at=now, updated_at=now, **values
     )
     contact_id = _saved(session, contact)
     _add_handles(session, contact_id, handles)
@@ -166,12 +176,14 @@ def update_contact(
     untag: Iterable[str] = (),
     aliases: Iterable[str] = (),
 ) -> None:
+    from rave.models.details import Tag
+
     contact = _contact(session, contact_id)
     if name is not None:
-        contact.name = vocab.clean_name(name)
-        contact.name_key = vocab.fold(contact.name)
+        contact.name = normalize.clean_name(name)
+        contact.name_key = normalize.fold(contact.name)
     for key, value in (fields or {}).items():
-        if key not in vocab.CONTACT_FIELDS:
+        if key not in choices.CONTACT_FIELDS:
             raise ValueError(f"unknown contact field {key}")
         setattr(contact, key, value)
     contact.updated_at = now
@@ -180,9 +192,7 @@ def update_contact(
     _add_tags(session, contact_id, tags)
     for tag in untag:
         session.execute(
-            delete(models.Tag).where(
-                col(models.Tag.contact_id) == contact_id, col(models.Tag.tag) == vocab.tag(tag)
-            )
+            delete(Tag).where(col(Tag.contact_id) == contact_id, col(Tag.tag) == normalize.tag(tag))
         )
     _add_aliases(session, contact_id, aliases)
     session.flush()
@@ -212,7 +222,7 @@ def delete_contact(*, session: Session, contact_id: int) -> None:
         """,
         (contact_id,),
     )
-    session.execute(delete(models.Contact).where(col(models.Contact.id) == contact_id))
+    session.execute(delete(Contact).where(col(Contact.id) == contact_id))
     session.flush()
 
 
@@ -235,24 +245,26 @@ def merge_contacts(*, session: Session, keep_id: int, drop_id: int, now: datetim
             f"UPDATE {table} SET contact_id = ? WHERE contact_id = ?",
             (keep_id, drop_id),
         )
-    for key in vocab.CONTACT_FIELDS:
+    for key in choices.CONTACT_FIELDS:
         if key != "tier" and getattr(keep, key) is None and getattr(drop, key) is not None:
             setattr(keep, key, getattr(drop, key))
     order = "ABCDn"  # the closer tier of the two wins
     if order.index(drop.tier[0]) < order.index(keep.tier[0]):
         keep.tier = drop.tier
-    if vocab.fold(drop.name) != keep.name_key:
+    if normalize.fold(drop.name) != keep.name_key:
         _add_aliases(session, keep_id, [drop.name])
     keep.updated_at = now
     session.add(keep)
     session.flush()
     delete_contact(session=session, contact_id=drop_id)
-    tallies.rebuild(raw(session), [keep_id])
+    contact_tally.rebuild(raw(session), [keep_id])
 
 
 def add_note(*, session: Session, contact_id: int, text: str, now: datetime) -> int:
+    from rave.models.details import Note
+
     _contact(session, contact_id)
-    note = models.Note(contact_id=contact_id, text=text, created_at=now)
+    note = Note(contact_id=contact_id, text=text, created_at=now)
     return _saved(session, note)
 
 
@@ -271,7 +283,7 @@ def add_interaction(
     external_key: str | None = None,
     started_by: str | None = None,
 ) -> int:
-    interaction = models.Interaction(
+    interaction = Interaction(
         kind=kind,
         direction=direction,
         channel=channel,
@@ -286,11 +298,11 @@ def add_interaction(
     interaction_id = _saved(session, interaction)
     people = list(dict.fromkeys(contact_ids))
     for contact_id in people:
-        session.add(models.InteractionContact(interaction_id=interaction_id, contact_id=contact_id))
+        session.add(InteractionContact(interaction_id=interaction_id, contact_id=contact_id))
     session.flush()
     stored = timeutil.from_db(timeutil.to_db(when))  # as the store keeps it: whole seconds
     event = Event(interaction_id, stored, kind, direction, channel, needs_reply, note)
-    tallies.add_event(raw(session), people, event)
+    contact_tally.add_event(raw(session), people, event)
     return interaction_id
 
 
@@ -303,7 +315,9 @@ def add_followup(
     now: datetime,
     interaction_id: int | None = None,
 ) -> int:
-    followup = models.FollowUp(
+    from rave.models.followup import FollowUp
+
+    followup = FollowUp(
         contact_id=contact_id,
         interaction_id=interaction_id,
         text=text,
@@ -315,16 +329,16 @@ def add_followup(
 
 def complete_followup(*, session: Session, followup_id: int, now: datetime) -> bool:
     """Mark a follow-up done; False when it already was."""
+    from rave.models.followup import FollowUp
+
     if not 0 < followup_id < 2**63:
         raise NotFoundError(f"no follow-up #{followup_id}", hint="see `rave followups`")
-    followup = session.get(models.FollowUp, followup_id)
+    followup = session.get(FollowUp, followup_id)
     if followup is None:
         raise NotFoundError(f"no follow-up #{followup_id}", hint="see `rave followups`")
     if followup.done_at is not None:
         return False
-    session.execute(
-        update(models.FollowUp).where(col(models.FollowUp.id) == followup_id).values(done_at=now)
-    )
+    session.execute(update(FollowUp).where(col(FollowUp.id) == followup_id).values(done_at=now))
     return True
 
 
@@ -337,5 +351,7 @@ def add_post(
     now: datetime,
     url: str | None = None,
 ) -> int:
-    post = models.Post(text=text, channel=channel, url=url, posted_at=when, created_at=now)
+    from rave.models.post import Post
+
+    post = Post(text=text, channel=channel, url=url, posted_at=when, created_at=now)
     return _saved(session, post)

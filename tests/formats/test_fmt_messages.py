@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from rave.errors import BadInputError
-from rave.formats import MessageRecord, ParseStats, Person
+from rave.formats import MessageRecord, ParseStats, Participant
 from rave.formats.linkedin_messages import find_me, parse_date, read_messages
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "linkedin"
@@ -43,9 +43,9 @@ def test_explicit_me_overrides_the_guess(me: str) -> None:
     records, stats = read("messages.csv", me=me)
     by_line = {r.line: r for r in records}
     assert by_line[2].direction == "out"
-    assert by_line[2].others == (Person("Maya Haddad", MAYA),)
+    assert by_line[2].others == (Participant("Maya Haddad", MAYA),)
     assert by_line[4].direction == "in"
-    assert by_line[4].others == (Person("Maya Haddad", MAYA),)
+    assert by_line[4].others == (Participant("Maya Haddad", MAYA),)
     assert stats.warnings == []
 
 
@@ -109,7 +109,9 @@ def test_fully_quoted_2026_export_with_crlf_in_content() -> None:
     records, stats = read("messages_2026.csv")
     assert [(r.line, r.direction) for r in records] == [(2, "out"), (5, "in")]
     assert records[0].excerpt == "Hallo Zoë, first line second line"
-    assert records[0].others == (Person("Zoë Brandt", "https://linkedin.com/in/zo%c3%ab-brandt"),)
+    assert records[0].others == (
+        Participant("Zoë Brandt", "https://linkedin.com/in/zo%c3%ab-brandt"),
+    )
     assert stats.skipped == {"draft": 1}  # IS CONVERSATION DRAFT = Yes
 
 

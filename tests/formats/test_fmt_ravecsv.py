@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rave import vocab
+from rave import choices, normalize
 from rave.errors import BadInputError, UsageError
 from rave.formats import ContactRecord, ParseStats
 from rave.formats.ravecsv import (
@@ -141,7 +141,7 @@ def test_file_without_name_column(tmp_path: Path) -> None:
 
 def _fixpoint(text: str) -> str:
     for _ in range(3):
-        text = vocab.clean_text(text)
+        text = normalize.clean_text(text)
     return text
 
 
@@ -149,12 +149,12 @@ CHARS = st.characters(exclude_categories=("Cs",))
 ONE_LINE = (
     st.text(CHARS, max_size=30)
     .map(lambda s: " ".join(_fixpoint(s).split()))
-    .filter(lambda s: bool(s) and " ".join(vocab.clean_text(s).split()) == s)
+    .filter(lambda s: bool(s) and " ".join(normalize.clean_text(s).split()) == s)
 )
 MULTI_LINE = (
     st.text(CHARS, min_size=1, max_size=80)
     .map(_fixpoint)
-    .filter(lambda s: bool(s) and vocab.clean_text(s) == s)
+    .filter(lambda s: bool(s) and normalize.clean_text(s) == s)
 )
 EMAIL = st.from_regex(r"[a-z0-9][a-z0-9._+;\\=-]{0,8}@[a-z0-9]{1,8}\.[a-z]{2,4}", fullmatch=True)
 PHONE = st.from_regex(r"\+?[1-9][0-9]{5,11}", fullmatch=True)
@@ -163,7 +163,7 @@ SLUG = st.from_regex(r"[a-z0-9][a-z0-9_-]{0,15}", fullmatch=True)
 
 def _handle_ok(pair: tuple[str, str]) -> bool:
     try:
-        return vocab.normalize_handle(*pair) == pair[1]
+        return normalize.normalize_handle(*pair) == pair[1]
     except UsageError:
         return False
 
@@ -182,7 +182,7 @@ CONTACT = st.builds(
     ContactRecord,
     name=ONE_LINE,
     id=st.none() | st.integers(1, 10**9),
-    tier=st.none() | st.sampled_from(vocab.TIER_CHOICES),
+    tier=st.none() | st.sampled_from(choices.TIER_CHOICES),
     aliases=st.lists(ONE_LINE, max_size=3, unique=True),
     emails=st.lists(EMAIL, max_size=2, unique=True),
     phones=st.lists(PHONE, max_size=2, unique=True),

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rave import vocab
+from rave import normalize
 from rave.errors import BadInputError
 from rave.formats import ContactRecord, ParseStats
 from rave.formats.vcard import fold, read_vcards, write_vcards
@@ -221,7 +221,7 @@ def test_uid_is_stable_and_keeps_an_imported_uid() -> None:
 
 def _fixpoint(text: str) -> str:
     for _ in range(3):
-        text = vocab.clean_text(text)
+        text = normalize.clean_text(text)
     return text
 
 
@@ -229,12 +229,12 @@ CHARS = st.characters(exclude_categories=("Cs",))
 ONE_LINE = (
     st.text(CHARS, max_size=40)
     .map(lambda s: " ".join(_fixpoint(s).split()))
-    .filter(lambda s: bool(s) and " ".join(vocab.clean_text(s).split()) == s)
+    .filter(lambda s: bool(s) and " ".join(normalize.clean_text(s).split()) == s)
 )
 MULTI_LINE = (
     st.text(CHARS, min_size=1, max_size=200)
     .map(_fixpoint)
-    .filter(lambda s: bool(s) and vocab.clean_text(s) == s)
+    .filter(lambda s: bool(s) and normalize.clean_text(s) == s)
 )
 
 

@@ -171,7 +171,7 @@ class RaveGroup(TyperGroup):
                 _show_warnings(caught)
 
     def _invoke(self, ctx: Any) -> Any:
-        from rave import render
+        from rave.cli import render
 
         try:
             return super().invoke(ctx)
@@ -260,7 +260,7 @@ def _printable_usage_errors() -> Iterator[None]:
     except Exception as exc:
         message = getattr(exc, "message", None)
         if isinstance(message, str) and hasattr(exc, "show"):
-            from rave import render
+            from rave.cli import render
 
             exc.message = render.printable(message)  # type: ignore[attr-defined]
         raise
@@ -269,7 +269,7 @@ def _printable_usage_errors() -> Iterator[None]:
 def _show_warnings(caught: list[warnings.WarningMessage]) -> None:
     """Config notices once each, as ``rave: notice: ...`` on stderr; other warnings as
     Python shows them."""
-    from rave import render
+    from rave.cli import render
 
     seen = set()
     for item in caught:

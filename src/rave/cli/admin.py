@@ -13,7 +13,7 @@ app = command_group()  # this module's commands, loaded when one is run
 @app.command("paths", rich_help_panel="Housekeeping")
 def paths_(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Show where rave keeps its database and config, and why there."""
-    from rave import render
+    from rave.cli import render
 
     found = paths(ctx)
     payload = {
@@ -58,7 +58,8 @@ def backup(
 
     The copy is checked before it replaces anything: a damaged store is refused (exit 1)
     and the previous backup kept. A PATH that is a symbolic link is refused."""
-    from rave import maintenance, render
+    from rave.cli import render
+    from rave.services import maintenance
 
     with render.progress("backing up") as _tick:
         target = maintenance.backup(paths(ctx).db, path, force=force)
@@ -86,7 +87,8 @@ def doctor(
 
     It also compares a sample of the per-contact ranking tallies with their history;
     `--rebuild` folds them all again when one is wrong."""
-    from rave import maintenance, render
+    from rave.cli import render
+    from rave.services import maintenance
 
     found = paths(ctx)
     rebuilt = maintenance.rebuild_tallies(found.db) if rebuild else None

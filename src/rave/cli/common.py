@@ -32,9 +32,9 @@ def complete_contact(ctx: typer.Context, incomplete: str) -> list[str]:
     import os
 
     try:
-        from rave import services
+        from rave.services import contacts
 
-        names = services.contact_names(paths(ctx).db, incomplete)
+        names = contacts.contact_names(paths(ctx).db, incomplete)
     except Exception:  # completion must never print a traceback into the shell
         return []
     candidates = [incomplete + name[len(incomplete) :] for name in names]

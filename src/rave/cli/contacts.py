@@ -9,7 +9,7 @@ from rave.cli.common import ContactArg, JsonOpt, command_group, complete_contact
 from rave.config import MAX_DAYS
 
 if TYPE_CHECKING:
-    from rave.services import ContactInput
+    from rave.services.contacts import ContactInput
 
 TierOpt = Annotated[
     str | None,
@@ -65,7 +65,7 @@ def _input(
     alias: list[str] | None,
     cadence: int | None,
 ) -> "ContactInput":
-    from rave.services import ContactInput
+    from rave.services.contacts import ContactInput
 
     return ContactInput(
         tier=tier,
@@ -85,9 +85,10 @@ def _input(
 
 
 def _print_detail(ctx: typer.Context, contact_id: int, verb: str, as_json: bool) -> None:
-    from rave import payloads, render, services
+    from rave.cli import payloads, render
+    from rave.services import contacts
 
-    detail = services.show_contact(paths(ctx).db, f"#{contact_id}")
+    detail = contacts.show_contact(paths(ctx).db, f"#{contact_id}")
     if as_json:
         render.json_out(payloads.contact_detail(detail))
     else:
@@ -118,12 +119,12 @@ def add(
     as_json: JsonOpt = False,
 ) -> None:
     """Add a contact and print its id."""
-    from rave import services
+    from rave.services import contacts
 
     data = _input(
         tier, email, phone, handle, tag, why, offer, met, company, title, location, alias, cadence
     )
-    contact_id = services.add_contact(paths(ctx).db, name, data, force=force)
+    contact_id = contacts.add_contact(paths(ctx).db, name, data, force=force)
     _print_detail(ctx, contact_id, "Added", as_json)
 
 
@@ -152,12 +153,12 @@ def edit(
 ) -> None:
     """Change a contact. Options add handles, tags and aliases; an empty value ("")
     clears a text field."""
-    from rave import services
+    from rave.services import contacts
 
     data = _input(
         tier, email, phone, handle, tag, why, offer, met, company, title, location, alias, cadence
     )
-    contact_id = services.edit_contact(
+    contact_id = contacts.edit_contact(
         paths(ctx).db, contact, data, name=name, untag=tuple(untag or ())
     )
     _print_detail(ctx, contact_id, "Updated", as_json)
@@ -171,12 +172,13 @@ def rm(
 ) -> None:
     """Delete a contact with their handles, tags, notes, follow-ups and the interactions
     that were only with them."""
-    from rave import render, services
+    from rave.cli import render
+    from rave.services import contacts
 
     db = paths(ctx).db
-    found = services.resolve(db, contact)
+    found = contacts.resolve(db, contact)
     confirm(f"Delete #{found.id} {found.name} and everything that is only theirs?", yes=yes)
-    services.remove_contact(db, found.id)
+    contacts.remove_contact(db, found.id)
     render.line(f"Deleted #{found.id} {found.name}")
 
 
@@ -194,16 +196,17 @@ def merge(
 ) -> None:
     """Merge a duplicate into another contact: handles, aliases, tags, notes, follow-ups
     and interactions move to KEEP; DROP's name becomes an alias."""
-    from rave import render, services
+    from rave.cli import render
     from rave.errors import RaveError
+    from rave.services import contacts
 
     db = paths(ctx).db
-    kept = services.resolve(db, keep)
-    dropped = services.resolve(db, drop)
+    kept = contacts.resolve(db, keep)
+    dropped = contacts.resolve(db, drop)
     if kept.id == dropped.id:
         raise RaveError(f"{keep!r} and {drop!r} are the same contact (#{kept.id})")
     confirm(f"Merge #{dropped.id} {dropped.name} into #{kept.id} {kept.name}?", yes=yes)
-    services.merge_contacts(db, kept.id, dropped.id)
+    contacts.merge_contacts(db, kept.id, dropped.id)
     render.line(f"Merged #{dropped.id} {dropped.name} into #{kept.id} {kept.name}")
 
 
@@ -220,15 +223,17 @@ def list_(
     as_json: JsonOpt = False,
 ) -> None:
     """List contacts."""
-    from rave import payloads, render, services, timeutil, vocab
+    from rave import choices, timeutil
+    from rave.cli import payloads, render
     from rave.errors import UsageError
-    from rave.queries import SORTS
+    from rave.queries.contacts import SORTS
+    from rave.services import contacts
 
     if sort not in SORTS:
         raise UsageError(f"unknown sort {sort!r}", hint="use name, recent or tier")
-    rows = services.list_contacts(
+    rows = contacts.list_contacts(
         paths(ctx).db,
-        tier=None if tier is None else vocab.tier(tier),
+        tier=None if tier is None else choices.tier(tier),
         tag=tag,
         search=search,
         sort=sort,
@@ -266,10 +271,10 @@ def list_(
 def show(ctx: typer.Context, contact: ContactArg, as_json: JsonOpt = False) -> None:
     """A contact's profile, handles, notes, open follow-ups, recent timeline and
     broadcast/chat/engage balance."""
-    from rave import payloads, render, services
-    from rave.cli import views
+    from rave.cli import payloads, render, views
+    from rave.services import contacts
 
-    detail = services.show_contact(paths(ctx).db, contact)
+    detail = contacts.show_contact(paths(ctx).db, contact)
     if as_json:
         render.json_out(payloads.contact_detail(detail))
     else:
@@ -286,9 +291,10 @@ def note(
     ],
 ) -> None:
     """Add a dated personal note (family, interests, work) about a contact."""
-    from rave import render, services
+    from rave.cli import render
+    from rave.services import contacts
 
     if text == "-":
         text = sys.stdin.read()
-    found, note_id = services.add_note(paths(ctx).db, contact, text)
+    found, note_id = contacts.add_note(paths(ctx).db, contact, text)
     render.line(f"Noted for #{found.id} {found.name} (note {note_id})")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from rave import services
+    from rave.services import recording
 
 from rave.cli.common import JsonOpt, command_group, complete_contact, future_date, past, paths
 
@@ -93,19 +93,21 @@ def log(
     as_json: JsonOpt = False,
 ) -> None:
     """Record an interaction right after it happened (or many, with --batch)."""
-    from rave import render, services, timeutil, vocab
+    from rave import choices, timeutil
+    from rave.cli import render
     from rave.config import load_rank
+    from rave.services import recording
 
     if batch is not None:
         _log_batch(ctx, batch, contacts or [], create=create, as_json=as_json)
         return
 
     where = paths(ctx)
-    request = services.LogRequest(
+    request = recording.LogRequest(
         refs=tuple(contacts or ()),
-        kind=vocab.kind(kind),
+        kind=choices.kind(kind),
         direction="in" if inbound else "out",
-        channel=None if channel is None else vocab.channel(channel),
+        channel=None if channel is None else choices.channel(channel),
         when=past(when),
         note=note,
         closed=closed,
@@ -116,9 +118,11 @@ def log(
         day_only=when is not None and timeutil.names_a_day(when),
     )
     config = load_rank(where.config)
-    result = services.log_interaction(where.db, request, config=config)
+    result = recording.log_interaction(where.db, request, config=config)
     if as_json:
-        from rave import payloads
+        from rave import choices
+        from rave.cli import payloads
+        from rave.services import recording
 
         render.json_out(payloads.logged(result))
         return
@@ -130,13 +134,13 @@ def log(
         render.line(f"Follow-up #{item.id} for {item.contact_name}: {item.text}{due_text}")
 
 
-def logged_line(result: "services.LogResult", horizon_days: float) -> str:
+def logged_line(result: "recording.LogResult", horizon_days: float) -> str:
     """The confirmation: what was recorded, and whether `today` will ask you to answer."""
-    from rave import timeutil, vocab
+    from rave import choices, timeutil
 
     names = ", ".join(c.name for c in result.contacts)
     verb = {"in": "from", "out": "to", "both": "with"}[result.direction]
-    missed = result.direction != "both" and result.channel in vocab.LIVE_CHANNELS
+    missed = result.direction != "both" and result.channel in choices.LIVE_CHANNELS
     kind = "missed call" if missed and result.kind != "broadcast" else result.kind
     text = (
         f"Logged {kind} {verb} {names} on {result.channel}, "
@@ -184,8 +188,9 @@ def _lines(source: str) -> Iterator[str]:
 def _log_batch(
     ctx: typer.Context, source: str, contacts: list[str], *, create: bool, as_json: bool
 ) -> None:
-    from rave import payloads, render, services
+    from rave.cli import payloads, render
     from rave.errors import UsageError
+    from rave.services import recording
 
     if contacts:
         raise UsageError("give contacts on the command line or --batch FILE, not both")
@@ -193,7 +198,7 @@ def _log_batch(
 
     name = "<stdin>" if source == "-" else source
     where = paths(ctx)
-    results = services.log_batch(
+    results = recording.log_batch(
         where.db, name, _lines(source), create=create, config=load_rank(where.config)
     )
     if as_json:
@@ -220,10 +225,12 @@ def post(
     as_json: JsonOpt = False,
 ) -> None:
     """Record your own broadcast to your audience (a post, an article, a newsletter)."""
-    from rave import payloads, render, services, vocab
+    from rave import choices
+    from rave.cli import payloads, render
+    from rave.services import recording
 
-    result = services.add_post(
-        paths(ctx).db, text, channel=vocab.channel(channel), when=past(when), url=url
+    result = recording.add_post(
+        paths(ctx).db, text, channel=choices.channel(channel), when=past(when), url=url
     )
     if as_json:
         render.json_out(payloads.post(result))
@@ -238,9 +245,11 @@ def followups(
     as_json: JsonOpt = False,
 ) -> None:
     """Open follow-ups, soonest due first."""
-    from rave import payloads, render, services, timeutil
+    from rave import timeutil
+    from rave.cli import payloads, render
+    from rave.services import recording
 
-    rows = services.list_followups(paths(ctx).db, include_done=show_all)
+    rows = recording.list_followups(paths(ctx).db, include_done=show_all)
     if as_json:
         render.json_out([payloads.followup(r) for r in rows])
         return
@@ -273,9 +282,10 @@ def followup_done(
     as_json: JsonOpt = False,
 ) -> None:
     """Mark a follow-up as done."""
-    from rave import payloads, render, services
+    from rave.cli import payloads, render
+    from rave.services import recording
 
-    row, changed = services.complete_followup(paths(ctx).db, followup_id)
+    row, changed = recording.complete_followup(paths(ctx).db, followup_id)
     if as_json:
         render.json_out(payloads.followup(row))
     elif changed:

@@ -1,16 +1,27 @@
-"""Insight into your own mix: `rave stats`."""
+"""`rave stats`: your own mix over time, and its human view: a stacked bar per period,
+your mix against the target with one sentence of advice, by channel and by tier, reply
+latency, who starts conversations, the relationship ladder and the broadcast nudge.
+
+On a terminal the bars are coloured blocks; otherwise (a pipe, a file, cron) each period
+is one plain line of counts and a bar of letters ``b``/``c``/``e``, never wrapped."""
 
 from typing import Annotated
 
 import typer
 
+from rave import timeutil
+from rave.choices import KINDS
+from rave.cli import render
 from rave.cli.common import JsonOpt, command_group, moment, paths
+from rave.cli.views import BROADCAST_LABEL
+from rave.scoring import mix
+from rave.services.stats import StatsReport
 
 app = command_group()  # this module's commands, loaded when one is run
 
 
-@app.command(rich_help_panel="Insight")
-def stats(
+@app.command("stats", rich_help_panel="Insight")
+def stats_command(
     ctx: typer.Context,
     since: Annotated[
         str | None,
@@ -34,13 +45,154 @@ def stats(
 ) -> None:
     """Your broadcast/chat/engage balance over time against your target mix, by channel
     and tier; reply latency; who starts conversations; the relationship ladder."""
-    from rave import payloads, render, services, timeutil
-    from rave.cli import stats_view
+    from rave.cli import payloads
+    from rave.services import stats
 
     until = moment(as_of)
     start = None if since is None else timeutil.parse_moment(since, now=until, what="--since")
-    report = services.stats(paths(ctx), until=until, since=start, by=by.strip().lower())
+    report = stats.report(paths(ctx), until=until, since=start, by=by.strip().lower())
     if as_json:
         render.json_out(payloads.stats(report))
     else:
-        stats_view.stats(report)
+        view(report)
+
+
+BAR_WIDTH = 40
+LETTER = {"broadcast": "b", "chat": "c", "engage": "e"}
+COLOUR = {"broadcast": "yellow", "chat": "cyan", "engage": "green"}
+RUNG_TEXT = {
+    "met_offline": "met offline (in person, phone, video)",
+    "engaged": "engaged (help, introductions, calls)",
+    "chatting": "chatting",
+    "broadcast_only": "broadcast only (likes, shares)",
+    "not_started": "nothing logged yet",
+}
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)}%" if whole else "-"
+
+
+def _bar(counts: dict[str, int], scale: float, terminal: bool) -> list[tuple[str, str | None]]:
+    parts: list[tuple[str, str | None]] = []
+    for kind in KINDS:
+        if counts[kind]:
+            width = max(1, round(counts[kind] * scale))
+            if terminal:
+                parts.append(("█" * width, COLOUR[kind]))
+            else:
+                parts.append((LETTER[kind] * width, None))
+    return parts
+
+
+def _chart(report: StatsReport) -> None:
+    act = report.activity
+    terminal = render.stdout_is_terminal()
+    until = timeutil.show_date(report.until)
+    render.section(f"Your mix by {report.by}, {timeutil.show_date(report.since)} to {until}")
+    labels = [mix.period_label(p.start, report.by) for p in act.periods]
+    first = "week of" if report.by == "week" else "month"
+    label_width = max(len(first), *(len(label) for label in labels))
+    widths = [max(len(kind), 3) for kind in KINDS]
+    header = "  ".join(kind.rjust(w) for kind, w in zip(KINDS, widths, strict=True))
+    render.line(f"{first.ljust(label_width)}  {header}", style="bold")
+    biggest = max((sum(p.counts.values()) for p in act.periods), default=0)
+    scale = BAR_WIDTH / biggest if biggest else 0.0
+    for label, period in zip(labels, act.periods, strict=True):
+        numbers = "  ".join(
+            str(period.counts[kind]).rjust(w) for kind, w in zip(KINDS, widths, strict=True)
+        )
+        bar = _bar(period.counts, scale, terminal)
+        row = f"{label.ljust(label_width)}  {numbers}" + ("  " if bar else "")
+        render.styled([(row, None), *bar])
+    if terminal:
+        legend: list[tuple[str, str | None]] = []
+        for kind in KINDS:
+            legend += [("█", COLOUR[kind]), (f" {kind}  ", None)]
+        render.styled([*legend, ("(your posts count as broadcast)", "dim")])
+    else:
+        render.line("b broadcast (your posts included) · c chat · e engage")
+
+
+def _mix(report: StatsReport) -> None:
+    act = report.activity
+    total = sum(act.totals.values())
+    received = sum(act.received.values())
+    render.section("Against your target ([balance] in config.toml)")
+    render.table(
+        ["kind", "count", "share", "target"],
+        [
+            [
+                kind,
+                str(act.totals[kind]),
+                _share(act.totals[kind], total),
+                f"{round(100 * report.target[kind])}%",
+            ]
+            for kind in KINDS
+        ],
+    )
+    render.line(
+        f"Yours: {_plural(total - act.posts, 'interaction')} you sent and "
+        f"{_plural(act.posts, 'post')}; received: {_plural(received, 'interaction')}."
+    )
+    render.line(report.advice, style="bold")
+
+
+def _breakdown(title: str, first: str, rows: dict[str, dict[str, int]]) -> None:
+    render.section(title)
+    if not rows:
+        render.line("  nothing in this period")
+        return
+    render.table(
+        [first, *KINDS, "total"],
+        [
+            [name, *(str(c[kind]) for kind in KINDS), str(sum(c.values()))]
+            for name, c in rows.items()
+        ],
+    )
+
+
+def _conversations(report: StatsReport) -> None:
+    lat = report.latency
+    render.section("Conversations")
+    if lat.median is None or lat.p90 is None:
+        reply = "no answered message in this period"
+    else:
+        reply = (
+            f"median {lat.median:.1f} days, 90th percentile {lat.p90:.1f} days "
+            f"({lat.replies} answered)"
+        )
+    if lat.waiting:
+        reply += f"; {lat.waiting} still waiting for you"
+    render.line(f"Your reply time: {reply}")
+    me, them = report.initiated.me, report.initiated.them
+    render.line(
+        f"Who starts them (first message after {mix.SILENCE_DAYS} days of silence): "
+        f"you {me} ({_share(me, me + them)}), them {them} ({_share(them, me + them)})"
+    )
+
+
+def _ladder(report: StatsReport) -> None:
+    ladder = report.ladder
+    render.section("Relationship ladder (highest rung reached)")
+    render.table(
+        ["rung", "contacts"],
+        [[RUNG_TEXT[rung], str(ladder.counts[rung])] for rung in reversed(mix.RUNGS)],
+    )
+    render.line(f"Moved up a rung in this period: {ladder.moved_up}")
+
+
+def view(report: StatsReport) -> None:
+    """The human view of `rave stats`."""
+    _chart(report)
+    _mix(report)
+    _breakdown("By channel", "channel", report.activity.by_channel)
+    _breakdown("By tier (once per interaction and tier)", "tier", report.activity.by_tier)
+    _conversations(report)
+    _ladder(report)
+    if report.broadcast is not None:
+        render.line(BROADCAST_LABEL + report.broadcast.message, style="yellow")

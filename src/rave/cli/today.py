@@ -44,23 +44,24 @@ def today(
 ) -> None:
     """Whom to answer first, whom to reach out to, and how: the ranked daily list, and
     one line about your own broadcasting when it is out of balance."""
-    from rave import payloads, render, services, vocab
-    from rave.cli import views
+    from rave import choices
+    from rave.cli import payloads, render, views
+    from rave.services import ranking
 
-    view = services.today_view(
+    view = ranking.today_view(
         paths(ctx),
         as_of=moment(as_of),
         limit=limit,
-        tier=None if tier is None else vocab.tier(tier),
+        tier=None if tier is None else choices.tier(tier),
         tag=tag,
-        channel=None if channel is None else vocab.channel(channel),
+        channel=None if channel is None else choices.channel(channel),
         broadcast=not as_json,  # the JSON array is people only (see `digest`, `stats`)
     )
     if as_json:
         suggestions = view.ranking.suggestions
         render.json_out([payloads.suggestion(s.assessment, s.rank) for s in suggestions])
     else:
-        views.ranking(view.ranking, explain=explain, broadcast=view.broadcast)
+        views.today_list(view.ranking, explain=explain, broadcast=view.broadcast)
 
 
 @app.command(rich_help_panel="Daily")
@@ -69,10 +70,10 @@ def why(
 ) -> None:
     """The score table for one contact: each term's measure, coefficient and
     contribution, and why a hidden contact is hidden."""
-    from rave import payloads, render, services
-    from rave.cli import views
+    from rave.cli import payloads, render, views
+    from rave.services import ranking
 
-    result = services.why(paths(ctx), contact, as_of=moment(as_of))
+    result = ranking.why(paths(ctx), contact, as_of=moment(as_of))
     if as_json:
         render.json_out(payloads.why(result))
     else:
@@ -87,10 +88,12 @@ def snooze(
     as_json: JsonOpt = False,
 ) -> None:
     """Hide a contact from `today` until a date."""
-    from rave import render, services, timeutil
+    from rave import timeutil
+    from rave.cli import render
+    from rave.services import ranking
 
     day = future_date(until, option="UNTIL")
-    found, moment_ = services.snooze(paths(ctx).db, contact, day)
+    found, moment_ = ranking.snooze(paths(ctx).db, contact, day)
     if as_json:
         render.json_out(
             {"id": found.id, "name": found.name, "snoozed_until": timeutil.iso_z(moment_)}
@@ -102,9 +105,10 @@ def snooze(
 @app.command(rich_help_panel="Daily")
 def unsnooze(ctx: typer.Context, contact: ContactArg, as_json: JsonOpt = False) -> None:
     """Bring a snoozed contact back into `today`."""
-    from rave import render, services
+    from rave.cli import render
+    from rave.services import ranking
 
-    found, _ = services.snooze(paths(ctx).db, contact, None)
+    found, _ = ranking.snooze(paths(ctx).db, contact, None)
     if as_json:
         render.json_out({"id": found.id, "name": found.name, "snoozed_until": None})
     else:
@@ -115,22 +119,21 @@ def unsnooze(ctx: typer.Context, contact: ContactArg, as_json: JsonOpt = False) 
 def demo(as_json: JsonOpt = False) -> None:
     """Show rave on a sample network, in a temporary store (your data is not touched):
     its `today` list and one `why`."""
-    from rave import demo as sample
-    from rave import payloads, render
-    from rave.cli import views
+    from rave.cli import payloads, render, views
+    from rave.services import demo as sample
 
-    ranking, explained = sample.run()
+    listed, explained = sample.run()
     if as_json:
         render.json_out(
             {
-                "today": [payloads.suggestion(s.assessment, s.rank) for s in ranking.suggestions],
+                "today": [payloads.suggestion(s.assessment, s.rank) for s in listed.suggestions],
                 "why": payloads.why(explained),
             }
         )
         return
     render.info("A sample network with a few weeks of history, in a temporary store.")
     render.line("$ rave today", style="bold")
-    views.ranking(ranking, explain=False)
+    views.today_list(listed, explain=False)
     render.line("")
     render.line(f"$ rave why {explained.assessment.state.name!r}", style="bold")
     views.why(explained)
@@ -156,10 +159,10 @@ def digest(
 ) -> None:
     """A plain-text morning digest for cron mail: the reply lane, top suggestions,
     follow-ups due, and a count of the rest."""
-    from rave import payloads, render, services
-    from rave.cli import views
+    from rave.cli import payloads, render, views
+    from rave.services import ranking
 
-    result = services.digest(paths(ctx), as_of=moment(as_of), limit=limit)
+    result = ranking.digest(paths(ctx), as_of=moment(as_of), limit=limit)
     if quiet_if_empty and result.empty:
         return
     if as_json:

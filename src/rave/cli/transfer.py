@@ -42,22 +42,24 @@ def import_(
 ) -> None:
     """Import contacts (and LinkedIn messages) from another tool's export, all or nothing.
     Re-importing the same file changes nothing."""
-    from rave import importer, payloads, render, vocab
+    from rave import choices
+    from rave.cli import payloads, render
     from rave.errors import UsageError
+    from rave.services import imports
 
-    if fmt not in importer.FORMATS:
+    if fmt not in imports.FORMATS:
         raise UsageError(
-            f"unknown format {fmt!r}", hint=f"use one of: {', '.join(importer.FORMATS)}"
+            f"unknown format {fmt!r}", hint=f"use one of: {', '.join(imports.FORMATS)}"
         )
     if not file.exists():
         raise UsageError(f"no such file: {file}")
     with render.progress(f"importing {file.name}") as tick:
-        report = importer.import_file(
+        report = imports.import_file(
             paths(ctx).db,
             fmt,
             file,
             dry_run=dry_run,
-            tier=None if tier is None else vocab.tier(tier),
+            tier=None if tier is None else choices.tier(tier),
             tags=tag or (),
             me=me,
             progress=tick,
@@ -107,13 +109,14 @@ def export(
 
     A file is written beside the old one and renamed over it (mode 0600); an output that
     is a symbolic link is refused."""
-    from rave import exporter, render
+    from rave.cli import render
     from rave.errors import UsageError
+    from rave.services import exports
 
-    if fmt not in exporter.FORMATS:
+    if fmt not in exports.FORMATS:
         raise UsageError(
-            f"unknown format {fmt!r}", hint=f"use one of: {', '.join(exporter.FORMATS)}"
+            f"unknown format {fmt!r}", hint=f"use one of: {', '.join(exports.FORMATS)}"
         )
-    count = exporter.export(paths(ctx).db, fmt, output, sys.stdout)
+    count = exports.export(paths(ctx).db, fmt, output, sys.stdout)
     if output is not None:
         render.info(f"Exported {count} records to {output}")

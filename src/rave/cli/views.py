@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rave import insight, queries, render, scoring, services, timeutil
+from rave import timeutil
+from rave.cli import render
+from rave.scoring import mix
+from rave.scoring.model import Assessment, Ranking, Suggestion, since_last
+
+if TYPE_CHECKING:
+    from rave.queries import records
+    from rave.services.ranking import Digest, WhyResult
 
 KIND_STYLE = {"broadcast": "dim", "chat": "cyan", "engage": "green"}
 
@@ -24,14 +31,14 @@ def warmth_trend(trend: tuple[tuple[str, float], ...]) -> str:
     values = [value for _, value in trend]
     if not values or max(values) <= 0:
         return ""
-    spark = insight.sparkline(values)
+    spark = mix.sparkline(values)
     return f"{spark}  {trend[0][0]} → {trend[-1][0]} (month ends; peak {max(values):.2f})"
 
 
 BROADCAST_LABEL = "Your broadcasting: "
 
 
-def contact(detail: queries.ContactDetail) -> None:
+def contact(detail: records.ContactDetail) -> None:
     now = timeutil.utcnow()
     render.line(f"#{detail.id} {detail.name}", style="bold")
     facts = [
@@ -90,7 +97,7 @@ def contact(detail: queries.ContactDetail) -> None:
 LANE_TITLES = ("Answer first", "Reach out", "Light touches, no message")
 
 
-def _lane(result: scoring.Ranking, lane: int) -> list[scoring.Suggestion]:
+def _lane(result: Ranking, lane: int) -> list[Suggestion]:
     return [s for s in result.suggestions if s.assessment.lane == lane]
 
 
@@ -109,7 +116,7 @@ def _num(value: float) -> str:
     return f"{value:g}"
 
 
-def _formula(assessment: scoring.Assessment) -> str:
+def _formula(assessment: Assessment) -> str:
     parts = [
         f"{'+' if t.contribution > 0 else '−'} {t.term} {_num(abs(t.contribution))}"
         for t in assessment.terms
@@ -119,9 +126,7 @@ def _formula(assessment: scoring.Assessment) -> str:
     return f"{text} = {_num(assessment.score)}"
 
 
-def ranking(
-    result: scoring.Ranking, *, explain: bool, broadcast: insight.Nudge | None = None
-) -> None:
+def today_list(result: Ranking, *, explain: bool, broadcast: mix.Nudge | None = None) -> None:
     """The daily list: the reply lane first, then outreach, then one line about your own
     broadcasting when it is out of balance, then a footer."""
     lanes = [(title, _lane(result, lane)) for lane, title in enumerate(LANE_TITLES)]
@@ -171,7 +176,7 @@ def ranking(
                 )
 
 
-def why(result: services.WhyResult) -> None:
+def why(result: WhyResult) -> None:
     a = result.assessment
     s = a.state
     if result.rank is not None:
@@ -202,7 +207,7 @@ def why(result: services.WhyResult) -> None:
     render.line(f"reason: {a.reason}")
     if a.talking_point:
         render.line(f"talking point: {a.talking_point}")
-    render.line(f"last conversation: {scoring.since_last(s, s.as_of)}; warmth {s.warmth:.2f}")
+    render.line(f"last conversation: {since_last(s, s.as_of)}; warmth {s.warmth:.2f}")
 
 
 def _not_shown(skipped: dict[str, int] | Any) -> str:
@@ -218,7 +223,7 @@ def _not_shown(skipped: dict[str, int] | Any) -> str:
     return ", ".join(f"{skipped[key]} {label}" for key, label in labels if skipped.get(key))
 
 
-def digest_text(result: services.Digest) -> str:
+def digest_text(result: Digest) -> str:
     """The digest as plain text: what cron mails."""
     lines = [f"rave digest for {result.as_of.astimezone():%A %d %B %Y}", ""]
     lanes = [(title, _lane(result.ranking, lane)) for lane, title in enumerate(LANE_TITLES)]

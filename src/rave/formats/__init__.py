@@ -102,7 +102,7 @@ class ContactRecord:
 
 
 @dataclass(frozen=True)
-class Person:
+class Participant:
     """A participant of a message: a display name and a normalised profile URL, either
     of which may be missing (old exports have no URLs; deleted accounts no name)."""
 
@@ -126,14 +126,14 @@ class MessageRecord:
     conversation_id: str | None
     conversation_title: str | None
     when: datetime
-    sender: Person
-    recipients: tuple[Person, ...]
+    sender: Participant
+    recipients: tuple[Participant, ...]
     subject: str | None
     excerpt: str
     folder: str | None
     external_key: str
     direction: str | None = None
-    others: tuple[Person, ...] = ()
+    others: tuple[Participant, ...] = ()
 
 
 @dataclass
@@ -182,5 +182,5 @@ __all__ = [
     "ContactRecord",
     "MessageRecord",
     "ParseStats",
-    "Person",
+    "Participant",
 ]

@@ -10,7 +10,7 @@ from datetime import date
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from rave import vocab
+from rave import choices, normalize
 from rave.errors import BadInputError, UsageError
 from rave.formats import (
     EXCERPT_CHARS,
@@ -28,10 +28,10 @@ _ASCII_CONTROLS = {code: None for code in (*range(32), 127) if chr(code) not in 
 
 
 def clean(value: str) -> str:
-    """``vocab.clean_text`` with a fast path for ASCII (most cells of most files)."""
+    """``normalize.clean_text`` with a fast path for ASCII (most cells of most files)."""
     if value.isascii():
         return value.translate(_ASCII_CONTROLS).strip()
-    return vocab.clean_text(value)
+    return normalize.clean_text(value)
 
 
 def unique(items: Iterable[T]) -> list[T]:
@@ -40,7 +40,7 @@ def unique(items: Iterable[T]) -> list[T]:
 
 
 def text(value: str | None, stats: ParseStats, file: str, line: int, what: str) -> str | None:
-    """A field as rave keeps it: cleaned (``vocab.clean_text``), capped at
+    """A field as rave keeps it: cleaned (``normalize.clean_text``), capped at
     MAX_FIELD_CHARS with a warning, None when empty."""
     if value is None:
         return None
@@ -104,8 +104,8 @@ def service_channel(service: str | None) -> str | None:
     if not service:
         return None
     word = service.strip().lower().replace(" ", "_")
-    word = vocab.CHANNEL_ALIASES.get(word, word)
-    return word if word in vocab.CHANNELS else None
+    word = choices.CHANNEL_ALIASES.get(word, word)
+    return word if word in choices.CHANNELS else None
 
 
 def add_value(
@@ -126,7 +126,7 @@ def add_value(
         stats.drop(channel, f"{file}:{line}: dropped a {channel} value that is too long")
         return
     try:
-        value = vocab.normalize_handle(channel, raw)
+        value = normalize.normalize_handle(channel, raw)
     except UsageError as exc:
         stats.drop(channel, f"{file}:{line}: dropped {channel} {raw!r}: {exc.message}")
         return

@@ -15,7 +15,7 @@ Headers seen in the wild, all read by column name:
 without a space; semicolons and whitespace are accepted too). ``TO`` joins names with
 ``", "``; names are paired with URLs only when the counts agree (a credential such as
 ``Jane Doe, Ph.D.`` stays one name). Profile URLs are normalised like
-``vocab.normalize_url`` so they match the handles imported from ``Connections.csv``.
+``normalize.normalize_url`` so they match the handles imported from ``Connections.csv``.
 
 Skipped and counted, not errors: empty rows, drafts (``Yes``/``true`` in a draft
 column), the ``SPAM`` folder, sponsored messages (LinkedIn's ``spinmail`` markup), and
@@ -36,9 +36,9 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
-from rave import vocab
+from rave import normalize
 from rave.errors import BadInputError, UsageError
-from rave.formats import MAX_HANDLE_CHARS, MessageRecord, ParseStats, Person
+from rave.formats import MAX_HANDLE_CHARS, MessageRecord, ParseStats, Participant
 from rave.formats import _common as common
 from rave.formats._text import Columns, csv_table
 
@@ -95,7 +95,7 @@ def _url(value: str, file: str, line: int, column: str) -> str | None:
             file, line, f"{column} {shown!r} is longer than {MAX_HANDLE_CHARS} characters"
         )
     try:
-        return vocab.normalize_url(value)
+        return normalize.normalize_url(value)
     except UsageError:
         raise BadInputError(file, line, f"{column} {shown!r} is not a profile URL") from None
 
@@ -119,16 +119,16 @@ def _split_names(cell: str) -> list[str]:
     return names
 
 
-def _recipients(names_cell: str, urls_cell: str, file: str, line: int) -> tuple[Person, ...]:
+def _recipients(names_cell: str, urls_cell: str, file: str, line: int) -> tuple[Participant, ...]:
     urls = _urls(urls_cell, file, line)
     names = [n for n in (common.short_text(x) for x in _split_names(names_cell)) if n]
     if not urls:
-        return tuple(Person(n, None) for n in names)
+        return tuple(Participant(n, None) for n in names)
     if len(names) == len(urls):
-        return tuple(Person(n, u) for n, u in zip(names, urls, strict=True))
+        return tuple(Participant(n, u) for n, u in zip(names, urls, strict=True))
     if len(urls) == 1:
-        return (Person(common.short_text(names_cell), urls[0]),)
-    return tuple(Person(None, u) for u in urls)
+        return (Participant(common.short_text(names_cell), urls[0]),)
+    return tuple(Participant(None, u) for u in urls)
 
 
 def _is_header(row: list[str]) -> bool:
@@ -154,7 +154,7 @@ def profile_url(me: str) -> str:
     text = common.clean(me)
     if "/" not in text and "." not in text:
         text = "https://linkedin.com/in/" + text.lstrip("@")
-    return vocab.normalize_url(text)
+    return normalize.normalize_url(text)
 
 
 def find_me(path: str | os.PathLike[str]) -> str | None:
@@ -250,7 +250,7 @@ def _record(
     if "spinmail-quill-editor" in content:
         stats.skip("sponsored message")
         return None
-    sender = Person(
+    sender = Participant(
         common.short_text(columns.get(row, "FROM")),
         _url(columns.get(row, "SENDER PROFILE URL"), file, line, "SENDER PROFILE URL"),
     )

@@ -34,7 +34,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import TextIO
 
-from rave import vocab
+from rave import choices, normalize
 from rave.config import MAX_DAYS
 from rave.errors import BadInputError, UsageError
 from rave.formats import ContactRecord, ParseStats
@@ -201,14 +201,16 @@ def _record(
     record = ContactRecord(name=name, line=line, id=_int(get("id"), "id", file, line))
     try:
         if get("tier").strip():
-            record.tier = vocab.tier(get("tier"))
+            record.tier = choices.tier(get("tier"))
         record.emails = common.unique(
-            vocab.normalize_handle("email", v) for v in split_values(get("emails"))
+            normalize.normalize_handle("email", v) for v in split_values(get("emails"))
         )
         record.phones = common.unique(
-            vocab.normalize_handle("phone", v) for v in split_values(get("phones"))
+            normalize.normalize_handle("phone", v) for v in split_values(get("phones"))
         )
-        record.handles = common.unique(vocab.parse_handle(v) for v in split_values(get("handles")))
+        record.handles = common.unique(
+            normalize.parse_handle(v) for v in split_values(get("handles"))
+        )
     except UsageError as exc:
         raise BadInputError(file, line, exc.message) from None
     record.aliases = common.unique(

@@ -27,7 +27,7 @@ interaction's ``external_key`` (``""`` means none); ``contact_id``,
 ``contact_ids`` and ``interaction_id`` must name records of the same document; a handle
 (channel, value) and a ref (source, key) may belong to one contact only. ``tier`` is
 ``A``-``D`` or ``none``; ``kind``, ``direction`` and ``channel`` use the words of
-``rave.vocab``. Keys not listed are ignored (a later version 2 may add keys); a
+``rave.choices``. Keys not listed are ignored (a later version 2 may add keys); a
 document of a newer *version* is refused. Version 1 (before ranking v2) had no
 direction ``both``: :func:`load` reads a call, video call or meeting of such a document
 (a chat or engage on ``phone``, ``video`` or ``in_person``) as ``both``, started by
@@ -45,7 +45,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, TextIO
 
-from rave import vocab
+from rave import choices, normalize
 from rave.config import MAX_DAYS
 from rave.errors import BadInputError, UsageError
 from rave.formats import EMPTY_FILE, MAX_NAME_CHARS
@@ -152,7 +152,7 @@ _SPECS: dict[str, dict[str, tuple[Check, bool]]] = {
     "contacts": {
         "id": (_id, True),
         "name": (_name, True),
-        "tier": (_one_of(vocab.TIER_CHOICES), False),
+        "tier": (_one_of(choices.TIER_CHOICES), False),
         "cadence_days": (_days, False),
         "why": (_text, False),
         "offer": (_text, False),
@@ -169,9 +169,9 @@ _SPECS: dict[str, dict[str, tuple[Check, bool]]] = {
     },
     "interactions": {
         "id": (_id, True),
-        "kind": (_one_of(vocab.KINDS), True),
-        "direction": (_one_of(vocab.DIRECTIONS), True),
-        "channel": (_one_of(vocab.CHANNELS), True),
+        "kind": (_one_of(choices.KINDS), True),
+        "direction": (_one_of(choices.DIRECTIONS), True),
+        "channel": (_one_of(choices.CHANNELS), True),
         "when": (_time, True),
         "note": (_text, False),
         "needs_reply": (_bool, False),
@@ -183,7 +183,7 @@ _SPECS: dict[str, dict[str, tuple[Check, bool]]] = {
     "posts": {
         "id": (_id, True),
         "text": (_nonempty, True),
-        "channel": (_one_of(vocab.CHANNELS), True),
+        "channel": (_one_of(choices.CHANNELS), True),
         "url": (_text, False),
         "when": (_time, True),
         "created_at": (_time, False),
@@ -238,12 +238,12 @@ class _Validator:
             if not isinstance(handle, dict):
                 raise self.fail(at, "must be an object with channel and value")
             channel, value = handle.get("channel"), handle.get("value")
-            if channel not in vocab.CHANNELS:
-                raise self.fail(at, f"'channel' must be one of {', '.join(vocab.CHANNELS)}")
+            if channel not in choices.CHANNELS:
+                raise self.fail(at, f"'channel' must be one of {', '.join(choices.CHANNELS)}")
             if not isinstance(value, str):
                 raise self.fail(at, "'value' must be a string")
             try:
-                key = (channel, vocab.normalize_handle(channel, value))
+                key = (channel, normalize.normalize_handle(channel, value))
             except UsageError as exc:
                 raise self.fail(at, exc.message) from None
             if key in self.handles and self.handles[key] != where:
@@ -400,7 +400,7 @@ def _depth(document: Any) -> int:
 def _live_exchanges(interactions: list[dict[str, Any]]) -> None:
     """Version 1's calls and meetings as version 2 records them (``both``)."""
     for record in interactions:
-        live = record["channel"] in vocab.LIVE_CHANNELS and record["kind"] in vocab.MEANINGFUL
+        live = record["channel"] in choices.LIVE_CHANNELS and record["kind"] in choices.MEANINGFUL
         if live and record["direction"] != "both":
             record["started_by"] = "me" if record["direction"] == "out" else "them"
             record["direction"], record["needs_reply"] = "both", False

@@ -47,7 +47,7 @@ class Tag(Table, table=True):
     tag: str = Field(sa_column=Column(Text, primary_key=True))
 
 
-class ContactRef(Table, table=True):
+class ExternalKey(Table, table=True):
     """An external key (a vCard UID, a LinkedIn URL) that identifies a contact on import."""
 
     __tablename__ = "contact_ref"

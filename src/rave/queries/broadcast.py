@@ -1,5 +1,5 @@
 """Reads for the broadcast nudge that `rave today` and `digest` print: what you posted and
-did lately (kept apart from ``rave.queries.stats`` so that the daily commands load only
+did lately (kept apart from ``rave.queries.history`` so that the daily commands load only
 this). "Yours" means outbound interactions plus your own posts, which count as broadcasts.
 """
 
@@ -9,11 +9,11 @@ import sqlite3
 from datetime import datetime
 from typing import NamedTuple
 
-from rave import timeutil, vocab
+from rave import choices, timeutil
 
 
 def zero_counts() -> dict[str, int]:
-    return dict.fromkeys(vocab.KINDS, 0)
+    return dict.fromkeys(choices.KINDS, 0)
 
 
 class PostRow(NamedTuple):

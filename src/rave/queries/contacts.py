@@ -6,7 +6,7 @@ import json
 import sqlite3
 from datetime import date, datetime
 
-from rave import timeutil, vocab
+from rave import choices, normalize, timeutil
 from rave.errors import NotFoundError, UsageError
 from rave.queries.people import like_escape
 from rave.queries.records import (
@@ -21,7 +21,7 @@ from rave.scoring.state import decayed
 
 # --- lists and profiles -------------------------------------------------------------------
 
-# Per-contact activity for `list`: from the stored tallies (rave.tallies), whose warmth
+# Per-contact activity for `list`: from the stored tallies (rave.contact_tally), whose warmth
 # is summed as of each contact's latest event (``at``, decayed to as_of in Python)...
 _TALLIED = """
     (SELECT contact_id AS cid, last_m AS last_meaningful, warmth, latest_at AS at
@@ -71,11 +71,11 @@ def list_contacts(
         params["tier"] = tier
     if tag is not None:
         where.append("EXISTS (SELECT 1 FROM tag t WHERE t.contact_id = c.id AND t.tag = :tag)")
-        params["tag"] = vocab.tag(tag)
+        params["tag"] = normalize.tag(tag)
     if search and len(search) > 500:
         raise UsageError("--search text is limited to 500 characters")
     if search:
-        params["search"] = "%" + like_escape(vocab.fold(search)) + "%"
+        params["search"] = "%" + like_escape(normalize.fold(search)) + "%"
         params["raw"] = "%" + like_escape(search.strip().lower()) + "%"
         where.append(
             "(c.name_key LIKE :search ESCAPE '\\'"
@@ -187,7 +187,7 @@ def _interactions(
         waits = (
             row[3] == "in"
             and bool(row[6])
-            and row[2] in vocab.MEANINGFUL
+            and row[2] in choices.MEANINGFUL
             and (answered is None or (row[1], row[0]) > tuple(answered))
         )
         out.append(
@@ -241,7 +241,7 @@ def contact_detail(
             (contact_id,),
         )
     )
-    balance = dict.fromkeys(vocab.KINDS, 0)
+    balance = dict.fromkeys(choices.KINDS, 0)
     total = 0
     for kind, count in conn.execute(
         """

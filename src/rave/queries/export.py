@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from rave.vocab import CONTACT_FIELDS
+from rave.choices import CONTACT_FIELDS
 
 _CONTACT_COLUMNS = ("id", "name", *CONTACT_FIELDS, "snoozed_until", "created_at", "updated_at")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 import sqlite3
 
-from rave import vocab
+from rave import normalize
 from rave.errors import AmbiguousError, NotFoundError
-from rave.queries.refs import ContactRef
+from rave.queries.records import ContactRef
 
 # --- finding people -----------------------------------------------------------------------
 
@@ -36,7 +36,7 @@ def _exact(conn: sqlite3.Connection, ref: str, key: str) -> set[int]:
             (key,),
         )
     }
-    for chan, value in vocab.guess_handle(ref):
+    for chan, value in normalize.guess_handle(ref):
         ids.update(
             row[0]
             for row in conn.execute(
@@ -121,7 +121,7 @@ def find_contact(conn: sqlite3.Connection, ref: str) -> ContactRef:
         if found is None:
             raise NotFoundError(f"no contact {text}", hint="see `rave list`")
         return ContactRef(found[0], found[1])
-    key = vocab.fold(text)
+    key = normalize.fold(text)
     ids = _exact(conn, text, key) if text else set()
     if not ids and key:
         ids = _prefix_or_word(conn, key) or _fuzzy(conn, key)
@@ -138,7 +138,7 @@ def find_contact(conn: sqlite3.Connection, ref: str) -> ContactRef:
 
 def contact_names(conn: sqlite3.Connection, prefix: str, limit: int = 50) -> list[str]:
     """Names starting with ``prefix`` (case/accent-insensitive), for shell completion."""
-    pattern = like_escape(vocab.fold(prefix[:MAX_REF_CHARS])) + "%"
+    pattern = like_escape(normalize.fold(prefix[:MAX_REF_CHARS])) + "%"
     rows = conn.execute(
         "SELECT name FROM contact WHERE name_key LIKE ? ESCAPE '\\' ORDER BY name_key LIMIT ?",
         (pattern, limit),
@@ -148,6 +148,6 @@ def contact_names(conn: sqlite3.Connection, prefix: str, limit: int = 50) -> lis
 
 def same_name(conn: sqlite3.Connection, name: str) -> list[ContactRef]:
     rows = conn.execute(
-        "SELECT id, name FROM contact WHERE name_key = ? ORDER BY id", (vocab.fold(name),)
+        "SELECT id, name FROM contact WHERE name_key = ? ORDER BY id", (normalize.fold(name),)
     )
     return [ContactRef(r[0], r[1]) for r in rows]

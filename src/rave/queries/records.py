@@ -5,21 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from rave.queries.refs import ContactRef
 
-__all__ = [
-    "ContactDetail",
-    "ContactRef",
-    "ContactSummary",
-    "FollowUpRow",
-    "InteractionRow",
-    "NoteRow",
-]
+@dataclass(frozen=True, slots=True)
+class ContactRef:
+    """A contact as a reference names it (what resolving ``CONTACT`` returns)."""
 
-# --- records ------------------------------------------------------------------------------
+    id: int
+    name: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ContactSummary:
     id: int
     name: str
@@ -31,14 +26,14 @@ class ContactSummary:
     warmth: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NoteRow:
     id: int
     text: str
     created_at: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FollowUpRow:
     id: int
     contact_id: int
@@ -49,7 +44,7 @@ class FollowUpRow:
     created_at: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InteractionRow:
     id: int
     when: datetime
@@ -62,7 +57,7 @@ class InteractionRow:
     awaiting_reply: bool = False  # ...and none of yours (nor a live exchange) came after
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ContactDetail:
     id: int
     name: str

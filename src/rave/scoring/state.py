@@ -3,7 +3,7 @@ per-contact state (spec/scoring.md v2, "Per-contact state"), and warmth. PURE.
 
 There is one derivation: :class:`Tally` folds events in ``(when, id)`` order and
 :meth:`Tally.state` finishes the state as of a moment. The write door keeps each
-contact's tally stored (``rave.tallies``); ``--as-of`` replays fold the history up to
+contact's tally stored (``rave.contact_tally``); ``--as-of`` replays fold the history up to
 that moment with the same class; :func:`derive_state` is the two in one call.
 """
 
@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
+from rave.choices import MEANINGFUL
 from rave.config import RankConfig
-from rave.vocab import MEANINGFUL
 
 WARMTH_KIND = {"broadcast": 0.1, "chat": 0.5, "engage": 1.0}
 WARMTH_CHANNEL = {"in_person": 2.0, "phone": 1.5, "video": 1.5}

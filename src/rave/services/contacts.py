@@ -6,9 +6,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from rave import db, insight, queries, timeutil, vocab
+from rave import choices, db, normalize, timeutil
 from rave.config import MAX_DAYS
 from rave.errors import RaveError, UsageError
+from rave.queries import contacts, history, people, records
+from rave.scoring import mix
 
 
 @dataclass(frozen=True)
@@ -45,28 +47,28 @@ class ContactInput:
             if value is None:
                 continue
             if isinstance(value, str):
-                value = vocab.clean_text(value) or None  # "" clears a field
+                value = normalize.clean_text(value) or None  # "" clears a field
             out[key] = value
         if "tier" in out:
-            out["tier"] = vocab.tier(out["tier"] or "none")
+            out["tier"] = choices.tier(out["tier"] or "none")
         cadence = out.get("cadence_days")
         if cadence is not None and not 0 < cadence <= MAX_DAYS:
             raise UsageError(f"--cadence must be a number of days from 1 to {MAX_DAYS}")
         return out
 
     def handle_pairs(self) -> list[tuple[str, str]]:
-        pairs = [("email", vocab.normalize_handle("email", e)) for e in self.emails]
-        pairs += [("phone", vocab.normalize_handle("phone", p)) for p in self.phones]
-        pairs += [vocab.parse_handle(h) for h in self.handles]
+        pairs = [("email", normalize.normalize_handle("email", e)) for e in self.emails]
+        pairs += [("phone", normalize.normalize_handle("phone", p)) for p in self.phones]
+        pairs += [normalize.parse_handle(h) for h in self.handles]
         return pairs
 
 
 # --- reads --------------------------------------------------------------------------------
 
 
-def resolve(path: Path, ref: str) -> queries.ContactRef:
+def resolve(path: Path, ref: str) -> records.ContactRef:
     with db.reading(path) as conn:
-        return queries.find_contact(conn, ref)
+        return people.find_contact(conn, ref)
 
 
 def list_contacts(
@@ -76,29 +78,29 @@ def list_contacts(
     tag: str | None = None,
     search: str | None = None,
     sort: str = "name",
-) -> list[queries.ContactSummary]:
+) -> list[records.ContactSummary]:
     with db.reading(path) as conn:
-        return queries.list_contacts(
+        return contacts.list_contacts(
             conn, as_of=timeutil.utcnow(), tier=tier, tag=tag, search=search, sort=sort
         )
 
 
-def show_contact(path: Path, ref: str) -> queries.ContactDetail:
+def show_contact(path: Path, ref: str) -> records.ContactDetail:
     """A contact's profile, with their warmth at the end of each of the last 12 months
     (the current one: now)."""
     as_of = timeutil.utcnow()
-    samples = insight.month_ends(as_of)
+    samples = mix.month_ends(as_of)
     with db.reading(path) as conn:
-        contact = queries.find_contact(conn, ref)
-        detail = queries.contact_detail(conn, contact.id, as_of=as_of)
-        values = queries.warmth_at(conn, contact.id, [moment for _, moment in samples])
+        contact = people.find_contact(conn, ref)
+        detail = contacts.contact_detail(conn, contact.id, as_of=as_of)
+        values = history.warmth_at(conn, contact.id, [moment for _, moment in samples])
     trend = tuple((label, value) for (label, _), value in zip(samples, values, strict=True))
     return replace(detail, warmth_trend=trend)
 
 
 def contact_names(path: Path, prefix: str) -> list[str]:
     with db.reading(path) as conn:
-        return queries.contact_names(conn, prefix)
+        return people.contact_names(conn, prefix)
 
 
 # --- writes -------------------------------------------------------------------------------
@@ -107,12 +109,12 @@ def contact_names(path: Path, prefix: str) -> list[str]:
 def add_contact(path: Path, name: str, data: ContactInput, *, force: bool = False) -> int:
     from rave import store
 
-    clean = vocab.clean_name(name)
+    clean = normalize.clean_name(name)
     fields = data.fields()
     handles = data.handle_pairs()
     now = timeutil.utcnow()
     with store.writing(path) as session:
-        same = queries.same_name(store.raw(session), clean)
+        same = people.same_name(store.raw(session), clean)
         if same and not force:
             listed = ", ".join(f"#{c.id}" for c in same)
             raise RaveError(
@@ -143,7 +145,7 @@ def edit_contact(
     fields = data.fields()
     handles = data.handle_pairs()
     with store.writing(path) as session:
-        contact = queries.find_contact(store.raw(session), ref)
+        contact = people.find_contact(store.raw(session), ref)
         store.update_contact(
             session=session,
             contact_id=contact.id,
@@ -174,14 +176,14 @@ def merge_contacts(path: Path, keep_id: int, drop_id: int) -> None:
         )
 
 
-def add_note(path: Path, ref: str, text: str) -> tuple[queries.ContactRef, int]:
+def add_note(path: Path, ref: str, text: str) -> tuple[records.ContactRef, int]:
     from rave import store
 
-    clean = vocab.clean_text(text)
+    clean = normalize.clean_text(text)
     if not clean:
         raise UsageError("the note is empty")
     with store.writing(path) as session:
-        contact = queries.find_contact(store.raw(session), ref)
+        contact = people.find_contact(store.raw(session), ref)
         note_id = store.add_note(
             session=session, contact_id=contact.id, text=clean, now=timeutil.utcnow()
         )

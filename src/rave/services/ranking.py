@@ -7,15 +7,19 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import NamedTuple
 
-from rave import db, insight, queries, scoring, timeutil
+from rave import db, timeutil
 from rave.config import BalanceConfig, Paths, RankConfig, load_rank, load_settings
 from rave.errors import UsageError
+from rave.queries import contacts, people, records, states
+from rave.queries.broadcast import broadcast_facts
+from rave.scoring import mix
+from rave.scoring.model import Assessment, Ranking, assess, rank
 
 # --- ranking ------------------------------------------------------------------------------
 
 
 class WhyResult(NamedTuple):
-    assessment: scoring.Assessment
+    assessment: Assessment
     rank: int | None  # the position in today's list, None when not listed
     skipped: str | None  # "over_limit" / "intro_capped" when visible but not listed
     threshold: float  # lane 1's minimum score ([rank] threshold)
@@ -29,19 +33,19 @@ class TodayView(NamedTuple):
     """`rave today`: the ranking and, apart from it, at most one line about your own
     broadcasting (never mixed into the people list)."""
 
-    ranking: scoring.Ranking
-    broadcast: insight.Nudge | None
+    ranking: Ranking
+    broadcast: mix.Nudge | None
 
 
 def broadcast_nudge(
     conn: sqlite3.Connection, *, as_of: datetime, balance: BalanceConfig
-) -> insight.Nudge | None:
-    """The one line about your broadcasting as of ``as_of`` (insight.broadcast_nudge)."""
-    repost_window, recent_since = insight.nudge_windows(as_of)
-    facts = queries.broadcast_facts(
+) -> mix.Nudge | None:
+    """The one line about your broadcasting as of ``as_of`` (mix.broadcast_nudge)."""
+    repost_window, recent_since = mix.nudge_windows(as_of)
+    facts = broadcast_facts(
         conn, as_of=as_of, repost_window=repost_window, recent_since=recent_since
     )
-    return insight.broadcast_nudge(facts, as_of=as_of, balance=balance)
+    return mix.broadcast_nudge(facts, as_of=as_of, balance=balance)
 
 
 def _today(
@@ -58,17 +62,17 @@ def _today(
     """The one ranking pipeline: state in SQL, then the pure model (and the nudge)."""
     config, balance = settings
     unlisted: dict[str, int] = {}
-    states = queries.contact_states(
+    listable = states.contact_states(
         conn, as_of=as_of, config=config, tier=tier, tag=tag, channel=channel, unlisted=unlisted
     )
     nudge = broadcast_nudge(conn, as_of=as_of, balance=balance) if broadcast else None
-    ranking = scoring.rank(
-        states,
+    ranking = rank(
+        listable,
         as_of=as_of,
         config=config,
         limit=limit,
         unlisted=unlisted,
-        intros_today=queries.intros_today(conn, as_of=as_of),
+        intros_today=states.intros_today(conn, as_of=as_of),
     )
     return TodayView(ranking, nudge)
 
@@ -104,20 +108,18 @@ def why(paths: Paths, ref: str, *, as_of: datetime) -> WhyResult:
     config = rank_config(paths)
     unlisted: dict[str, int] = {}
     with db.reading(paths.db) as conn:
-        contact = queries.find_contact(conn, ref)
-        states = queries.contact_states(conn, as_of=as_of, config=config, unlisted=unlisted)
-        mine = [s for s in states if s.contact_id == contact.id]
+        contact = people.find_contact(conn, ref)
+        listable = states.contact_states(conn, as_of=as_of, config=config, unlisted=unlisted)
+        mine = [s for s in listable if s.contact_id == contact.id]
         if not mine:  # never listed: not among the states ranked
-            mine = queries.contact_states(conn, as_of=as_of, config=config, contact_id=contact.id)
-        sent_today = queries.intros_today(conn, as_of=as_of)
-    ranking = scoring.rank(
-        states, as_of=as_of, config=config, unlisted=unlisted, intros_today=sent_today
-    )
+            mine = states.contact_states(conn, as_of=as_of, config=config, contact_id=contact.id)
+        sent_today = states.intros_today(conn, as_of=as_of)
+    ranking = rank(listable, as_of=as_of, config=config, unlisted=unlisted, intros_today=sent_today)
     for suggestion in ranking.suggestions:
         if suggestion.assessment.state.contact_id == contact.id:
             return WhyResult(suggestion.assessment, suggestion.rank, None, config.threshold)
     (state,) = mine
-    assessment = scoring.assess(state, as_of=as_of, config=config)
+    assessment = assess(state, as_of=as_of, config=config)
     skipped = None
     if assessment.hidden is None:
         listed = sum(s.assessment.action == "intro" for s in ranking.suggestions)
@@ -126,7 +128,7 @@ def why(paths: Paths, ref: str, *, as_of: datetime) -> WhyResult:
     return WhyResult(assessment, None, skipped, config.threshold)
 
 
-def snooze(path: Path, ref: str, until: date | None) -> tuple[queries.ContactRef, datetime | None]:
+def snooze(path: Path, ref: str, until: date | None) -> tuple[records.ContactRef, datetime | None]:
     """Hide a contact from `today` until the start of ``until`` (local), or unsnooze."""
     from rave import store
 
@@ -137,7 +139,7 @@ def snooze(path: Path, ref: str, until: date | None) -> tuple[queries.ContactRef
         )
     moment = None if until is None else timeutil.local_midnight(until)
     with store.writing(path) as session:
-        contact = queries.find_contact(store.raw(session), ref)
+        contact = people.find_contact(store.raw(session), ref)
         store.set_snooze(
             session=session, contact_id=contact.id, until=moment, now=timeutil.utcnow()
         )
@@ -146,9 +148,9 @@ def snooze(path: Path, ref: str, until: date | None) -> tuple[queries.ContactRef
 
 class Digest(NamedTuple):
     as_of: datetime
-    ranking: scoring.Ranking
-    followups_due: tuple[queries.FollowUpRow, ...]
-    broadcast: insight.Nudge | None = None
+    ranking: Ranking
+    followups_due: tuple[records.FollowUpRow, ...]
+    broadcast: mix.Nudge | None = None
 
     @property
     def empty(self) -> bool:
@@ -163,7 +165,7 @@ def digest(paths: Paths, *, as_of: datetime, limit: int | None = None) -> Digest
     settings = load_settings(paths.config)
     with db.reading(paths.db) as conn:
         view = _today(conn, settings, as_of=as_of, limit=limit)
-        due = queries.followups(conn, due_by=timeutil.local_date(as_of))
+        due = contacts.followups(conn, due_by=timeutil.local_date(as_of))
     return Digest(
         as_of=as_of, ranking=view.ranking, followups_due=tuple(due), broadcast=view.broadcast
     )

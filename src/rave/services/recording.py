@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from rave import db, queries, tallies, timeutil, vocab
+from rave import choices, contact_tally, db, normalize, timeutil
 from rave.config import RankConfig
 from rave.errors import BadInputError, NotFoundError, RaveError, UsageError
+from rave.queries import channels, contacts, people, records, states
+from rave.scoring.model import assess
 
 _DEFAULT = RankConfig()
 
@@ -37,9 +40,9 @@ class LogResult(NamedTuple):
     channel: str
     note: str | None
     needs_reply: bool  # what was logged is a message of theirs still waiting for your answer
-    contacts: tuple[queries.ContactRef, ...]
+    contacts: tuple[records.ContactRef, ...]
     created: tuple[int, ...] = ()
-    followups: tuple[queries.FollowUpRow, ...] = ()
+    followups: tuple[records.FollowUpRow, ...] = ()
     # where `rave today` shows them for it now: "reply", "reply_late" (an outreach row),
     # or why not ("snoozed", "untargeted"); None when nothing of theirs waits
     shown: str | None = None
@@ -54,9 +57,9 @@ class PostResult(NamedTuple):
     when: datetime
 
 
-def list_followups(path: Path, *, include_done: bool = False) -> list[queries.FollowUpRow]:
+def list_followups(path: Path, *, include_done: bool = False) -> list[records.FollowUpRow]:
     with db.reading(path) as conn:
-        return queries.followups(conn, include_done=include_done)
+        return contacts.followups(conn, include_done=include_done)
 
 
 def _log_one(session: Any, request: LogRequest, now: datetime) -> LogResult:
@@ -68,32 +71,32 @@ def _log_one(session: Any, request: LogRequest, now: datetime) -> LogResult:
         raise UsageError("name at least one contact", hint='rave log "Ana" -k chat')
     if request.due is not None and not request.follow_up:
         raise UsageError("--due needs --follow-up TEXT")
-    follow_up = vocab.clean_text(request.follow_up) if request.follow_up is not None else None
+    follow_up = normalize.clean_text(request.follow_up) if request.follow_up is not None else None
     if follow_up == "":
         raise UsageError("the follow-up text is empty")
-    note = vocab.clean_text(request.note) if request.note else None
+    note = normalize.clean_text(request.note) if request.note else None
     conn = store.raw(session)
-    contacts: list[queries.ContactRef] = []
+    involved: list[records.ContactRef] = []
     created: list[int] = []
     for ref in request.refs:
         try:
-            contact = queries.find_contact(conn, ref)
+            contact = people.find_contact(conn, ref)
         except NotFoundError:
             if not request.create or ref.strip().startswith("#"):
                 raise
-            name = vocab.clean_name(ref)
+            name = normalize.clean_name(ref)
             new_id = store.add_contact(session=session, name=name, now=now, fields={"tier": "none"})
-            contact = queries.ContactRef(new_id, name)
+            contact = records.ContactRef(new_id, name)
             created.append(new_id)
-        if contact not in contacts:
-            contacts.append(contact)
-    ids = [c.id for c in contacts]
-    channel = request.channel or queries.last_channel(
+        if contact not in involved:
+            involved.append(contact)
+    ids = [c.id for c in involved]
+    channel = request.channel or channels.last_channel(
         conn, ids, broadcast=request.kind == "broadcast"
     )
     kind, direction = _kind_and_direction(request, channel)
     when = _placed(conn, ids, request.when, now) if request.day_only else request.when
-    needs_reply = direction == "in" and kind in vocab.MEANINGFUL and not request.closed
+    needs_reply = direction == "in" and kind in choices.MEANINGFUL and not request.closed
     interaction_id = store.add_interaction(
         session=session,
         contact_ids=ids,
@@ -126,9 +129,9 @@ def _log_one(session: Any, request: LogRequest, now: datetime) -> LogResult:
         channel=channel,
         note=note,
         needs_reply=needs_reply,
-        contacts=tuple(contacts),
+        contacts=tuple(involved),
         created=tuple(created),
-        followups=tuple(queries.followup(conn, fid) for fid in followup_ids),
+        followups=tuple(contacts.followup(conn, fid) for fid in followup_ids),
     )
 
 
@@ -139,7 +142,7 @@ def _checked(conn: Any, result: LogResult, now: datetime, config: RankConfig) ->
     ids = [c.id for c in result.contacts]
     waits, shown = _after_write(conn, ids, result.when, now, config, result.needs_reply)
     mine = result.kind == "chat" and result.direction != "in"
-    owed = mine and any(tallies.owes(conn, c) for c in ids)
+    owed = mine and any(contact_tally.owes(conn, c) for c in ids)
     return result._replace(needs_reply=waits, shown=shown, still_owed=owed)
 
 
@@ -157,16 +160,15 @@ def _after_write(
     same state and model as `today`."""
     if not needs_reply:
         return False, None
-    from rave import scoring
 
     waits, shown = False, None
     order = ("reply", "reply_late", "snoozed", "untargeted")
     for cid in contact_ids:
-        (state,) = queries.contact_states(conn, as_of=now, config=config, contact_id=cid)
+        (state,) = states.contact_states(conn, as_of=now, config=config, contact_id=cid)
         if state.pending_in is None or state.pending_in > when:
             continue
         waits = True
-        verdict = scoring.assess(state, as_of=now, config=config)
+        verdict = assess(state, as_of=now, config=config)
         if verdict.lane_name == "reply":
             where: str | None = "reply"
         elif verdict.action == "reply_late":
@@ -183,9 +185,9 @@ def _kind_and_direction(request: LogRequest, channel: str) -> tuple[str, str]:
     exchange), unless it was missed; else who reached out. A missed call is a chat,
     whatever ``--kind`` says: nobody did anyone a favour."""
     if request.missed:
-        if request.kind not in vocab.MEANINGFUL:
+        if request.kind not in choices.MEANINGFUL:
             raise UsageError("--missed is for a call, not a like or a post")
-        if channel not in vocab.LIVE_CHANNELS:
+        if channel not in choices.LIVE_CHANNELS:
             raise UsageError(
                 "--missed is for a call or a meeting that did not take place",
                 hint="use it with -c phone, video or in_person (and --in for their missed call)",
@@ -193,9 +195,9 @@ def _kind_and_direction(request: LogRequest, channel: str) -> tuple[str, str]:
         if request.direction == "both":
             raise UsageError("a missed call is one-way: give --missed without direction both")
         return "chat", request.direction
-    if request.direction == "both" and request.kind not in vocab.MEANINGFUL:
+    if request.direction == "both" and request.kind not in choices.MEANINGFUL:
         raise UsageError("a broadcast is one-way: it cannot be direction both")
-    live = request.kind in vocab.MEANINGFUL and channel in vocab.LIVE_CHANNELS
+    live = request.kind in choices.MEANINGFUL and channel in choices.LIVE_CHANNELS
     return request.kind, "both" if live else request.direction
 
 
@@ -210,7 +212,7 @@ def _placed(conn: Any, contact_ids: list[int], when: datetime, now: datetime) ->
     logged with these people that day (one second after the latest, within the day and
     not after now; the latest's own second when there is no room, its id then orders)."""
     start, end = timeutil.day_bounds(when)
-    latest = queries.latest_between(conn, contact_ids, start, end)
+    latest = channels.latest_between(conn, contact_ids, start, end)
     if latest is None or latest < when:
         return when
     after = latest + timedelta(seconds=1)
@@ -226,6 +228,104 @@ def log_interaction(path: Path, request: LogRequest, *, config: RankConfig = _DE
         return _checked(store.raw(session), _log_one(session, request, now), now, config)
 
 
+# --- `rave log --batch`: one JSON Lines line per interaction --------------------
+#
+# `rave log --batch`: one interaction per JSON Lines line, with the same fields as
+# `rave log`'s options.
+#
+#     {"contacts": ["Ana", "Bob"], "kind": "engage", "channel": "irl", "in": false,
+#      "when": "2026-11-20T14:30", "note": "dinner", "closed": false,
+#      "follow_up": "send the deck", "due": "friday", "create": false}
+#
+# Only ``contacts`` (or ``contact``, a single name) is required; ``direction`` ("in",
+# "out" or "both") may replace ``in``; ``"missed": true`` is a call that did not connect,
+# as `--missed`. Unknown keys are refused, so a typo never passes silently.
+
+BATCH_KEYS = {
+    "contacts",
+    "contact",
+    "kind",
+    "channel",
+    "in",
+    "direction",
+    "when",
+    "note",
+    "closed",
+    "follow_up",
+    "due",
+    "create",
+    "missed",
+}
+
+
+def _text(record: dict[str, Any], key: str) -> str | None:
+    value = record.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise UsageError(f"{key!r} must be text, not {type(value).__name__}")
+    return value
+
+
+def _flag(record: dict[str, Any], key: str, default: bool = False) -> bool:
+    value = record.get(key, default)
+    if not isinstance(value, bool):
+        raise UsageError(f"{key!r} must be true or false")
+    return value
+
+
+def _contacts(record: dict[str, Any]) -> tuple[str, ...]:
+    if "contacts" in record and "contact" in record:
+        raise UsageError("give 'contacts' or 'contact', not both")
+    value = record.get("contacts", record.get("contact"))
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise UsageError("'contacts' must be a name or a non-empty list of names")
+    return tuple(value)
+
+
+def parse_line(text: str, *, now: datetime, create: bool = False) -> LogRequest:
+    """One line → a LogRequest; UsageError says what is wrong with it."""
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+    except RecursionError:
+        raise UsageError("not a log line: arrays or objects nested too deep") from None
+    except ValueError as exc:  # a number past Python's digit limit
+        raise UsageError(f"not a log line: {exc}") from None
+    if not isinstance(record, dict):
+        raise UsageError("each line must be a JSON object")
+    unknown = sorted(set(record) - BATCH_KEYS)
+    if unknown:
+        raise UsageError(f"unknown key {unknown[0]!r} (known: {', '.join(sorted(BATCH_KEYS))})")
+    if "direction" in record and "in" in record:
+        raise UsageError("give 'direction' or 'in', not both")
+    direction = _text(record, "direction")
+    if direction is not None and direction not in choices.DIRECTIONS:
+        raise UsageError("'direction' must be 'in', 'out' or 'both'")
+    if direction is None:
+        direction = "in" if _flag(record, "in") else "out"
+    channel = _text(record, "channel")
+    when = _text(record, "when")
+    due = _text(record, "due")
+    return LogRequest(
+        refs=_contacts(record),
+        kind=choices.kind(_text(record, "kind") or "chat"),
+        direction=direction,
+        channel=None if channel is None else choices.channel(channel),
+        when=now if when is None else timeutil.parse_past(when, now=now, what="'when'"),
+        note=_text(record, "note"),
+        closed=_flag(record, "closed"),
+        follow_up=_text(record, "follow_up"),
+        due=None if due is None else timeutil.parse_future_date(due, now=now, what="'due'"),
+        create=_flag(record, "create", create),
+        missed=_flag(record, "missed"),
+        day_only=when is not None and timeutil.names_a_day(when),
+    )
+
+
 def log_batch(
     path: Path,
     source: str,
@@ -239,18 +339,18 @@ def log_batch(
     the line, and nothing is written. Each contact's tally is folded once, at the end
     (lines in any order cost the same as lines in date order), and each result then
     says what the whole batch left waiting."""
-    from rave import batchlog, store
+    from rave import contact_tally, store
 
     now = timeutil.utcnow()
     results: list[LogResult] = []
     with store.writing(path) as session:
         conn = store.raw(session)
-        with tallies.folded_at_end(conn):
+        with contact_tally.folded_at_end(conn):
             for number, text in enumerate(lines, 1):
                 if not text.strip():
                     continue
                 try:
-                    request = batchlog.parse_line(text, now=now, create=create)
+                    request = parse_line(text, now=now, create=create)
                     results.append(_log_one(session, request, now))
                 except BadInputError:
                     raise
@@ -264,7 +364,7 @@ def add_post(
 ) -> PostResult:
     from rave import store
 
-    clean = vocab.clean_text(text)
+    clean = normalize.clean_text(text)
     if not clean:
         raise UsageError("the post text is empty")
     with store.writing(path) as session:
@@ -279,11 +379,11 @@ def add_post(
     return PostResult(id=post_id, text=clean, channel=channel, url=url, when=when)
 
 
-def complete_followup(path: Path, followup_id: int) -> tuple[queries.FollowUpRow, bool]:
+def complete_followup(path: Path, followup_id: int) -> tuple[records.FollowUpRow, bool]:
     from rave import store
 
     with store.writing(path) as session:
         changed = store.complete_followup(
             session=session, followup_id=followup_id, now=timeutil.utcnow()
         )
-        return queries.followup(store.raw(session), followup_id), changed
+        return contacts.followup(store.raw(session), followup_id), changed

@@ -46,18 +46,18 @@ def contact_record(rec: dict[str, Any]) -> ContactRecord:
 
 
 def _ics(conn: sqlite3.Connection, stream: TextIO) -> int:
-    from rave import queries
     from rave.formats import ics
+    from rave.queries import contacts
 
     now = timeutil.utcnow()
     followups = [
         ics.FollowUpEvent(f.id, f.contact_id, f.contact_name, f.text, f.due)
-        for f in queries.followups(conn)
+        for f in contacts.followups(conn)
         if f.due is not None
     ]
     snoozes = [
         ics.SnoozeEvent(contact.id, contact.name, timeutil.local_date(until))
-        for contact, until in queries.snoozed(conn, after=now)
+        for contact, until in contacts.snoozed(conn, after=now)
     ]
     return ics.write_ics(followups, snoozes, stream, stamp=now)
 

@@ -1,5 +1,5 @@
-"""The words of the contract (kinds, directions, channels, tiers) and the normal forms of
-names and handles. Pure and cheap to import."""
+"""The normal forms of free text: how names, tags and handles are cleaned before they
+are stored, and folded when they are matched (``Zoë`` finds ``zoe``)."""
 
 from __future__ import annotations
 
@@ -7,80 +7,8 @@ import re
 import unicodedata
 from urllib.parse import urlsplit
 
+from rave.choices import CHANNELS, channel
 from rave.errors import UsageError
-
-KINDS = ("broadcast", "chat", "engage")
-MEANINGFUL = ("chat", "engage")
-DIRECTIONS = ("out", "in", "both")  # both: you talked together (a call, a meeting)
-
-# A contact's own fields beside its name (what `rave add`/`edit` set and exports carry).
-CONTACT_FIELDS = (
-    "tier",
-    "cadence_days",
-    "why",
-    "offer",
-    "met",
-    "company",
-    "title",
-    "location",
-    "birthday",
-)
-
-CHANNELS = (
-    "linkedin",
-    "twitter",
-    "facebook",
-    "instagram",
-    "email",
-    "phone",
-    "sms",
-    "whatsapp",
-    "video",
-    "in_person",
-    "other",
-)
-CHANNEL_ALIASES = {
-    "x": "twitter",
-    "irl": "in_person",
-    "meet": "in_person",
-    "in-person": "in_person",
-    "inperson": "in_person",
-    "mail": "email",
-    "call": "phone",
-    "text": "sms",
-    "zoom": "video",
-}
-LIVE_CHANNELS = ("in_person", "phone", "video")  # where `rave log` records `both`
-TIER_CHOICES = ("A", "B", "C", "D", "none")
-
-
-def channel(value: str) -> str:
-    """The canonical channel name for what a person typed (``x`` → ``twitter``)."""
-    word = value.strip().lower().replace(" ", "_")
-    word = CHANNEL_ALIASES.get(word, word)
-    if word not in CHANNELS:
-        raise UsageError(
-            f"unknown channel {value!r}",
-            hint=f"use one of: {', '.join(CHANNELS)} (aliases: x, irl, meet)",
-        )
-    return word
-
-
-def kind(value: str) -> str:
-    word = value.strip().lower()
-    matches = [k for k in KINDS if k.startswith(word)] if word else []
-    if len(matches) != 1:
-        raise UsageError(f"unknown kind {value!r}", hint=f"use one of: {', '.join(KINDS)}")
-    return matches[0]
-
-
-def tier(value: str) -> str:
-    word = value.strip()
-    if word.upper() in ("A", "B", "C", "D"):
-        return word.upper()
-    if word.lower() in ("none", "-", ""):
-        return "none"
-    raise UsageError(f"unknown tier {value!r}", hint="use A, B, C, D or none")
 
 
 def tag(text: str) -> str:

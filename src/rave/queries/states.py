@@ -1,15 +1,18 @@
-"""The per-contact ranking state: each contact's stored tally (``rave.tallies``), or its
-history folded up to the moment asked for, finished by ``scoring.Tally.state``."""
+"""The per-contact ranking state: each contact's stored tally (``rave.contact_tally``), or its
+history folded up to the moment asked for, finished by ``Tally.state``."""
 
 from __future__ import annotations
 
 import sqlite3
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rave import scoring, tallies, timeutil, vocab
-from rave.config import RankConfig
-from rave.scoring import ContactState
+from rave import choices, contact_tally, normalize, timeutil
+from rave.scoring.model import local_day_start
+from rave.scoring.state import ContactState, Tally
+
+if TYPE_CHECKING:
+    from rave.config import RankConfig
 
 
 def _picked(
@@ -37,7 +40,7 @@ def _picked(
 
 
 # A contact that can never be listed: tier none with nothing waiting for an answer and no
-# debt (scoring.rank's rule), known from its tally alone when that runs to as_of at most.
+# debt (rank's rule), known from its tally alone when that runs to as_of at most.
 _UNLISTED = """c.tier = 'none' AND t.pending IS NULL AND COALESCE(t.debt, 0) = 0
     AND (t.latest_at IS NULL OR t.latest_at <= :as_of)"""
 
@@ -47,7 +50,7 @@ SELECT p.id, c.name, c.tier, c.cadence_days, c.snoozed_until, c.why, c.offer,
          ORDER BY n.created_at DESC, n.id DESC LIMIT 1) AS latest_note,
        (SELECT group_concat(DISTINCT h.channel) FROM handle h WHERE h.contact_id = p.id)
            AS handles,
-       {tallies.select_columns("t")}
+       {contact_tally.select_columns("t")}
   FROM picked p
   JOIN contact c ON c.id = p.id
   LEFT JOIN contact_tally t ON t.contact_id = p.id
@@ -70,7 +73,7 @@ def _handle_channels(text: str | None) -> tuple[str, ...]:
     if not text:
         return ()
     found = set(text.split(","))
-    return tuple(c for c in vocab.CHANNELS if c in found)
+    return tuple(c for c in choices.CHANNELS if c in found)
 
 
 def contact_states(
@@ -89,9 +92,9 @@ def contact_states(
     A contact whose history ends at or before ``as_of`` (the usual case: as of now) is
     read from its stored tally, one row; the others (an ``--as-of`` in the past, an
     interaction dated in the future) have their history up to ``as_of`` folded again by
-    the same fold (``tallies.folded_as_of``).
+    the same fold (``contact_tally.folded_as_of``).
 
-    With ``unlisted``, the contacts that ``scoring.rank`` could never list (tier none,
+    With ``unlisted``, the contacts that ``rank`` could never list (tier none,
     nothing pending, no debt: most of an imported network) are not returned but counted
     into it, under ``"snoozed"`` or ``"untargeted"`` as ``rank`` would count them."""
     picked = _picked(tier=tier, tag=tag, channel=channel, contact_id=contact_id)
@@ -99,7 +102,7 @@ def contact_states(
         "as_of": timeutil.to_db(as_of),
         "contact_id": contact_id,
         "tier": tier,
-        "tag": None if tag is None else vocab.tag(tag),
+        "tag": None if tag is None else normalize.tag(tag),
         "channel": channel,
         "skip_unlisted": unlisted is not None,
     }
@@ -109,7 +112,7 @@ def contact_states(
             unlisted[key] = unlisted.get(key, 0) + count
     stamp = params["as_of"]
 
-    def finish(row: tuple[Any, ...], tally: scoring.Tally) -> ContactState:
+    def finish(row: tuple[Any, ...], tally: Tally) -> ContactState:
         cid, name, tier_, cadence_days, snoozed_until, why, offer, note, handles = row[:9]
         return tally.state(
             as_of=as_of,
@@ -132,11 +135,11 @@ def contact_states(
         if latest_at is not None and latest_at > stamp:
             replay.append(row)
         else:
-            tally = scoring.Tally() if latest_at is None else tallies.from_row(row[9:])
+            tally = Tally() if latest_at is None else contact_tally.from_row(row[9:])
             states.append(finish(row, tally))
     if replay:
-        past = tallies.folded_as_of(conn, as_of, [row[0] for row in replay])
-        states += [finish(row, past.get(row[0], scoring.Tally())) for row in replay]
+        past = contact_tally.folded_as_of(conn, as_of, [row[0] for row in replay])
+        states += [finish(row, past.get(row[0], Tally())) for row in replay]
         states.sort(key=lambda state: state.contact_id)
     return states
 
@@ -149,6 +152,6 @@ def intros_today(conn: sqlite3.Connection, *, as_of: datetime) -> int:
     row = conn.execute(
         """SELECT COUNT(*) FROM contact_tally
             WHERE first_m_dir = 'out' AND first_m >= ? AND first_m <= ?""",
-        (timeutil.to_db(scoring.local_day_start(as_of)), timeutil.to_db(as_of)),
+        (timeutil.to_db(local_day_start(as_of)), timeutil.to_db(as_of)),
     ).fetchone()
     return int(row[0])

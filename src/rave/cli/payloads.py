@@ -7,13 +7,19 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from rave import scoring, timeutil, vocab
+from rave import choices, timeutil
+from rave.scoring.state import DECIMALS, ContactState
 
 if TYPE_CHECKING:
-    from rave import importer, insight, queries, services
+    from rave.queries import records
+    from rave.scoring import mix
+    from rave.scoring.model import Assessment
+    from rave.services import ranking, recording
+    from rave.services.matcher import ImportReport
+    from rave.services.stats import StatsReport
 
 
-def followup(row: queries.FollowUpRow) -> dict[str, Any]:
+def followup(row: records.FollowUpRow) -> dict[str, Any]:
     return {
         "id": row.id,
         "contact_id": row.contact_id,
@@ -25,7 +31,7 @@ def followup(row: queries.FollowUpRow) -> dict[str, Any]:
     }
 
 
-def contact_summary(row: queries.ContactSummary) -> dict[str, Any]:
+def contact_summary(row: records.ContactSummary) -> dict[str, Any]:
     return {
         "id": row.id,
         "name": row.name,
@@ -38,7 +44,7 @@ def contact_summary(row: queries.ContactSummary) -> dict[str, Any]:
     }
 
 
-def interaction(row: queries.InteractionRow) -> dict[str, Any]:
+def interaction(row: records.InteractionRow) -> dict[str, Any]:
     return {
         "id": row.id,
         "when": timeutil.iso_z(row.when),
@@ -51,7 +57,7 @@ def interaction(row: queries.InteractionRow) -> dict[str, Any]:
     }
 
 
-def contact_detail(row: queries.ContactDetail) -> dict[str, Any]:
+def contact_detail(row: records.ContactDetail) -> dict[str, Any]:
     return {
         "id": row.id,
         "name": row.name,
@@ -84,7 +90,7 @@ def contact_detail(row: queries.ContactDetail) -> dict[str, Any]:
     }
 
 
-def logged(result: services.LogResult) -> dict[str, Any]:
+def logged(result: recording.LogResult) -> dict[str, Any]:
     return {
         "id": result.id,
         "when": timeutil.iso_z(result.when),
@@ -99,7 +105,7 @@ def logged(result: services.LogResult) -> dict[str, Any]:
     }
 
 
-def post(result: services.PostResult) -> dict[str, Any]:
+def post(result: recording.PostResult) -> dict[str, Any]:
     return {
         "id": result.id,
         "text": result.text,
@@ -109,12 +115,12 @@ def post(result: services.PostResult) -> dict[str, Any]:
     }
 
 
-def suggestion(assessment: scoring.Assessment, rank: int | None) -> dict[str, Any]:
+def suggestion(assessment: Assessment, rank: int | None) -> dict[str, Any]:
     """One item of `rave today --json` (plus `advice`, one line on what to do)."""
     return {**suggestion_dict(assessment, rank), "advice": assessment.advice}
 
 
-def why(result: services.WhyResult) -> dict[str, Any]:
+def why(result: ranking.WhyResult) -> dict[str, Any]:
     return {
         **why_dict(result.assessment, result.rank),
         "advice": result.assessment.advice,
@@ -122,7 +128,7 @@ def why(result: services.WhyResult) -> dict[str, Any]:
     }
 
 
-def digest(result: services.Digest) -> dict[str, Any]:
+def digest(result: ranking.Digest) -> dict[str, Any]:
     items = [suggestion(s.assessment, s.rank) for s in result.ranking.suggestions]
     return {
         "as_of": timeutil.iso_z(result.as_of),
@@ -135,7 +141,7 @@ def digest(result: services.Digest) -> dict[str, Any]:
     }
 
 
-def nudge(result: insight.Nudge | None) -> dict[str, Any] | None:
+def nudge(result: mix.Nudge | None) -> dict[str, Any] | None:
     """The broadcast nudge: ``null`` when your broadcasting is in balance."""
     if result is None:
         return None
@@ -157,14 +163,14 @@ def nudge(result: insight.Nudge | None) -> dict[str, Any] | None:
 
 
 def _counts(counts: dict[str, int]) -> dict[str, int]:
-    return {kind: counts.get(kind, 0) for kind in vocab.KINDS}
+    return {kind: counts.get(kind, 0) for kind in choices.KINDS}
 
 
 def _days(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
 
-def stats(report: services.StatsReport) -> dict[str, Any]:
+def stats(report: StatsReport) -> dict[str, Any]:
     """`rave stats --json` (spec/cli.md keys, plus the target mix and the rest)."""
     act = report.activity
     return {
@@ -187,7 +193,7 @@ def stats(report: services.StatsReport) -> dict[str, Any]:
         "target": dict(report.target),
         "shares": {
             kind: None if report.shares is None else round(report.shares[kind], 3)
-            for kind in vocab.KINDS
+            for kind in choices.KINDS
         },
         "advice": report.advice,
         "reply_latency_days": {
@@ -202,7 +208,7 @@ def stats(report: services.StatsReport) -> dict[str, Any]:
     }
 
 
-def import_report(report: importer.ImportReport) -> dict[str, Any]:
+def import_report(report: ImportReport) -> dict[str, Any]:
     """`rave import --json`: every field of the report, as it is named there."""
     return asdict(report)
 
@@ -210,7 +216,7 @@ def import_report(report: importer.ImportReport) -> dict[str, Any]:
 # --- the ranking model's payloads (spec/cli.md: today, why) ---------------------------
 
 
-def suggestion_dict(assessment: scoring.Assessment, rank: int | None) -> dict[str, Any]:
+def suggestion_dict(assessment: Assessment, rank: int | None) -> dict[str, Any]:
     """One item of ``rave today --json``. Measures and contributions carry at most three
     decimals and ``score`` is their exact decimal sum (parse with ``Decimal`` to check)."""
     s = assessment.state
@@ -238,18 +244,18 @@ def suggestion_dict(assessment: scoring.Assessment, rank: int | None) -> dict[st
     }
 
 
-def state_dict(state: scoring.ContactState) -> dict[str, Any]:
+def state_dict(state: ContactState) -> dict[str, Any]:
     """The derived state for ``rave why --json``: times as ISO 8601 UTC with ``Z``."""
     out: dict[str, Any] = {}
     for name, value in state._asdict().items():
         if isinstance(value, datetime):
             value = timeutil.iso_z(value)
         out[name] = list(value) if isinstance(value, tuple) else value
-    out["warmth"] = round(state.warmth, scoring.DECIMALS)
+    out["warmth"] = round(state.warmth, DECIMALS)
     return out
 
 
-def why_dict(assessment: scoring.Assessment, rank: int | None = None) -> dict[str, Any]:
+def why_dict(assessment: Assessment, rank: int | None = None) -> dict[str, Any]:
     """``rave why --json``: the suggestion object plus ``hidden``, ``backoff_until``
     and ``state``."""
     return {

@@ -7,13 +7,19 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rave import scoring, services, timeutil
+from rave import timeutil
 from rave.config import Paths
+from rave.services import ranking
+from rave.services.ranking import WhyResult
+
+if TYPE_CHECKING:
+    from rave.scoring.model import Ranking
 
 
 @dataclass(frozen=True)
-class Person:
+class SampleContact:
     name: str
     tier: str
     company: str | None = None
@@ -28,7 +34,7 @@ class Person:
 
 
 PEOPLE = (
-    Person(
+    SampleContact(
         "Maya Chen",
         "A",
         company="Northwind",
@@ -41,7 +47,7 @@ PEOPLE = (
             (2, "chat", "in", "linkedin", "asked if the workshop can run in January", True),
         ),
     ),
-    Person(
+    SampleContact(
         "Priya Nair",
         "A",
         company="Contoso Pay",
@@ -51,7 +57,7 @@ PEOPLE = (
         tags=("target",),
         handles=(("linkedin", "https://linkedin.com/in/priyanair"),),
     ),
-    Person(
+    SampleContact(
         "Daniel Kim",
         "A",
         company="Fourth Coffee",
@@ -62,7 +68,7 @@ PEOPLE = (
             (25, "chat", "out", "email", "asked how the rollout went", False),
         ),
     ),
-    Person(
+    SampleContact(
         "Tom Becker",
         "B",
         company="Becker & Partner",
@@ -74,7 +80,7 @@ PEOPLE = (
             (24, "chat", "out", "email", "said thanks for the introduction", False),
         ),
     ),
-    Person(
+    SampleContact(
         "Sofia Rossi",
         "A",
         company="Adatum",
@@ -86,7 +92,7 @@ PEOPLE = (
             (11, "chat", "out", "email", "agreed to talk in the new year", False),
         ),
     ),
-    Person(
+    SampleContact(
         "Aiko Tanaka",
         "A",
         company="Wingtip",
@@ -96,7 +102,7 @@ PEOPLE = (
             (12, "chat", "out", "linkedin", "asked if she would speak at ours", False),
         ),
     ),
-    Person(
+    SampleContact(
         "Emma Clark",
         "B",
         company="Proseware",
@@ -109,7 +115,7 @@ PEOPLE = (
             (5, "broadcast", "out", "instagram", "shared her launch", False),
         ),
     ),
-    Person(
+    SampleContact(
         "Inès Duarte",
         "A",
         company="Litware",
@@ -121,7 +127,7 @@ PEOPLE = (
             (1, "broadcast", "in", "linkedin", "her first week at the new studio", False),
         ),
     ),
-    Person(
+    SampleContact(
         "Jonas Weber",
         "A",
         company="Tailspin",
@@ -132,13 +138,13 @@ PEOPLE = (
             (3, "engage", "both", "in_person", "lunch after the meetup", False),
         ),
     ),
-    Person(
+    SampleContact(
         "Nora Silva",
         "C",
         company="Woodgrove",
         history=((6, "engage", "both", "phone", "call about her job search", False),),
     ),
-    Person("Ravi Patel", "none", company="Blue Yonder"),
+    SampleContact("Ravi Patel", "none", company="Blue Yonder"),
 )
 
 
@@ -191,7 +197,7 @@ def build(path: Path, *, now: datetime) -> None:
         )
 
 
-def run() -> tuple[scoring.Ranking, services.WhyResult]:
+def run() -> tuple[Ranking, WhyResult]:
     """Build the sample in a temporary folder, rank it, explain the first suggestion,
     and remove the folder."""
     now = timeutil.utcnow()
@@ -204,7 +210,7 @@ def run() -> tuple[scoring.Ranking, services.WhyResult]:
             config_source="demo",
         )
         build(paths.db, now=now)
-        ranking = services.today_view(paths, as_of=now).ranking
-        first = ranking.suggestions[0].assessment.state.name
-        explained = services.why(paths, first, as_of=now)
-    return ranking, explained
+        listed = ranking.today_view(paths, as_of=now).ranking
+        first = listed.suggestions[0].assessment.state.name
+        explained = ranking.why(paths, first, as_of=now)
+    return listed, explained

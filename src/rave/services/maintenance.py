@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from rave import db, migrations, safefile, tallies, timeutil
+from rave import contact_tally, db, migrations, safefile, timeutil
 from rave.config import Paths, load_settings
 from rave.errors import ConfigError, RaveError, StoreError, StoreMissing
 
@@ -204,9 +204,9 @@ def _same_row(stored: tuple[Any, ...] | None, fresh: tuple[Any, ...] | None) -> 
 
 
 def _stored_tallies(conn: sqlite3.Connection, ids: list[int] | None) -> dict[int, tuple[Any, ...]]:
-    """The stored tally rows (``tallies.select_columns`` order) of these contacts (all:
+    """The stored tally rows (``contact_tally.select_columns`` order) of these contacts (all:
     None), by contact."""
-    sql = f"SELECT t.contact_id, {tallies.select_columns('t')} FROM contact_tally t"
+    sql = f"SELECT t.contact_id, {contact_tally.select_columns('t')} FROM contact_tally t"
     if ids is None:
         rows = conn.execute(sql)
     else:
@@ -243,12 +243,14 @@ def stale_tallies(
         " (SELECT 1 FROM interaction_contact ic WHERE ic.contact_id = t.contact_id) LIMIT 100"
     )
     checked = sorted(set(sample))
-    fresh = tallies.folded_as_of(conn, _END_OF_TIME, checked)
+    fresh = contact_tally.folded_as_of(conn, _END_OF_TIME, checked)
     stored = _stored_tallies(conn, checked)
     wrong = [
         cid
         for cid in checked
-        if not _same_row(stored.get(cid), tallies.to_row(fresh[cid]) if cid in fresh else None)
+        if not _same_row(
+            stored.get(cid), contact_tally.to_row(fresh[cid]) if cid in fresh else None
+        )
     ]
     return len(checked), wrong
 
@@ -294,7 +296,7 @@ def rebuild_tallies(db_path: Path) -> Rebuilt:
         conn.execute("BEGIN IMMEDIATE")
         try:
             before = _stored_tallies(conn, None)
-            written = tallies.rebuild(conn)
+            written = contact_tally.rebuild(conn)
             after = _stored_tallies(conn, None)
             conn.execute("COMMIT")
         except BaseException:

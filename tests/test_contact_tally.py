@@ -1,4 +1,4 @@
-"""The stored tallies (rave.tallies) stay equal to a fold of the whole history, whatever
+"""The stored tallies (rave.contact_tally) stay equal to a fold of the whole history, whatever
 order the write door receives interactions in, through merges and deletions; the states
 read from them equal the naive derivation of tests/oracle.py; and what `rave list` and
 `rave today` show follows from them."""
@@ -18,8 +18,11 @@ from hypothesis import strategies as st
 
 from conftest import Rave
 from oracle import differences, naive_states
-from rave import db, queries, scoring, store, tallies
+from rave import contact_tally, db, store
 from rave.config import RankConfig
+from rave.queries import contacts, states
+from rave.scoring.state import Event, Tally
+from rave.services import recording
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 CHANNELS = ["linkedin", "email", "in_person", "phone"]
@@ -28,7 +31,7 @@ _STORES = itertools.count()  # one new file per example (tmp_path is shared by t
 
 
 def _rows(conn: sqlite3.Connection) -> dict[int, tuple[object, ...]]:
-    sql = f"SELECT t.contact_id, {tallies.select_columns()} FROM contact_tally t"
+    sql = f"SELECT t.contact_id, {contact_tally.select_columns()} FROM contact_tally t"
     return {row[0]: row[1:] for row in conn.execute(sql)}
 
 
@@ -88,16 +91,16 @@ def test_write_door_keeps_tallies_equal_to_a_full_fold(tmp_path: Path, steps) ->
     conn = db.connect(path)
     kept = _rows(conn)
     conn.execute("BEGIN")
-    tallies.rebuild(conn)
+    contact_tally.rebuild(conn)
     assert _rows(conn) == kept  # what the writers kept is what a full fold gives
     conn.execute("ROLLBACK")
     config = RankConfig()
-    from_tallies = queries.contact_states(conn, as_of=NOW, config=config)
+    from_tallies = states.contact_states(conn, as_of=NOW, config=config)
     from_history = naive_states(conn, as_of=NOW, config=config)
     assert [s.contact_id for s in from_tallies] == [s.contact_id for s in from_history]
     for got, want in zip(from_tallies, from_history, strict=True):
         assert differences(got, want) == {}, got.name
-    listed = queries.list_contacts(conn, as_of=NOW, sort="recent")  # from the tallies
+    listed = contacts.list_contacts(conn, as_of=NOW, sort="recent")  # from the tallies
     naive = {s.contact_id: s for s in from_history}
     for row in listed:
         assert row.last_meaningful_at == naive[row.id].last_meaningful
@@ -113,7 +116,9 @@ def test_write_door_keeps_tallies_equal_to_a_full_fold(tmp_path: Path, steps) ->
             when=NOW + timedelta(days=1),
             now=NOW,
         )
-    aggregated = [c for c in queries.list_contacts(conn, as_of=NOW, sort="recent") if c.id != later]
+    aggregated = [
+        c for c in contacts.list_contacts(conn, as_of=NOW, sort="recent") if c.id != later
+    ]
     assert [c.id for c in listed] == [c.id for c in aggregated]
     for got, want in zip(listed, aggregated, strict=True):
         assert abs(got.warmth - want.warmth) < 1e-9
@@ -141,15 +146,15 @@ event_st = st.builds(
 
 @given(st.lists(event_st, max_size=20))
 def test_a_stored_tally_reads_back_equal(events) -> None:
-    tally = scoring.Tally()
+    tally = Tally()
     start = datetime(2020, 1, 1, tzinfo=UTC)
     for n, (offset, kind, direction, channel, reply, note) in enumerate(
         sorted(events, key=lambda e: e[0]), 1
     ):
         when = start + timedelta(seconds=offset)
-        tally.add(scoring.Event(n, when, kind, direction, channel, reply, note))
+        tally.add(Event(n, when, kind, direction, channel, reply, note))
     if tally.latest is not None:
-        assert tallies.from_row(tallies.to_row(tally)) == tally
+        assert contact_tally.from_row(contact_tally.to_row(tally)) == tally
 
 
 def test_back_dated_and_merged_interactions_rank_in_time_order(rave: Rave) -> None:
@@ -195,34 +200,34 @@ def test_a_back_dated_batch_folds_each_contact_once(
 ) -> None:
     # a batch in any order costs one fold per contact, not one per line (before, each
     # back-dated line folded the contact's whole history again: quadratic)
-    from rave import services
+    from rave import contact_tally
 
     path = tmp_path / "rave.db"
     with store.writing(path) as session:
         for name in ("Ana", "Bo"):
             store.add_contact(session=session, name=name, now=NOW)
     folds: list[list[int]] = []
-    real = tallies.rebuild
+    real = contact_tally.rebuild
 
     def counted(conn: sqlite3.Connection, contact_ids: Iterable[int] | None = None) -> int:
         ids = None if contact_ids is None else sorted(contact_ids)
         folds.append(ids or [])
         return real(conn, ids)
 
-    monkeypatch.setattr(tallies, "rebuild", counted)
+    monkeypatch.setattr(contact_tally, "rebuild", counted)
     lines = [
         json.dumps({"contact": name, "when": f"2026-0{1 + n % 9}-{10 + n % 18}T10:{n % 60:02d}Z"})
         for n in range(200, 0, -1)  # newest first
         for name in ("Ana", "Bo")
     ]
-    results = services.log_batch(path, "calls.jsonl", lines)
+    results = recording.log_batch(path, "calls.jsonl", lines)
     assert len(results) == 400
     assert folds == [[1, 2]]  # both contacts, once, at the end
-    monkeypatch.setattr(tallies, "rebuild", real)
+    monkeypatch.setattr(contact_tally, "rebuild", real)
     conn = db.connect(path)
     kept = _rows(conn)
     conn.execute("BEGIN")
-    tallies.rebuild(conn)
+    contact_tally.rebuild(conn)
     assert _rows(conn) == kept  # what the batch left is what a full fold gives
     conn.execute("ROLLBACK")
     conn.close()

@@ -2,7 +2,7 @@
 ``rave.queries.broadcast``): SQL
 aggregation over indexed columns, returning frozen records. The rules that interpret
 these numbers (periods, percentiles, who initiated, the ladder, advice, nudges) live in
-the pure module ``rave.insight``; nothing here imports the ORM.
+the pure module ``rave.scoring.mix``; nothing here imports the ORM.
 
 "Yours" means what you did: outbound interactions and live exchanges (``both``) plus your
 own posts (``post``), which count as broadcasts. An interaction counts once, however many
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from rave import timeutil, vocab
+from rave import choices, timeutil
 from rave.queries.broadcast import window, zero_counts
 
 # --- records ------------------------------------------------------------------------------
@@ -143,10 +143,10 @@ def activity(
     received = zero_counts()
     for kind, count in conn.execute(_RECEIVED_SQL, params):
         received[kind] = count
-    by_tier = {tier: zero_counts() for tier in vocab.TIER_CHOICES}
+    by_tier = {tier: zero_counts() for tier in choices.TIER_CHOICES}
     for tier, kind, count in conn.execute(_BY_TIER_SQL, params):
         by_tier.setdefault(tier, zero_counts())[kind] = count
-    order = {name: index for index, name in enumerate(vocab.CHANNELS)}
+    order = {name: index for index, name in enumerate(choices.CHANNELS)}
     by_channel = {
         name: channels[name] for name in sorted(channels, key=lambda c: (order.get(c, 99), c))
     }

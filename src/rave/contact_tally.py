@@ -6,7 +6,7 @@ config (``Tally.state`` applies those at read time). Writers keep it exact: an e
 later than a contact's latest is folded in (constant time, what ``rave log`` does almost
 always); anything else (a back-dated event, a merge, an import) re-folds that contact's
 history. Readers use it for any moment at or after the contact's latest event and fall
-back to the full aggregation for earlier moments (``queries.ranking``).
+back to the full aggregation for earlier moments (``queries.states``).
 
 Plain ``sqlite3`` on purpose: the write door calls it on its session's connection, the
 migration that creates the table fills it, and neither needs the ORM for it.
@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from rave import timeutil
-from rave.scoring import Event, Tally
+from rave.scoring.state import Event, Tally
 
 # Tally's fields in the order of contact_tally's columns (after contact_id), and how each
 # is stored: moments as the store's text, lists as space-separated text, flags as 0/1.

@@ -14,12 +14,12 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rave import vocab
+from rave import choices, normalize
 from rave.errors import BadInputError, UsageError
 from rave.formats import ContactRecord
 
 if TYPE_CHECKING:
-    from rave.importer import Matcher, Progress
+    from rave.services.matcher import Matcher, Progress
 
 
 def _insert(conn: sqlite3.Connection, table: str, values: dict[str, Any], wanted: int) -> int:
@@ -60,22 +60,22 @@ def _contact(matcher: Matcher, rec: dict[str, Any]) -> int:
     if found is None:
         same = conn.execute(
             "SELECT id FROM contact WHERE id = ? AND name_key = ?",
-            (rec["id"], vocab.fold(rec["name"])),
+            (rec["id"], normalize.fold(rec["name"])),
         ).fetchone()
         found = same[0] if same else None
     if found is not None:
         if matcher.update(found, record):
             matcher.report.contacts_updated += 1
         return int(found)
-    name = vocab.clean_name(rec["name"])
+    name = normalize.clean_name(rec["name"])
     cid = _insert(
         conn,
         "contact",
         {
             "name": name,
-            "name_key": vocab.fold(name),
+            "name_key": normalize.fold(name),
             "tier": rec.get("tier") or "none",
-            **{k: rec.get(k) for k in (*vocab.CONTACT_FIELDS, "snoozed_until") if k != "tier"},
+            **{k: rec.get(k) for k in (*choices.CONTACT_FIELDS, "snoozed_until") if k != "tier"},
             "created_at": rec.get("created_at") or matcher.now,
             "updated_at": rec.get("updated_at") or matcher.now,
         },
@@ -84,11 +84,11 @@ def _contact(matcher: Matcher, rec: dict[str, Any]) -> int:
     for alias in record.aliases:
         conn.execute(
             "INSERT OR IGNORE INTO alias (contact_id, alias, alias_key) VALUES (?, ?, ?)",
-            (cid, alias, vocab.fold(alias)),
+            (cid, alias, normalize.fold(alias)),
         )
-    matcher.names.setdefault(vocab.fold(name), []).append(cid)
+    matcher.names.setdefault(normalize.fold(name), []).append(cid)
     record.aliases = []  # inserted verbatim above
-    matcher._extras(cid, record)
+    matcher.add_details(cid, record)
     matcher.report.contacts_created += 1
     return cid
 
@@ -134,25 +134,25 @@ def _clean(document: dict[str, Any], file: Path) -> None:
         for index, rec in enumerate(document[kind]):
             for key in TEXT_KEYS:
                 if isinstance(rec.get(key), str):
-                    rec[key] = vocab.clean_text(rec[key])
+                    rec[key] = normalize.clean_text(rec[key])
                     if key in REQUIRED_TEXT and not rec[key].strip():
                         raise BadInputError(
                             str(file), None, f"{kind}[{index}]: {key!r} holds no printable text"
                         )
             if kind == "contacts":
                 try:
-                    vocab.clean_name(rec["name"])
+                    normalize.clean_name(rec["name"])
                 except UsageError as exc:
                     raise BadInputError(
                         str(file), None, f"{kind}[{index}]: 'name': {exc.message}"
                     ) from None
             for key in ("aliases", "tags"):
                 if isinstance(rec.get(key), list):
-                    cleaned = (vocab.clean_text(v) for v in rec[key] if isinstance(v, str))
+                    cleaned = (normalize.clean_text(v) for v in rec[key] if isinstance(v, str))
                     rec[key] = [v for v in cleaned if v]
             for handle in rec.get("handles") or []:
                 try:
-                    handle["value"] = vocab.normalize_handle(handle["channel"], handle["value"])
+                    handle["value"] = normalize.normalize_handle(handle["channel"], handle["value"])
                 except UsageError as exc:
                     raise BadInputError(
                         str(file), None, f"{kind}[{index}]: {exc.message}"

@@ -9,20 +9,17 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from rave import vocab
+from rave import choices
+from rave.choices import CHANNELS, channel, kind, tier
 from rave.errors import UsageError
-from rave.vocab import (
-    CHANNELS,
-    channel,
+from rave.normalize import (
     clean_name,
     clean_text,
     fold,
     guess_handle,
-    kind,
     normalize_handle,
     normalize_url,
     parse_handle,
-    tier,
 )
 
 SPEC_CHANNELS = (
@@ -45,8 +42,8 @@ SPEC_CHANNELS = (
 
 def test_the_channel_list_is_the_spec_list() -> None:
     assert set(CHANNELS) == set(SPEC_CHANNELS)
-    assert vocab.KINDS == ("broadcast", "chat", "engage")
-    assert vocab.DIRECTIONS == ("out", "in", "both")
+    assert choices.KINDS == ("broadcast", "chat", "engage")
+    assert choices.DIRECTIONS == ("out", "in", "both")
 
 
 @pytest.mark.parametrize("name", SPEC_CHANNELS)

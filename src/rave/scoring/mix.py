@@ -1,7 +1,7 @@
 """PURE insight into your own mix of broadcast, chat and engage (`rave stats`, the
 broadcast nudge in `rave today`/`digest`, the warmth trend in `rave show`).
 
-The SQL door (``rave.queries.stats``) aggregates; this module holds the rules that turn
+The SQL door (``rave.queries.history``) aggregates; this module holds the rules that turn
 those numbers into answers. Nothing here reads a clock or a database: ``until`` and
 ``as_of`` are always arguments. Calendar periods (weeks from Monday, months) and month
 labels follow the local time zone, as everything shown to a person does (``timeutil``).
@@ -29,12 +29,12 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
 from rave import timeutil
-from rave.config import BalanceConfig
-from rave.vocab import KINDS
+from rave.choices import KINDS
 
 if TYPE_CHECKING:
+    from rave.config import BalanceConfig
     from rave.queries.broadcast import BroadcastFacts, PostRow
-    from rave.queries.stats import Opening, ReplyEpisode, RungMove
+    from rave.queries.history import Opening, ReplyEpisode, RungMove
 
 BY = ("week", "month")
 DEFAULT_PERIODS = 12  # `rave stats` without --since: the current period and 11 before

@@ -1,0 +1,200 @@
+"""`rave import`: bring the network people already have into the store.
+
+Every import is one write transaction (``store.writing``): the parser streams records,
+each is matched against the store and applied by ``matcher.Matcher`` (which says how
+people are matched), and a bad row anywhere stops the whole import with nothing written
+(exit 65). ``--dry-run`` runs the same work and rolls back. rave's own JSON document is
+read by ``json_import``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from pathlib import Path
+
+from rave import contact_tally, timeutil
+from rave.formats import ContactRecord, MessageRecord, ParseStats, Participant
+from rave.formats._common import closes_conversation
+from rave.services import json_import
+from rave.services.matcher import ImportReport, Matcher, Progress
+
+FORMATS = ("linkedin", "linkedin-messages", "vcard", "google", "csv", "json")
+
+
+class _DryRun(Exception):
+    """Raised at the end of a dry run so the transaction rolls back."""
+
+
+def _contact_records(fmt: str, file: Path, stats: ParseStats) -> Iterator[ContactRecord]:
+    if fmt == "linkedin":
+        from rave.formats import linkedin
+
+        return linkedin.read_connections(file, stats=stats)
+    if fmt == "vcard":
+        from rave.formats import vcard
+
+        return vcard.read_vcards(file, stats=stats)
+    if fmt == "google":
+        from rave.formats import google
+
+        return google.read_google(file, stats=stats)
+    from rave.formats import ravecsv
+
+    return ravecsv.read_contacts(file, stats=stats)
+
+
+def _message_person(matcher: Matcher, person: Participant) -> int:
+    found = matcher.find_person(person)
+    if found is not None:
+        if person.url:  # found by name: remember the profile for next time
+            matcher.add_details(
+                found,
+                ContactRecord(
+                    name=person.name or "",
+                    handles=[("linkedin", person.url)],
+                    refs=[("linkedin", person.url)],
+                ),
+            )
+        return found
+    slug = person.url.rstrip("/").rsplit("/", 1)[-1] if person.url else None
+    record = ContactRecord(
+        name=person.name or slug or "LinkedIn contact",
+        handles=[("linkedin", person.url)] if person.url else [],
+        refs=[("linkedin", person.url)] if person.url else [],
+    )
+    return matcher.create(record)
+
+
+def _import_messages(
+    matcher: Matcher, messages: Iterator[MessageRecord], now: datetime, progress: Progress
+) -> None:
+    conn = matcher.conn
+    for count, message in enumerate(messages, 1):
+        progress(count)
+        if conn.execute(
+            "SELECT 1 FROM interaction WHERE external_key = ?", (message.external_key,)
+        ).fetchone():
+            matcher.report.already_present += 1
+            continue
+        people = list(dict.fromkeys(_message_person(matcher, p) for p in message.others))
+        if not people:
+            matcher.report.skipped += 1
+            continue
+        when = timeutil.to_db(message.when)
+        cursor = conn.execute(
+            """INSERT INTO interaction (kind, direction, channel, happened_at, note,
+                   needs_reply, source, external_key, created_at)
+               VALUES ('chat', ?, 'linkedin', ?, ?, ?, 'linkedin-messages', ?, ?)""",
+            (
+                message.direction,
+                when,
+                message.excerpt or None,
+                # from the conversation, never from the clock: what they wrote asks for
+                # an answer unless it only thanks; the fold settles what you answered
+                int(message.direction == "in" and not closes_conversation(message.excerpt)),
+                message.external_key,
+                matcher.now,
+            ),
+        )
+        assert cursor.lastrowid is not None
+        matcher.link(cursor.lastrowid, people)
+        matcher.report.interactions_created += 1
+
+
+def import_file(
+    db_path: Path,
+    fmt: str,
+    file: Path,
+    *,
+    dry_run: bool = False,
+    tier: str | None = None,
+    tags: Iterable[str] = (),
+    me: str | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import ``file`` in format ``fmt`` in one transaction (rolled back for a dry run)."""
+    if dry_run and not db_path.exists():
+        # a dry run on a store that does not exist yet must not create it
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="rave-dry-run-") as folder:
+            scratch = Path(folder) / "rave.db"
+            scratch.touch(mode=0o600)
+            report = import_file(
+                scratch, fmt, file, dry_run=True, tier=tier, tags=tags, me=me, progress=progress
+            )
+        report.file = str(file)
+        return report
+    existed = db_path.exists()
+    try:
+        return _import(
+            db_path, fmt, file, tier=tier, tags=tags, me=me, dry_run=dry_run, progress=progress
+        )
+    except BaseException:
+        if not existed and _empty_store(db_path):  # a failed first import leaves no file
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+        raise
+
+
+def _empty_store(db_path: Path) -> bool:
+    """True when the store holds nothing at all (another process may have written to a
+    store created meanwhile: then it stays)."""
+    if not db_path.exists():
+        return True
+    try:
+        with sqlite3.connect(db_path, timeout=1) as conn:
+            return not any(
+                conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone()
+                for table in ("contact", "interaction", "post")
+            )
+    except sqlite3.Error:
+        return False
+
+
+def _import(
+    db_path: Path,
+    fmt: str,
+    file: Path,
+    *,
+    dry_run: bool,
+    tier: str | None,
+    tags: Iterable[str],
+    me: str | None,
+    progress: Progress | None,
+) -> ImportReport:
+    from rave import store
+
+    tick: Progress = progress or (lambda _count: None)
+    report = ImportReport(format=fmt, file=str(file), dry_run=dry_run)
+    stats = ParseStats()
+    now = timeutil.utcnow()
+    try:
+        with store.writing(db_path) as session:
+            conn = store.raw(session)
+            matcher = Matcher(
+                conn, report, now=now, tier=tier, tags=tags, overwrite=fmt == "linkedin"
+            )
+            if fmt == "json":
+                json_import.import_document(matcher, file, tick)
+            elif fmt == "linkedin-messages":
+                from rave.formats import linkedin_messages
+
+                messages = linkedin_messages.read_messages(file, me=me, stats=stats)
+                _import_messages(matcher, messages, now, tick)
+            else:
+                for count, record in enumerate(_contact_records(fmt, file, stats), 1):
+                    tick(count)
+                    matcher.apply(record, fmt)
+            report.skipped += stats.skipped_total
+            report.skipped_reasons = dict(stats.skipped)
+            report.encoding = stats.encoding
+            report.warnings = [*stats.warnings, *report.warnings][:50]
+            if dry_run:
+                raise _DryRun
+            contact_tally.rebuild(conn, matcher.linked)
+    except _DryRun:
+        pass
+    return report
