@@ -88,11 +88,12 @@ def _print_detail(ctx: typer.Context, contact_id: int, verb: str, as_json: bool)
     from rave.cli import payloads, render
     from rave.services import contacts
 
-    detail = contacts.show_contact(paths(ctx).db, f"#{contact_id}")
-    if as_json:
-        render.json_out(payloads.contact_detail(detail))
-    else:
-        render.line(f"{verb} #{detail.id} {detail.name} (tier {detail.tier})")
+    render.answer(
+        as_json,
+        contacts.show_contact(paths(ctx).db, f"#{contact_id}"),
+        payloads.contact_detail,
+        lambda detail: render.line(f"{verb} #{detail.id} {detail.name} (tier {detail.tier})"),
+    )
 
 
 app = command_group()  # this module's commands, loaded when one is run
@@ -223,8 +224,8 @@ def list_(
     as_json: JsonOpt = False,
 ) -> None:
     """List contacts."""
-    from rave import choices, timeutil
-    from rave.cli import payloads, render
+    from rave import choices
+    from rave.cli import payloads, render, views
     from rave.errors import UsageError
     from rave.queries.contacts import SORTS
     from rave.services import contacts
@@ -238,32 +239,9 @@ def list_(
         search=search,
         sort=sort,
     )
-    if as_json:
-        render.json_out([payloads.contact_summary(r) for r in rows])
-        return
-    if not rows:
-        if tier or tag or search:
-            render.info("No contacts match.")
-        else:
-            render.info('No contacts yet. Add one: rave add "Ana Pérez" --tier B')
-        return
-    now = timeutil.utcnow()
-    render.table(
-        ["#", "name", "tier", "company", "title", "tags", "last message/call", "warmth"],
-        [
-            [
-                str(r.id),
-                r.name,
-                r.tier,
-                r.company or "",
-                r.title or "",
-                ", ".join(r.tags),
-                timeutil.ago(r.last_meaningful_at, now),
-                f"{r.warmth:.1f}",
-            ]
-            for r in rows
-        ],
-        styles=["dim", "bold", None, None, None, "cyan", None, None],
+    filtered = bool(tier or tag or search)
+    render.answer(
+        as_json, rows, payloads.contact_list, lambda r: views.contact_list(r, filtered=filtered)
     )
 
 
@@ -274,11 +252,12 @@ def show(ctx: typer.Context, contact: ContactArg, as_json: JsonOpt = False) -> N
     from rave.cli import payloads, render, views
     from rave.services import contacts
 
-    detail = contacts.show_contact(paths(ctx).db, contact)
-    if as_json:
-        render.json_out(payloads.contact_detail(detail))
-    else:
-        views.contact(detail)
+    render.answer(
+        as_json,
+        contacts.show_contact(paths(ctx).db, contact),
+        payloads.contact_detail,
+        views.contact,
+    )
 
 
 @app.command(rich_help_panel="Contacts")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
+    from rave.queries import records
     from rave.services import recording
 
 from rave.cli.common import JsonOpt, command_group, complete_contact, future_date, past, paths
@@ -94,7 +95,7 @@ def log(
 ) -> None:
     """Record an interaction right after it happened (or many, with --batch)."""
     from rave import choices, timeutil
-    from rave.cli import render
+    from rave.cli import payloads, render, views
     from rave.config import load_rank
     from rave.services import recording
 
@@ -119,44 +120,12 @@ def log(
     )
     config = load_rank(where.config)
     result = recording.log_interaction(where.db, request, config=config)
-    if as_json:
-        from rave import choices
-        from rave.cli import payloads
-        from rave.services import recording
-
-        render.json_out(payloads.logged(result))
-        return
-    render.line(logged_line(result, config.reply_horizon_days))
-    for cid in result.created:
-        render.info(f"Created #{cid} (tier none): set a tier with `rave edit #{cid} --tier B`")
-    for item in result.followups:
-        due_text = f", due {item.due.isoformat()}" if item.due else ""
-        render.line(f"Follow-up #{item.id} for {item.contact_name}: {item.text}{due_text}")
-
-
-def logged_line(result: "recording.LogResult", horizon_days: float) -> str:
-    """The confirmation: what was recorded, and whether `today` will ask you to answer."""
-    from rave import choices, timeutil
-
-    names = ", ".join(c.name for c in result.contacts)
-    verb = {"in": "from", "out": "to", "both": "with"}[result.direction]
-    missed = result.direction != "both" and result.channel in choices.LIVE_CHANNELS
-    kind = "missed call" if missed and result.kind != "broadcast" else result.kind
-    text = (
-        f"Logged {kind} {verb} {names} on {result.channel}, "
-        f"{timeutil.ago(result.when, timeutil.utcnow())} (#{result.id})"
+    render.answer(
+        as_json,
+        result,
+        payloads.logged,
+        lambda done: views.logged(done, horizon_days=config.reply_horizon_days),
     )
-    if result.shown == "reply":
-        text += "; awaiting your reply"
-    elif result.shown == "reply_late":
-        text += f"; unanswered for over {horizon_days:g} days: `today` suggests a late reply"
-    elif result.shown == "snoozed":
-        text += "; unanswered, but snoozed: `today` shows it when the snooze ends"
-    elif result.shown == "untargeted":
-        text += "; unanswered for a while: tier none is shown only in the reply lane"
-    if result.still_owed:
-        text += "; you still owe them a favour (log it with -k engage)"
-    return text
 
 
 def _lines(source: str) -> Iterator[str]:
@@ -201,14 +170,14 @@ def _log_batch(
     results = recording.log_batch(
         where.db, name, _lines(source), create=create, config=load_rank(where.config)
     )
-    if as_json:
-        render.json_out([payloads.logged(r) for r in results])
-        return
-    created = sum(len(r.created) for r in results)
-    extra = f" ({created} new contacts, tier none)" if created else ""
-    render.line(
-        f"Logged {len(results)} interaction{'s' if len(results) != 1 else ''} from {name}{extra}"
-    )
+
+    def view(results: "list[recording.LogResult]") -> None:
+        created = sum(len(r.created) for r in results)
+        extra = f" ({created} new contacts, tier none)" if created else ""
+        plural = "s" if len(results) != 1 else ""
+        render.line(f"Logged {len(results)} interaction{plural} from {name}{extra}")
+
+    render.answer(as_json, results, payloads.logged_batch, view)
 
 
 @app.command(rich_help_panel="Recording")
@@ -232,10 +201,12 @@ def post(
     result = recording.add_post(
         paths(ctx).db, text, channel=choices.channel(channel), when=past(when), url=url
     )
-    if as_json:
-        render.json_out(payloads.post(result))
-    else:
-        render.line(f"Recorded post #{result.id} on {result.channel}")
+    render.answer(
+        as_json,
+        result,
+        payloads.post,
+        lambda done: render.line(f"Recorded post #{done.id} on {done.channel}"),
+    )
 
 
 @app.command(rich_help_panel="Recording")
@@ -245,34 +216,11 @@ def followups(
     as_json: JsonOpt = False,
 ) -> None:
     """Open follow-ups, soonest due first."""
-    from rave import timeutil
-    from rave.cli import payloads, render
+    from rave.cli import payloads, render, views
     from rave.services import recording
 
     rows = recording.list_followups(paths(ctx).db, include_done=show_all)
-    if as_json:
-        render.json_out([payloads.followup(r) for r in rows])
-        return
-    if not rows:
-        render.info("No open follow-ups.")
-        return
-    today = timeutil.local_date(timeutil.utcnow())
-    render.table(
-        ["id", "contact", "follow-up", "due", "state"],
-        [
-            [
-                str(r.id),
-                r.contact_name,
-                r.text,
-                "" if r.due is None else r.due.isoformat(),
-                "done" if r.done_at else ("overdue" if r.due and r.due < today else "open"),
-            ]
-            for r in rows
-        ],
-        row_styles=[
-            "dim" if r.done_at else ("red" if r.due and r.due < today else None) for r in rows
-        ],
-    )
+    render.answer(as_json, rows, payloads.followups, views.followups)
 
 
 @followup_app.command("done")
@@ -286,9 +234,11 @@ def followup_done(
     from rave.services import recording
 
     row, changed = recording.complete_followup(paths(ctx).db, followup_id)
-    if as_json:
-        render.json_out(payloads.followup(row))
-    elif changed:
-        render.line(f"Done: follow-up #{row.id} for {row.contact_name}: {row.text}")
-    else:
-        render.info(f"Follow-up #{row.id} was already done.")
+
+    def view(row: "records.FollowUpRow") -> None:
+        if changed:
+            render.line(f"Done: follow-up #{row.id} for {row.contact_name}: {row.text}")
+        else:
+            render.info(f"Follow-up #{row.id} was already done.")
+
+    render.answer(as_json, row, payloads.followup, view)

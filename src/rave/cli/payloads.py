@@ -11,10 +11,13 @@ from rave import choices, timeutil
 from rave.scoring.state import DECIMALS, ContactState
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from rave.config import Paths
     from rave.queries import records
     from rave.scoring import mix
-    from rave.scoring.model import Assessment
-    from rave.services import ranking, recording
+    from rave.scoring.model import Assessment, Ranking
+    from rave.services import maintenance, ranking, recording
     from rave.services.matcher import ImportReport
     from rave.services.stats import StatsReport
 
@@ -113,6 +116,62 @@ def post(result: recording.PostResult) -> dict[str, Any]:
         "url": result.url,
         "when": timeutil.iso_z(result.when),
     }
+
+
+def logged_batch(results: list[recording.LogResult]) -> list[dict[str, Any]]:
+    return [logged(r) for r in results]
+
+
+def followups(rows: list[records.FollowUpRow]) -> list[dict[str, Any]]:
+    return [followup(r) for r in rows]
+
+
+def contact_list(rows: list[records.ContactSummary]) -> list[dict[str, Any]]:
+    return [contact_summary(r) for r in rows]
+
+
+def snoozed(result: tuple[records.ContactRef, datetime | None]) -> dict[str, Any]:
+    found, until = result
+    return {"id": found.id, "name": found.name, "snoozed_until": timeutil.iso_z(until)}
+
+
+def today(view: ranking.TodayView) -> list[dict[str, Any]]:
+    """`rave today --json`: people only (the broadcast nudge is in `digest` and `stats`)."""
+    return [suggestion(s.assessment, s.rank) for s in view.ranking.suggestions]
+
+
+def demo(result: tuple[Ranking, ranking.WhyResult]) -> dict[str, Any]:
+    listed, explained = result
+    return {
+        "today": [suggestion(s.assessment, s.rank) for s in listed.suggestions],
+        "why": why(explained),
+    }
+
+
+def paths(found: Paths) -> dict[str, Any]:
+    return {
+        "db": str(found.db),
+        "db_source": found.db_source,
+        "db_exists": found.db.exists(),
+        "config": str(found.config),
+        "config_source": found.config_source,
+        "config_exists": found.config.exists(),
+    }
+
+
+def backup(target: Path) -> dict[str, Any]:
+    return {"backup": str(target), "bytes": target.stat().st_size}
+
+
+def doctor(result: tuple[list[maintenance.Check], maintenance.Rebuilt | None]) -> dict[str, Any]:
+    checks, rebuilt = result
+    payload: dict[str, Any] = {
+        "ok": all(c.ok for c in checks),
+        "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in checks],
+    }
+    if rebuilt is not None:
+        payload["rebuilt"] = {"tallies": rebuilt.tallies, "differed": rebuilt.differed}
+    return payload
 
 
 def suggestion(assessment: Assessment, rank: int | None) -> dict[str, Any]:

@@ -11,10 +11,12 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+T = TypeVar("T")
 
 
 def stdout_is_terminal() -> bool:
@@ -34,6 +36,17 @@ def console(*, stderr: bool = False) -> Console:
         soft_wrap=not tty,
         color_system="auto" if tty else None,  # no colour into pipes, even with FORCE_COLOR
     )
+
+
+def answer(
+    as_json: bool, result: T, payload: Callable[[T], Any], view: Callable[[T], None]
+) -> None:
+    """The one way a command answers: the contract's JSON document (``--json``, built by
+    a function of ``rave.cli.payloads``) or the view for people."""
+    if as_json:
+        json_out(payload(result))
+    else:
+        view(result)
 
 
 def json_out(payload: Any) -> None:

@@ -51,10 +51,7 @@ def stats_command(
     until = moment(as_of)
     start = None if since is None else timeutil.parse_moment(since, now=until, what="--since")
     report = stats.report(paths(ctx), until=until, since=start, by=by.strip().lower())
-    if as_json:
-        render.json_out(payloads.stats(report))
-    else:
-        view(report)
+    render.answer(as_json, report, payloads.stats, view)
 
 
 BAR_WIDTH = 40

@@ -57,11 +57,12 @@ def today(
         channel=None if channel is None else choices.channel(channel),
         broadcast=not as_json,  # the JSON array is people only (see `digest`, `stats`)
     )
-    if as_json:
-        suggestions = view.ranking.suggestions
-        render.json_out([payloads.suggestion(s.assessment, s.rank) for s in suggestions])
-    else:
-        views.today_list(view.ranking, explain=explain, broadcast=view.broadcast)
+    render.answer(
+        as_json,
+        view,
+        payloads.today,
+        lambda v: views.today_list(v.ranking, explain=explain, broadcast=v.broadcast),
+    )
 
 
 @app.command(rich_help_panel="Daily")
@@ -74,10 +75,7 @@ def why(
     from rave.services import ranking
 
     result = ranking.why(paths(ctx), contact, as_of=moment(as_of))
-    if as_json:
-        render.json_out(payloads.why(result))
-    else:
-        views.why(result)
+    render.answer(as_json, result, payloads.why, views.why)
 
 
 @app.command(rich_help_panel="Daily")
@@ -88,31 +86,30 @@ def snooze(
     as_json: JsonOpt = False,
 ) -> None:
     """Hide a contact from `today` until a date."""
-    from rave import timeutil
-    from rave.cli import render
+    from rave.cli import payloads, render, views
     from rave.services import ranking
 
     day = future_date(until, option="UNTIL")
-    found, moment_ = ranking.snooze(paths(ctx).db, contact, day)
-    if as_json:
-        render.json_out(
-            {"id": found.id, "name": found.name, "snoozed_until": timeutil.iso_z(moment_)}
-        )
-    else:
-        render.line(f"Snoozed #{found.id} {found.name} until {day.isoformat()}")
+    render.answer(
+        as_json,
+        ranking.snooze(paths(ctx).db, contact, day),
+        payloads.snoozed,
+        views.snoozed,
+    )
 
 
 @app.command(rich_help_panel="Daily")
 def unsnooze(ctx: typer.Context, contact: ContactArg, as_json: JsonOpt = False) -> None:
     """Bring a snoozed contact back into `today`."""
-    from rave.cli import render
+    from rave.cli import payloads, render, views
     from rave.services import ranking
 
-    found, _ = ranking.snooze(paths(ctx).db, contact, None)
-    if as_json:
-        render.json_out({"id": found.id, "name": found.name, "snoozed_until": None})
-    else:
-        render.line(f"#{found.id} {found.name} is back in `rave today`")
+    render.answer(
+        as_json,
+        ranking.snooze(paths(ctx).db, contact, None),
+        payloads.snoozed,
+        views.snoozed,
+    )
 
 
 @app.command(rich_help_panel="Daily")
@@ -122,26 +119,7 @@ def demo(as_json: JsonOpt = False) -> None:
     from rave.cli import payloads, render, views
     from rave.services import demo as sample
 
-    listed, explained = sample.run()
-    if as_json:
-        render.json_out(
-            {
-                "today": [payloads.suggestion(s.assessment, s.rank) for s in listed.suggestions],
-                "why": payloads.why(explained),
-            }
-        )
-        return
-    render.info("A sample network with a few weeks of history, in a temporary store.")
-    render.line("$ rave today", style="bold")
-    views.today_list(listed, explain=False)
-    render.line("")
-    render.line(f"$ rave why {explained.assessment.state.name!r}", style="bold")
-    views.why(explained)
-    render.line("")
-    render.info(
-        'Your turn: rave add "Name" --tier B, then rave log "Name" after each '
-        "conversation, and rave today each morning."
-    )
+    render.answer(as_json, sample.run(), payloads.demo, views.demo)
 
 
 @app.command(rich_help_panel="Daily")
@@ -165,7 +143,4 @@ def digest(
     result = ranking.digest(paths(ctx), as_of=moment(as_of), limit=limit)
     if quiet_if_empty and result.empty:
         return
-    if as_json:
-        render.json_out(payloads.digest(result))
-    else:
-        render.plain(views.digest_text(result))
+    render.answer(as_json, result, payloads.digest, views.digest)

@@ -43,7 +43,7 @@ def import_(
     """Import contacts (and LinkedIn messages) from another tool's export, all or nothing.
     Re-importing the same file changes nothing."""
     from rave import choices
-    from rave.cli import payloads, render
+    from rave.cli import payloads, render, views
     from rave.errors import UsageError
     from rave.services import imports
 
@@ -64,27 +64,7 @@ def import_(
             me=me,
             progress=tick,
         )
-    if as_json:
-        render.json_out(payloads.import_report(report))
-        return
-    for warning in report.warnings[:10]:
-        render.info(f"warning: {warning}")
-    if len(report.warnings) > 10:
-        render.info(f"... and {len(report.warnings) - 10} more warnings (see --json)")
-    verb = "Would import" if dry_run else "Imported"
-    parts = [
-        f"{report.contacts_created} contacts created",
-        f"{report.contacts_updated} updated",
-        f"{report.interactions_created} interactions",
-    ]
-    if report.skipped:
-        reasons = ", ".join(f"{n} {why}" for why, n in report.skipped_reasons.items())
-        parts.append(f"{report.skipped} rows skipped" + (f" ({reasons})" if reasons else ""))
-    if report.already_present:
-        parts.append(f"{report.already_present} already present")
-    render.line(f"{verb} {file.name} ({fmt}): " + ", ".join(parts))
-    if dry_run:
-        render.info("Dry run: nothing was written.")
+    render.answer(as_json, report, payloads.import_report, views.import_report)
 
 
 @app.command("export", rich_help_panel="Import and export")

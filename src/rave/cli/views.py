@@ -1,17 +1,25 @@
-"""Human views that are more than one table (a contact's profile)."""
+"""The views for people: what each command prints without ``--json`` (the JSON is in
+``payloads``). `rave stats` draws its charts in ``rave.cli.stats``."""
 
 from __future__ import annotations
 
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
-from rave import timeutil
+from rave import choices, timeutil
 from rave.cli import render
 from rave.scoring import mix
 from rave.scoring.model import Assessment, Ranking, Suggestion, since_last
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from rave.config import Paths
     from rave.queries import records
+    from rave.services.maintenance import Check, Rebuilt
+    from rave.services.matcher import ImportReport
     from rave.services.ranking import Digest, WhyResult
+    from rave.services.recording import LogResult
 
 KIND_STYLE = {"broadcast": "dim", "chat": "cyan", "engage": "green"}
 
@@ -257,3 +265,165 @@ def digest_text(result: Digest) -> str:
     if rest:
         lines.append(f"Not shown: {rest}.")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def digest(result: Digest) -> None:
+    render.plain(digest_text(result))
+
+
+def snoozed(result: tuple[records.ContactRef, datetime | None]) -> None:
+    found, until = result
+    if until is None:
+        render.line(f"#{found.id} {found.name} is back in `rave today`")
+    else:
+        render.line(f"Snoozed #{found.id} {found.name} until {timeutil.local_date(until)}")
+
+
+def demo(result: tuple[Ranking, WhyResult]) -> None:
+    listed, explained = result
+    render.info("A sample network with a few weeks of history, in a temporary store.")
+    render.line("$ rave today", style="bold")
+    today_list(listed, explain=False)
+    render.line("")
+    render.line(f"$ rave why {explained.assessment.state.name!r}", style="bold")
+    why(explained)
+    render.line("")
+    render.info(
+        'Your turn: rave add "Name" --tier B, then rave log "Name" after each '
+        "conversation, and rave today each morning."
+    )
+
+
+def contact_list(rows: list[records.ContactSummary], *, filtered: bool) -> None:
+    if not rows:
+        if filtered:
+            render.info("No contacts match.")
+        else:
+            render.info('No contacts yet. Add one: rave add "Ana Pérez" --tier B')
+        return
+    now = timeutil.utcnow()
+    render.table(
+        ["#", "name", "tier", "company", "title", "tags", "last message/call", "warmth"],
+        [
+            [
+                str(r.id),
+                r.name,
+                r.tier,
+                r.company or "",
+                r.title or "",
+                ", ".join(r.tags),
+                timeutil.ago(r.last_meaningful_at, now),
+                f"{r.warmth:.1f}",
+            ]
+            for r in rows
+        ],
+        styles=["dim", "bold", None, None, None, "cyan", None, None],
+    )
+
+
+def followups(rows: list[records.FollowUpRow]) -> None:
+    if not rows:
+        render.info("No open follow-ups.")
+        return
+    today = timeutil.local_date(timeutil.utcnow())
+    render.table(
+        ["id", "contact", "follow-up", "due", "state"],
+        [
+            [
+                str(r.id),
+                r.contact_name,
+                r.text,
+                "" if r.due is None else r.due.isoformat(),
+                "done" if r.done_at else ("overdue" if r.due and r.due < today else "open"),
+            ]
+            for r in rows
+        ],
+        row_styles=[
+            "dim" if r.done_at else ("red" if r.due and r.due < today else None) for r in rows
+        ],
+    )
+
+
+def paths(found: Paths) -> None:
+    render.table(
+        ["what", "path", "from", "exists"],
+        [
+            ["database", str(found.db), found.db_source, "yes" if found.db.exists() else "no"],
+            [
+                "config",
+                str(found.config),
+                found.config_source,
+                "yes" if found.config.exists() else "no",
+            ],
+        ],
+    )
+
+
+def doctor(result: tuple[list[Check], Rebuilt | None]) -> None:
+    checks, rebuilt = result
+    if rebuilt is not None:
+        render.line(
+            f"Rebuilt {rebuilt.tallies} tallies from the history; "
+            f"{rebuilt.differed} differed before."
+        )
+    render.table(
+        ["check", "", "detail"],
+        [[c.name, "ok" if c.ok else "PROBLEM", c.detail] for c in checks],
+        row_styles=[None if c.ok else "bold red" for c in checks],
+    )
+    problems = sum(not c.ok for c in checks)
+    if problems:
+        render.error(f"{problems} problem{'s' if problems != 1 else ''} found")
+
+
+def import_report(report: ImportReport) -> None:
+    for warning in report.warnings[:10]:
+        render.info(f"warning: {warning}")
+    if len(report.warnings) > 10:
+        render.info(f"... and {len(report.warnings) - 10} more warnings (see --json)")
+    verb = "Would import" if report.dry_run else "Imported"
+    parts = [
+        f"{report.contacts_created} contacts created",
+        f"{report.contacts_updated} updated",
+        f"{report.interactions_created} interactions",
+    ]
+    if report.skipped:
+        reasons = ", ".join(f"{n} {why}" for why, n in report.skipped_reasons.items())
+        parts.append(f"{report.skipped} rows skipped" + (f" ({reasons})" if reasons else ""))
+    if report.already_present:
+        parts.append(f"{report.already_present} already present")
+    render.line(f"{verb} {PurePath(report.file).name} ({report.format}): " + ", ".join(parts))
+    if report.dry_run:
+        render.info("Dry run: nothing was written.")
+
+
+def logged(result: LogResult, *, horizon_days: float) -> None:
+    render.line(logged_line(result, horizon_days))
+    for cid in result.created:
+        render.info(f"Created #{cid} (tier none): set a tier with `rave edit #{cid} --tier B`")
+    for item in result.followups:
+        due_text = f", due {item.due.isoformat()}" if item.due else ""
+        render.line(f"Follow-up #{item.id} for {item.contact_name}: {item.text}{due_text}")
+
+
+def logged_line(result: LogResult, horizon_days: float) -> str:
+    """The confirmation: what was recorded, and whether `today` will ask you to answer."""
+    names = ", ".join(c.name for c in result.contacts)
+    verb = {"in": "from", "out": "to", "both": "with"}[result.direction]
+    missed = result.direction != "both" and result.channel in choices.LIVE_CHANNELS
+    kind = "missed call" if missed and result.kind != "broadcast" else result.kind
+    text = (
+        f"Logged {kind} {verb} {names} on {result.channel}, "
+        f"{timeutil.ago(result.when, timeutil.utcnow())} (#{result.id})"
+    )
+    if result.shown == "reply":
+        text += "; awaiting your reply"
+    elif result.shown == "reply_late":
+        text += f"; unanswered for over {horizon_days:g} days: `today` suggests a late reply"
+    elif result.shown == "snoozed":
+        text += "; unanswered, but snoozed: `today` shows it when the snooze ends"
+    elif result.shown == "untargeted":
+        text += "; unanswered for a while: tier none is shown only in the reply lane"
+    if result.still_owed:
+        text += "; you still owe them a favour (log it with -k engage)"
+    return text
