@@ -64,6 +64,53 @@ def once(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
     return elapsed, usage.ru_maxrss / 1024
 
 
+def measure_tty(argv: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """Median seconds to the first line and to the end, and peak MiB, over RUNS runs on
+    an 80×24 pseudo-terminal (one warm-up first)."""
+    firsts, totals, peaks = [], [], []
+    for attempt in range(RUNS + 1):
+        first, total, peak = once_tty(argv, env)
+        if attempt:
+            firsts.append(first)
+            totals.append(total)
+            peaks.append(peak)
+    return statistics.median(firsts), statistics.median(totals), max(peaks)
+
+
+def once_tty(argv: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """Seconds to the first line, seconds to the end and peak MiB of one run with stdin,
+    stdout and stderr on a pseudo-terminal of 80 columns and 24 lines, as a person runs
+    it (Unix only)."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    began = time.perf_counter()
+    proc = subprocess.Popen(
+        argv, env=env, stdin=follower, stdout=follower, stderr=follower, start_new_session=True
+    )
+    os.close(follower)
+    first = None
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # EIO: the other side of the terminal is closed
+            break
+        if not chunk:
+            break
+        if first is None and b"\n" in chunk:
+            first = time.perf_counter() - began
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - began
+    os.close(leader)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(argv)} failed with {status}")
+    return first or elapsed, elapsed, usage.ru_maxrss / 1024
+
+
 FLOORS = {
     'python -c "import typer"': "import typer",
     "read floor: import typer, rich.console, rich.table, sqlite3": (
@@ -103,6 +150,13 @@ def main() -> None:
         add(f"rave list ({size})", [RAVE, "--db", db, "list"], READ)
     if "L" in sizes:
         db = str(DATA / "L" / "rave.db")
+        add("rave list --limit 20 (L)", [RAVE, "--db", db, "list", "--limit", "20"], READ)
+        # a person at a terminal: Rich, colours, 80 columns (PAGER=cat: no pager waiting)
+        terminal = {**env, "TERM": "xterm-256color", "PAGER": "cat"}
+        first, total, peak = measure_tty([RAVE, "--db", db, "list"], terminal)
+        for label, seconds in (("first line", first), ("all 30,000 rows", total)):
+            rows.append((f"rave list on an 80×24 terminal, {label} (L)", seconds, peak, "", None))
+            print(f"{rows[-1][0]:55s} {seconds * 1000:8.0f} ms {peak:7.1f} MiB", flush=True)
         add(
             "rave log '#1' (L)",
             [RAVE, "--db", db, "log", "#1", "-n", "bench"],

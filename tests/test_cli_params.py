@@ -74,3 +74,47 @@ def test_values_arrive_converted(rave: Rave, tmp_path: Path) -> None:
     assert emails == ["b@x.io", "bo@y.io"]
     assert rave("--db", str(db), "today", "--limit", "0", "--json").json() == []
     assert db.exists()
+
+
+def test_install_names_every_value_by_a_word() -> None:
+    from rave.cli import params
+
+    command = load_command("import")
+    params.install(command)
+    shown = {param.name: param.metavar for param in command.params}
+    assert (shown["fmt"], shown["file"], shown["me"]) == ("FORMAT", "FILE", "URL")  # given
+    assert (shown["tier"], shown["tag"]) == ("TIER", "TAG")  # the option's name
+    assert shown["dry_run"] is None  # a flag takes no value
+    ctx = command.make_context("import", ["vcard", "-"], resilient_parsing=True)
+    rows = dict(param.get_help_record(ctx) for param in command.params)
+    assert "FILE" in rows and "--tag TAG" in rows  # an argument without "<path>"
+    assert ctx.params["file"] == Path("-")  # `-` is not checked as a file: it is stdin
+
+
+@pytest.mark.parametrize(
+    ("typed", "offered"),
+    [
+        ("", ["linkedin", "email", "in_person"]),
+        ("in", ["in_person"]),
+        ("IN", ["IN_person"]),
+        ("Em", ["Email"]),
+        ("zz", []),
+    ],
+)
+def test_completion_ignores_case_and_keeps_what_was_typed(typed: str, offered: list[str]) -> None:
+    from rave.cli.common import matching
+
+    assert matching(("linkedin", "email", "in_person"), typed) == offered
+
+
+def test_examples_are_one_pasteable_command_a_line_kept_as_written() -> None:
+    from rave.cli.common import examples
+
+    epilog = examples(("rave today", "the list"), ("rave why ana --as-of 2w", "then"), "rave demo")
+    first, title, *lines = epilog.split("\n")
+    assert (first, title) == ("\b", "Examples:")  # Click's marker: no rewrapping
+    assert lines == [
+        "  rave today               # the list",
+        "  rave why ana --as-of 2w  # then",
+        "  rave demo",
+    ]

@@ -49,6 +49,7 @@ def network(rave_home: Path, rave: Rave) -> Path:
     return rave_home
 
 
+@pytest.mark.slow
 def test_exit_codes_for_each_contract_case(network: Path) -> None:
     assert run_cron(network, "today").returncode == 0
     assert run_cron(network, "rm", "Ana Pérez").returncode == 1  # would prompt: refused
@@ -139,6 +140,7 @@ def test_batch_from_a_file(rave_home: Path, rave: Rave, tmp_path: Path) -> None:
     assert run_cron(rave_home, "log", "--batch", str(tmp_path / "missing.jsonl")).returncode == 2
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("bad_line", "reason"),
     [

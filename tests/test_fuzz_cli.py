@@ -243,6 +243,7 @@ def _commands(name: str, note: str, when: str, value: str, number: str) -> list[
     ]
 
 
+@pytest.mark.slow
 @settings(max_examples=30 * SCALE, **FAST)
 @given(
     name=nasty_text,
@@ -392,6 +393,7 @@ tokens = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=250 * SCALE, **FAST)
 @given(command=st.sampled_from(COMMAND_NAMES), args=st.lists(tokens, max_size=8))
 def test_any_command_line_ends_with_a_contract_exit_code(
@@ -459,6 +461,7 @@ PREFIXES = [
 ]
 
 
+@pytest.mark.slow
 @settings(max_examples=100 * SCALE, **FAST)
 @given(
     fmt=st.sampled_from(FORMATS),
@@ -896,6 +899,7 @@ def json_files(draw: st.DrawFn) -> bytes:
     return draw(encodings(text, wild))
 
 
+@pytest.mark.slow
 @settings(max_examples=50 * SCALE, **FAST)
 @given(data=st.data())
 @pytest.mark.parametrize("fmt", ["linkedin", "linkedin-messages", "google", "csv"])
@@ -903,12 +907,14 @@ def test_near_valid_csv_imports_as_0_or_65(template: Path, fmt: str, data: st.Da
     check_import(template, fmt, data.draw(csv_files(fmt)))
 
 
+@pytest.mark.slow
 @settings(max_examples=80 * SCALE, **FAST)
 @given(content=vcard_files())
 def test_near_valid_vcards_import_as_0_or_65(template: Path, content: bytes) -> None:
     check_import(template, "vcard", content)
 
 
+@pytest.mark.slow
 @settings(max_examples=100 * SCALE, **FAST)
 @given(content=json_files())
 def test_near_valid_rave_json_imports_as_0_or_65(template: Path, content: bytes) -> None:
@@ -927,6 +933,7 @@ import_options = st.lists(
 ).map(lambda pairs: [part for pair in pairs for part in pair])
 
 
+@pytest.mark.slow
 @settings(max_examples=40 * SCALE, **FAST)
 @given(data=st.data(), fmt=st.sampled_from(FORMATS), options=import_options)
 def test_import_options_with_any_file_end_with_a_contract_exit_code(
@@ -987,6 +994,7 @@ CASES: list[tuple[str, bytes, int]] = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("fmt", "content", "code"), CASES)
 def test_the_installed_script_never_shows_a_traceback(
     tmp_path: Path, fmt: str, content: bytes, code: int
@@ -1007,6 +1015,7 @@ def test_the_installed_script_never_shows_a_traceback(
     assert not set(listed.stdout) & {"\u202e", "\x00", "\x1b"}
 
 
+@pytest.mark.slow
 @settings(max_examples=4 * SCALE, **FAST)
 @given(
     name=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30),

@@ -80,6 +80,24 @@ def test_reimport_changes_nothing(rave: Rave) -> None:
     assert snapshot(rave) == before
 
 
+def test_a_name_of_combining_marks_only_survives_export_and_reimport(
+    rave: Rave, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # U+0657 alone: a name that folds to nothing (found by the fuzz test)
+    connections = tmp_path / "Connections.csv"
+    connections.write_bytes(
+        b"First Name,Last Name,URL,Email Address,Company,Position,Connected On\n\xd9\x97"
+    )
+    assert rave("import", "linkedin", str(connections)).exit_code == 0
+    assert rave("import", "linkedin", str(connections), "--json").json()["contacts_created"] == 0
+    document = tmp_path / "all.json"
+    assert rave("export", "json", "-o", str(document)).exit_code == 0
+    monkeypatch.setenv("RAVE_HOME", str(tmp_path / "elsewhere"))
+    again = rave("import", "json", str(document))
+    assert again.exit_code == 0, again.output
+    assert names(rave) == ["\u0657"]
+
+
 def test_matching_updates_instead_of_duplicating(rave: Rave) -> None:
     rave("add", "Priya P.", "--email", "priya@example.com", "--tier", "A")
     report = rave(

@@ -140,6 +140,7 @@ def test_backup_never_writes_at_a_name_someone_planted(
         assert conn.execute("SELECT note FROM interaction").fetchone()[0] == "a private note"
 
 
+@pytest.mark.slow
 def test_backup_and_export_refuse_a_target_that_is_a_symlink(
     rave_home: Path, tmp_path: Path
 ) -> None:
@@ -174,6 +175,7 @@ def test_backup_and_export_refuse_a_target_that_is_a_symlink(
     assert names == [*links, "rave-home", "victim.txt"]  # no temporary file left
 
 
+@pytest.mark.slow
 def test_backup_and_export_into_a_folder_you_cannot_write(rave_home: Path, tmp_path: Path) -> None:
     _store(rave_home, interactions=3)
     locked = tmp_path / "locked"
@@ -221,6 +223,7 @@ def test_ctrl_c_during_a_backup_or_an_export_leaves_nothing_behind(
 # --- 2. a damaged store is never backed up ---------------------------------------------
 
 
+@pytest.mark.slow
 def test_backup_of_a_damaged_store_fails_and_keeps_the_last_good_backup(
     rave_home: Path, tmp_path: Path
 ) -> None:
@@ -245,6 +248,7 @@ def test_backup_of_a_damaged_store_fails_and_keeps_the_last_good_backup(
 # --- 3. doctor -------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_doctor_opens_a_store_whose_folder_has_uri_characters(tmp_path: Path) -> None:
     parent = tmp_path / "odd"
     parent.mkdir()
@@ -265,6 +269,7 @@ def test_doctor_opens_a_store_whose_folder_has_uri_characters(tmp_path: Path) ->
     assert not (tmp_path / "odd" / "a").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("table", ["contact_tally", "followup"])
 def test_doctor_names_a_missing_table(rave_home: Path, table: str) -> None:
     store = _store(rave_home, interactions=3)
@@ -276,6 +281,7 @@ def test_doctor_names_a_missing_table(rave_home: Path, table: str) -> None:
     assert not checks["tables"]["ok"] and f"missing table: {table}" in checks["tables"]["detail"]
 
 
+@pytest.mark.slow
 def test_doctor_says_a_read_only_store_cannot_be_written(rave_home: Path) -> None:
     store = _store(rave_home, interactions=3)
     assert _run(rave_home, "doctor").returncode == 0
@@ -323,6 +329,7 @@ def test_doctor_and_backup_never_open_a_fifo(rave_home: Path, tmp_path: Path) ->
     assert not (tmp_path / "b.db").exists()
 
 
+@pytest.mark.slow
 def test_doctor_finds_a_drifted_tally_and_rebuild_fixes_it(rave_home: Path) -> None:
     store = _store(rave_home, interactions=12)
     assert run_cron(rave_home, "doctor").returncode == 0

@@ -87,7 +87,7 @@ def test_list_reads_one_tally_row_per_contact(tmp_path: Path) -> None:
     conn = db.connect(tmp_path / "rave.db", create=True)
     ran: list[str] = []
     conn.set_trace_callback(ran.append)  # the statements as run, parameters bound
-    contacts.list_contacts(conn, as_of=AS_OF, sort="recent")
+    list(contacts.iter_contacts(conn, as_of=AS_OF, sort="recent"))
     conn.set_trace_callback(None)
     (listing,) = [sql for sql in ran if "FROM contact c" in sql]
     plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + listing)]

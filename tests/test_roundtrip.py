@@ -8,11 +8,14 @@ import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from rave import choices, db, normalize, store
 from rave.services import exports, imports
+
+pytestmark = pytest.mark.slow  # hypothesis over real stores: a few seconds each
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 

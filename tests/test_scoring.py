@@ -990,6 +990,7 @@ def test_due_never_decreases_with_time(
     assert dues[1] >= dues[0]
 
 
+@pytest.mark.slow
 @NETWORKS
 @given(networks)
 def test_terms_sum_exactly_to_the_score_and_reasons_say_why(
@@ -1009,6 +1010,7 @@ def test_terms_sum_exactly_to_the_score_and_reasons_say_why(
         assert sum(t["contribution"] for t in parsed["terms"]) == parsed["score"]
 
 
+@pytest.mark.slow
 @NETWORKS
 @given(networks, st.randoms(use_true_random=False))
 def test_order_is_total_and_deterministic(
@@ -1035,6 +1037,7 @@ def test_events_after_as_of_change_nothing(
     assert state(events + later, tier, notes=notes) == state(events, tier)
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(networks)
 def test_rank_counts_unlisted_contacts_as_assess_would(network: tuple[ContactState, ...]) -> None:
@@ -1048,6 +1051,7 @@ def test_rank_counts_unlisted_contacts_as_assess_would(network: tuple[ContactSta
         assert ranking.skipped[key] == expected[key], key
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(networks, st.integers(0, 4))
 def test_rank_equals_assessing_everyone_then_applying_the_rules(

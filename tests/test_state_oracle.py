@@ -95,6 +95,7 @@ def both(events: list[Event], as_of: datetime = AS_OF, **profile: Any) -> tuple[
     )
 
 
+@pytest.mark.slow
 @settings(max_examples=1000, deadline=None)
 @given(events=histories(), profile=profile_st)
 def test_the_fold_equals_the_oracle(events: list[Event], profile: dict[str, Any]) -> None:
@@ -102,6 +103,7 @@ def test_the_fold_equals_the_oracle(events: list[Event], profile: dict[str, Any]
     assert differences(folded, naive) == {}
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(events=histories(max_size=15), later=event_st, profile=profile_st)
 def test_one_more_event_moves_the_state_as_the_spec_says(
@@ -483,6 +485,7 @@ def assert_states_equal(got: list[ContactState], want: list[ContactState]) -> No
         assert differences(g, w) == {}, g.name
 
 
+@pytest.mark.slow
 @settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

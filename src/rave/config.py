@@ -9,6 +9,7 @@ both ``rave.db`` and ``config.toml``), then platformdirs (``appauthor=False``).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -39,24 +40,26 @@ def _platform_config_dir() -> Path:
     return platformdirs.user_config_path(APP, appauthor=False)
 
 
+def _located(
+    env: dict[str, str], variable: str, name: str, platform_dir: Callable[[], Path]
+) -> tuple[Path, str]:
+    """A file and where its place came from: the environment ``variable``, else ``name``
+    in ``RAVE_HOME``, else ``name`` in the platform's folder."""
+    if env.get(variable):
+        return Path(env[variable]), variable
+    if env.get("RAVE_HOME"):
+        return Path(env["RAVE_HOME"]) / name, "RAVE_HOME"
+    return platform_dir() / name, "default"
+
+
 def resolve_paths(db_flag: Path | None = None, env: dict[str, str] | None = None) -> Paths:
     """The database and config locations, with where each came from."""
     env = dict(os.environ) if env is None else env
-    home = env.get("RAVE_HOME") or None
     if db_flag is not None:
         db, db_source = db_flag, "--db"
-    elif env.get("RAVE_DB"):
-        db, db_source = Path(env["RAVE_DB"]), "RAVE_DB"
-    elif home:
-        db, db_source = Path(home) / "rave.db", "RAVE_HOME"
     else:
-        db, db_source = _platform_data_dir() / "rave.db", "default"
-    if env.get("RAVE_CONFIG"):
-        config, config_source = Path(env["RAVE_CONFIG"]), "RAVE_CONFIG"
-    elif home:
-        config, config_source = Path(home) / "config.toml", "RAVE_HOME"
-    else:
-        config, config_source = _platform_config_dir() / "config.toml", "default"
+        db, db_source = _located(env, "RAVE_DB", "rave.db", _platform_data_dir)
+    config, config_source = _located(env, "RAVE_CONFIG", "config.toml", _platform_config_dir)
     return Paths(
         db=db.expanduser().absolute(),
         db_source=db_source,

@@ -242,6 +242,38 @@ def _disk_full(path: Path) -> bool:
     return False
 
 
+# What a user is told for each SQLite primary result code that needs nothing else to be
+# told apart (the others are sorted out in ``translate``): the message, with ``{path}``,
+# ``{name}`` (the extended code's name) and ``{exc}`` (SQLite's words), and the hint.
+_MESSAGES: dict[int, tuple[str, str | None]] = {
+    sqlite3.SQLITE_READONLY: ("the database {path} is read-only; nothing was written", None),
+    sqlite3.SQLITE_IOERR: (
+        "a disk I/O error on {path} ({name}); nothing was written",
+        "if another program is changing the store or its -wal file, let it finish and try "
+        "again; then run `rave doctor`",
+    ),
+    sqlite3.SQLITE_CORRUPT: ("{path} is not a rave database or is damaged ({exc})", _DOCTOR),
+    sqlite3.SQLITE_NOTADB: ("{path} is not a rave database or is damaged ({exc})", _DOCTOR),
+    sqlite3.SQLITE_CANTOPEN: (
+        "cannot open the database {path}",
+        "check that its folder can be read and written (see `rave paths`)",
+    ),
+    sqlite3.SQLITE_PERM: ("no permission to use the database {path}", None),
+    sqlite3.SQLITE_AUTH: ("no permission to use the database {path}", None),
+    sqlite3.SQLITE_NOMEM: ("out of memory while using {path}; nothing was written", None),
+    sqlite3.SQLITE_ABORT: ("the work on {path} was aborted; nothing was written", None),
+    sqlite3.SQLITE_SCHEMA: (
+        "the schema of {path} changed while rave was reading it",
+        "try again in a moment",
+    ),
+    sqlite3.SQLITE_TOOBIG: (
+        "a value is too large for the database {path}; nothing was written",
+        None,
+    ),
+    sqlite3.SQLITE_NOLFS: ("{path} is too large for this system", None),
+}
+
+
 def translate(exc: Exception, path: Path) -> Exception:
     """The one translation of SQLite's errors: the typed error a user should see, by
     SQLite's (extended) result code. An error that can only come from a bug in rave (a
@@ -285,38 +317,11 @@ def translate(exc: Exception, path: Path) -> Exception:
             f"{path} was moved or deleted while rave was using it; nothing was written",
             hint="see `rave paths`",
         )
-    if primary == sqlite3.SQLITE_READONLY:
-        return StoreError(f"the database {path} is read-only; nothing was written")
-    if primary == sqlite3.SQLITE_IOERR:
-        return StoreError(
-            f"a disk I/O error on {path} ({name}); nothing was written",
-            hint="if another program is changing the store or its -wal file, let it "
-            "finish and try again; then run `rave doctor`",
-        )
-    if primary in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
-        return StoreError(f"{path} is not a rave database or is damaged ({exc})", hint=_DOCTOR)
-    if primary == sqlite3.SQLITE_CANTOPEN:
-        return StoreError(
-            f"cannot open the database {path}",
-            hint="check that its folder can be read and written (see `rave paths`)",
-        )
-    if primary in (sqlite3.SQLITE_PERM, sqlite3.SQLITE_AUTH):
-        return StoreError(f"no permission to use the database {path}")
-    if primary == sqlite3.SQLITE_NOMEM:
-        return StoreError(f"out of memory while using {path}; nothing was written")
     if primary == sqlite3.SQLITE_INTERRUPT:
         return Interrupted("interrupted; nothing was written")
-    if primary == sqlite3.SQLITE_ABORT:
-        return StoreError(f"the work on {path} was aborted; nothing was written")
-    if primary == sqlite3.SQLITE_SCHEMA:
-        return StoreError(
-            f"the schema of {path} changed while rave was reading it",
-            hint="try again in a moment",
-        )
-    if primary == sqlite3.SQLITE_TOOBIG:
-        return StoreError(f"a value is too large for the database {path}; nothing was written")
-    if primary == sqlite3.SQLITE_NOLFS:
-        return StoreError(f"{path} is too large for this system")
+    if primary in _MESSAGES:
+        message, hint = _MESSAGES[primary]
+        return StoreError(message.format(path=path, name=name, exc=exc), hint=hint)
     if code == sqlite3.SQLITE_CONSTRAINT_TRIGGER:
         return StoreError(
             f"a trigger in {path} refused the change ({exc}); nothing was written",

@@ -21,7 +21,30 @@ from pathlib import Path
 
 from rave.errors import StoreError
 
-_V1 = """
+# The first columns of a row that belongs to one contact (an alias, a handle, a note, a
+# follow-up): its own id, and its contact's, deleted with the contact.
+_OF_A_CONTACT = """id INTEGER NOT NULL PRIMARY KEY,
+    contact_id INTEGER NOT NULL REFERENCES contact (id) ON DELETE CASCADE,"""
+
+
+def _interaction(table: str, directions: str) -> str:
+    """``interaction``'s columns as version 1 made them; version 3 rebuilds the table with
+    these same columns (its copy must keep every value), but ``directions`` wider and one
+    column more. Like every migration's SQL, never to be changed."""
+    return f"""CREATE TABLE {table} (
+    id INTEGER NOT NULL PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('broadcast', 'chat', 'engage')),
+    direction TEXT NOT NULL CHECK (direction IN ({directions})),
+    channel TEXT NOT NULL,
+    happened_at TEXT NOT NULL,
+    note TEXT,
+    needs_reply INTEGER NOT NULL DEFAULT 0,
+    source TEXT NOT NULL DEFAULT 'cli',
+    external_key TEXT UNIQUE,
+    created_at TEXT NOT NULL"""
+
+
+_V1 = f"""
 CREATE TABLE contact (
     id INTEGER NOT NULL PRIMARY KEY,
     name TEXT NOT NULL,
@@ -43,8 +66,7 @@ CREATE INDEX ix_contact_name_key ON contact (name_key);
 CREATE INDEX ix_contact_tier ON contact (tier);
 
 CREATE TABLE alias (
-    id INTEGER NOT NULL PRIMARY KEY,
-    contact_id INTEGER NOT NULL REFERENCES contact (id) ON DELETE CASCADE,
+    {_OF_A_CONTACT}
     alias TEXT NOT NULL,
     alias_key TEXT NOT NULL,
     UNIQUE (contact_id, alias_key)
@@ -52,8 +74,7 @@ CREATE TABLE alias (
 CREATE INDEX ix_alias_alias_key ON alias (alias_key);
 
 CREATE TABLE handle (
-    id INTEGER NOT NULL PRIMARY KEY,
-    contact_id INTEGER NOT NULL REFERENCES contact (id) ON DELETE CASCADE,
+    {_OF_A_CONTACT}
     channel TEXT NOT NULL,
     value TEXT NOT NULL,
     UNIQUE (channel, value)
@@ -76,24 +97,13 @@ CREATE TABLE contact_ref (
 CREATE INDEX ix_contact_ref_contact_id ON contact_ref (contact_id);
 
 CREATE TABLE note (
-    id INTEGER NOT NULL PRIMARY KEY,
-    contact_id INTEGER NOT NULL REFERENCES contact (id) ON DELETE CASCADE,
+    {_OF_A_CONTACT}
     text TEXT NOT NULL,
     created_at TEXT NOT NULL
 );
 CREATE INDEX ix_note_contact_id ON note (contact_id, created_at);
 
-CREATE TABLE interaction (
-    id INTEGER NOT NULL PRIMARY KEY,
-    kind TEXT NOT NULL CHECK (kind IN ('broadcast', 'chat', 'engage')),
-    direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
-    channel TEXT NOT NULL,
-    happened_at TEXT NOT NULL,
-    note TEXT,
-    needs_reply INTEGER NOT NULL DEFAULT 0,
-    source TEXT NOT NULL DEFAULT 'cli',
-    external_key TEXT UNIQUE,
-    created_at TEXT NOT NULL
+{_interaction("interaction", "'in', 'out'")}
 );
 CREATE INDEX ix_interaction_happened_at ON interaction (happened_at);
 
@@ -116,8 +126,7 @@ CREATE TABLE post (
 CREATE INDEX ix_post_posted_at ON post (posted_at);
 
 CREATE TABLE followup (
-    id INTEGER NOT NULL PRIMARY KEY,
-    contact_id INTEGER NOT NULL REFERENCES contact (id) ON DELETE CASCADE,
+    {_OF_A_CONTACT}
     interaction_id INTEGER REFERENCES interaction (id) ON DELETE SET NULL,
     text TEXT NOT NULL,
     due TEXT,
@@ -183,18 +192,8 @@ CREATE INDEX ix_interaction_direction ON interaction (direction, happened_at, ki
 # they were `out`, by them when `in` (`started_by`, for `rave stats`; version 1 had no way
 # to log a missed call, so none is owed a reply). The tallies' columns changed with the
 # model: the table is made anew and filled from the history.
-_V3 = """
-CREATE TABLE interaction_v3 (
-    id INTEGER NOT NULL PRIMARY KEY,
-    kind TEXT NOT NULL CHECK (kind IN ('broadcast', 'chat', 'engage')),
-    direction TEXT NOT NULL CHECK (direction IN ('in', 'out', 'both')),
-    channel TEXT NOT NULL,
-    happened_at TEXT NOT NULL,
-    note TEXT,
-    needs_reply INTEGER NOT NULL DEFAULT 0,
-    source TEXT NOT NULL DEFAULT 'cli',
-    external_key TEXT UNIQUE,
-    created_at TEXT NOT NULL,
+_V3 = f"""
+{_interaction("interaction_v3", "'in', 'out', 'both'")},
     started_by TEXT
         CHECK (started_by IS NULL OR started_by IN ('me', 'them')),
     CHECK (kind != 'broadcast' OR direction != 'both')

@@ -13,6 +13,10 @@ nothing behind.
 The target itself is never written through: a target that is a symbolic link (even a
 dangling one) is refused, as is anything that is not a regular file (a folder, a FIFO,
 a device such as ``/dev/stdout``).
+
+The same care makes the one file rave writes that nobody named: :func:`private_copy`
+keeps what arrives on stdin (``rave import vcard -``) in a new private folder of the
+temporary directory, for the parsers that read paths, and removes it afterwards.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from rave.db import disk_full, file_kind
 from rave.errors import RaveError, StoreError
@@ -135,3 +139,25 @@ def text_file(target: Path) -> Iterator[TextIO]:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
             yield stream
             stream.flush()
+
+
+@contextlib.contextmanager
+def private_copy(stream: BinaryIO) -> Iterator[Path]:
+    """The path of a private copy of everything ``stream`` holds (stdin): a 0600 file,
+    created exclusively, in a new 0700 folder of the temporary directory. The folder
+    goes away when the block ends, whatever happens."""
+    temporary = Path(tempfile.gettempdir())
+    try:
+        private = Path(tempfile.mkdtemp(prefix="rave-stdin-"))
+    except OSError as exc:
+        raise _folder_error(exc, temporary) from None
+    try:
+        copy = private / "stdin"
+        try:
+            with os.fdopen(create(copy), "wb") as out:
+                shutil.copyfileobj(stream, out)
+        except OSError as exc:
+            raise _folder_error(exc, private) from None
+        yield copy
+    finally:
+        shutil.rmtree(private, ignore_errors=True)

@@ -205,6 +205,7 @@ FIELDS = [f for f in HEADER if f not in ("emails", "phones", "handles")] + [
 ]
 
 
+@pytest.mark.slow
 @settings(
     max_examples=120,
     deadline=None,

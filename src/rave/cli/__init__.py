@@ -22,13 +22,16 @@ import sys
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperCommand, TyperGroup
 
 from rave import __version__
 from rave.errors import ConfigNotice, RaveError
+
+if TYPE_CHECKING:
+    from rave.cli.common import Example
 
 EXIT_INTERRUPTED = 130
 
@@ -111,14 +114,123 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "followup": ("log", "Close follow-ups (`rave followups` lists them)."),
 }
 
+# The examples that end each command's `--help` (and a sub-command's, as "group command"):
+# the command line, and what it does. Every command has two or three.
+EXAMPLES: dict[str, tuple[Example, ...]] = {
+    "today": (
+        ("rave today", "the daily list"),
+        ("rave today --limit 3 --tier A", "the top three of your inner circle"),
+        ("rave today --explain -c linkedin", "each score's terms, LinkedIn only"),
+    ),
+    "why": (
+        ("rave why ana", "her score, term by term"),
+        ("rave why ana --as-of 2w", "as it stood two weeks ago"),
+    ),
+    "snooze": (
+        ("rave snooze ana 2w", "back in `today` in two weeks"),
+        ('rave snooze "Bo Chen" friday', "until next Friday"),
+    ),
+    "unsnooze": (
+        ("rave unsnooze ana", "back in `today` now"),
+        ("rave unsnooze '#2' --json", "by id (quoted: # starts a shell comment)"),
+    ),
+    "demo": (
+        ("rave demo", "the first thing to run"),
+        ("rave demo --json", "the same, as JSON"),
+    ),
+    "digest": (
+        ("rave digest --quiet-if-empty", "in cron: mail only when there is work"),
+        ("rave digest --limit 3", "the top three suggestions only"),
+        ("rave digest --json", "for scripts"),
+    ),
+    "log": (
+        ('rave log ana -c linkedin -n "asked about the talk"', "you wrote to Ana"),
+        ("rave log ana --in -c email -w yesterday", "she wrote to you"),
+        'rave log ana bo -k engage -c irl --follow-up "send slides" --due friday',
+    ),
+    "post": (
+        'rave post "Why small teams ship faster" --url https://example.com/p/1',
+        ('rave post "Launch thread" -c twitter -w yesterday', "on X, yesterday"),
+    ),
+    "followups": (
+        ("rave followups", "open ones, soonest due first"),
+        ("rave followups --all --json", "done ones too, for scripts"),
+    ),
+    "add": (
+        'rave add "Maya Patel" --tier B --email maya@example.com',
+        'rave add "Leo Martin" -t A --handle linkedin=https://linkedin.com/in/leo',
+        'rave add "Carla Duarte" --tag climate --met "PyCon 2026" --cadence 14',
+    ),
+    "edit": (
+        ("rave edit ana --tier A --tag mentor", "closer, and tagged"),
+        ('rave edit ana --company "" --untag old', "no company, one tag less"),
+        ('rave edit bo --name "Bo Chen-Li" --alias Bobby', "a new name and a nickname"),
+    ),
+    "rm": (
+        ('rave rm "Bo Chen"', "asks first"),
+        ("rave rm '#2' --yes", "by id, without asking (scripts)"),
+    ),
+    "merge": (
+        ('rave merge "Samuel Lee" "Sam Lee"', "asks; Sam Lee becomes an alias"),
+        ('rave merge "Samuel Lee" "Sam Lee" --yes', "without asking (scripts)"),
+    ),
+    "list": (
+        ("rave list --tier A --sort recent", "your inner circle, latest first"),
+        ("rave list --search example --limit 5", "the first five who match"),
+        ("rave list --tag old --json", "for scripts"),
+    ),
+    "show": (
+        ("rave show ana", "profile, notes, timeline"),
+        ("rave show '#2' --json", "by id, for scripts"),
+    ),
+    "note": (
+        'rave note ana "Her daughter starts school in September"',
+        ("rave note ana -", "type it (Ctrl-D ends), out of shell history"),
+    ),
+    "stats": (
+        ("rave stats", "the last 12 weeks"),
+        ("rave stats --by month --since 6m", "the last six months, by month"),
+        ("rave stats --json", "for scripts"),
+    ),
+    "import": (
+        ("rave import linkedin Connections.csv --dry-run", "what would change"),
+        ("rave import vcard contacts.vcf --tag phone", "tag everyone it brings"),
+        ("rave import json - < rave.json", "from stdin"),
+    ),
+    "export": (
+        ("rave export json -o rave.json", "everything, to a file (0600)"),
+        ("rave export vcard -o contacts.vcf", "contacts for a phone"),
+        ("rave export ics -o -", "calendar events, on stdout"),
+    ),
+    "paths": (
+        ("rave paths", "the database and config in use, and why"),
+        ("rave paths --json", "for scripts"),
+    ),
+    "backup": (
+        ("rave backup", "next to the store"),
+        ("rave backup rave-copy.db", "a copy of your own"),
+        ("rave backup rave-copy.db --force", "replace that copy"),
+    ),
+    "doctor": (
+        ("rave doctor", "exits 1 when something is wrong"),
+        ("rave doctor --rebuild", "refold the ranking tallies first"),
+        ("rave doctor --json", "for scripts and monitoring"),
+    ),
+    "followup done": (
+        ("rave followup done 1", "ids from `rave followups`"),
+        ("rave followup done 1 --json", "the closed follow-up, for scripts"),
+    ),
+}
+
 
 def load_command(name: str) -> Any:
     """The click command ``name``, built from its module's Typer app (None if unknown)."""
     if name not in COMMANDS:
         return None
-    from rave.cli.common import command_group
+    from rave.cli.common import command_group, examples_for
 
     app = importlib.import_module(f"rave.cli.{COMMANDS[name][0]}").app
+    examples_for(app, EXAMPLES)
     for info in app.registered_commands:
         assert info.callback is not None
         if (info.name or typer.main.get_command_name(info.callback.__name__)) == name:
@@ -294,6 +406,13 @@ app = typer.Typer(
     add_completion=True,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
+    # static, like COMMANDS: `rave --help` imports nothing more for it (see common.examples)
+    epilog=(
+        "\b\nExamples:\n"
+        "  rave demo   # rave on a sample network, your data untouched\n"
+        '  rave log ana -c linkedin -n "asked about the talk"\n'
+        "  rave today  # whom to answer, whom to reach out to, and how"
+    ),
 )
 
 
@@ -310,6 +429,7 @@ def root(
         Path | None,
         typer.Option(
             "--db",
+            metavar="PATH",
             help="Database file (default: $RAVE_DB, $RAVE_HOME/rave.db, then the user data dir).",
             dir_okay=False,
             show_default=False,

@@ -10,7 +10,7 @@ from rave.cli.common import JsonOpt, command_group, paths
 app = command_group()  # this module's commands, loaded when one is run
 
 
-@app.command("paths", rich_help_panel="Housekeeping")
+@app.command("paths")
 def paths_(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Show where rave keeps its database and config, and why there."""
     from rave.cli import payloads, render, views
@@ -18,12 +18,13 @@ def paths_(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     render.answer(as_json, paths(ctx), payloads.paths, views.paths)
 
 
-@app.command(rich_help_panel="Housekeeping")
+@app.command()
 def backup(
     ctx: typer.Context,
     path: Annotated[
         Path | None,
         typer.Argument(
+            metavar="PATH",
             help="Where to write the copy (a file or a folder); default: next to the store.",
             show_default=False,
         ),
@@ -45,7 +46,7 @@ def backup(
     )
 
 
-@app.command(rich_help_panel="Housekeeping")
+@app.command()
 def doctor(
     ctx: typer.Context,
     rebuild: Annotated[

@@ -1,9 +1,10 @@
-"""Helpers shared by command modules: the resolved paths, contact completion, WHEN
-options, confirmation. Light imports only."""
+"""Helpers shared by command modules: the resolved paths, shell completion, WHEN
+options, confirmation, the examples that end each command's help. Light imports only."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -41,6 +42,80 @@ def complete_contact(ctx: typer.Context, incomplete: str) -> list[str]:
     if os.environ.get("_RAVE_COMPLETE", "").endswith("bash"):
         candidates = [c.replace(" ", "\\ ") for c in candidates]
     return candidates
+
+
+def matching(words: Iterable[str], incomplete: str) -> list[str]:
+    """The ``words`` that start with what was typed, ignoring case, each beginning with
+    the typed text itself (shells only offer candidates that start with it, and rave
+    reads these values in any case)."""
+    typed = incomplete.lower()
+    return [
+        incomplete + word[len(incomplete) :] for word in words if word.lower().startswith(typed)
+    ]
+
+
+def complete_channel(incomplete: str) -> list[str]:
+    """Channel names for shell completion."""
+    from rave.choices import CHANNELS
+
+    return matching(CHANNELS, incomplete)
+
+
+def complete_kind(incomplete: str) -> list[str]:
+    """Interaction kinds for shell completion."""
+    from rave.choices import KINDS
+
+    return matching(KINDS, incomplete)
+
+
+def complete_tier(incomplete: str) -> list[str]:
+    """Tiers for shell completion."""
+    from rave.choices import TIER_CHOICES
+
+    return matching(TIER_CHOICES, incomplete)
+
+
+def complete_period(incomplete: str) -> list[str]:
+    """The periods of `rave stats --by` for shell completion."""
+    return matching(("week", "month"), incomplete)
+
+
+def complete_sort(incomplete: str) -> list[str]:
+    """The orders of `rave list --sort` for shell completion."""
+    from rave.queries.contacts import SORTS
+
+    return matching(SORTS, incomplete)
+
+
+Example = tuple[str, str] | str  # a command line, with or without what it does
+
+
+def examples(*lines: Example) -> str:
+    """A command's epilog: ``Examples:`` and one command per line, each with a few words
+    of what it does as a shell comment (so the line can be pasted as it is). Click's
+    ``\\b`` marker keeps the block as written instead of rewrapping it."""
+    pairs = [(line, "") if isinstance(line, str) else line for line in lines]
+    width = max((len(command) for command, what in pairs if what), default=0)
+    rows = [
+        f"  {command.ljust(width)}  # {what}" if what else f"  {command}" for command, what in pairs
+    ]
+    return "\b\nExamples:\n" + "\n".join(row.rstrip() for row in rows)
+
+
+def examples_for(app: typer.Typer, table: dict[str, tuple[Example, ...]]) -> None:
+    """Give every command of ``app`` (and of its sub-groups, as ``"group command"``) the
+    examples ``table`` holds for it, as the end of its ``--help``. A command without
+    examples is an error here, when its module loads."""
+    groups = [("", app)] + [
+        (f"{group.name} ", group.typer_instance)
+        for group in app.registered_groups
+        if group.typer_instance is not None
+    ]
+    for prefix, owner in groups:
+        for info in owner.registered_commands:
+            assert info.callback is not None
+            name = info.name or typer.main.get_command_name(info.callback.__name__)
+            info.epilog = examples(*table[prefix + name])
 
 
 def now() -> datetime:
@@ -86,6 +161,30 @@ def command_group(**settings: Any) -> typer.Typer:
     """A module's own Typer app for its commands: ``rave.cli`` loads it when one of them
     runs (``COMMANDS``), so start-up builds one command, not all of them."""
     return typer.Typer(rich_markup_mode=None, add_completion=False, **settings)
+
+
+def channel_option(*, help: str) -> Any:
+    """``--channel/-c CHANNEL``, completed from the channels rave knows (any case)."""
+    return typer.Option(
+        "--channel",
+        "-c",
+        metavar="CHANNEL",
+        help=help,
+        autocompletion=complete_channel,
+        show_default=False,
+    )
+
+
+def tier_option(*, help: str) -> Any:
+    """``--tier/-t TIER``, completed from A, B, C, D and none (any case)."""
+    return typer.Option(
+        "--tier", "-t", metavar="TIER", help=help, autocompletion=complete_tier, show_default=False
+    )
+
+
+def when_option(*names: str, help: str) -> Any:
+    """An option that takes a moment as people write it (``friday``, ``3d``, a date)."""
+    return typer.Option(*names, metavar="WHEN", help=help, show_default=False)
 
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]

@@ -5,7 +5,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from rave.cli.common import ContactArg, JsonOpt, command_group, complete_contact, confirm, paths
+from rave.cli.common import (
+    ContactArg,
+    JsonOpt,
+    command_group,
+    complete_contact,
+    complete_sort,
+    confirm,
+    paths,
+    tier_option,
+)
 from rave.config import MAX_DAYS
 
 if TYPE_CHECKING:
@@ -13,36 +22,46 @@ if TYPE_CHECKING:
 
 TierOpt = Annotated[
     str | None,
-    typer.Option(
-        "--tier", "-t", help="A (7 days), B (30), C (90), D (180) or none.", show_default=False
-    ),
+    tier_option(help="A (7 days), B (30), C (90), D (180) or none."),
 ]
 EmailOpt = Annotated[
-    list[str] | None, typer.Option("--email", "-e", help="Email address (repeatable).")
+    list[str] | None,
+    typer.Option("--email", "-e", metavar="ADDRESS", help="Email address (repeatable)."),
 ]
 PhoneOpt = Annotated[
-    list[str] | None, typer.Option("--phone", "-p", help="Phone number (repeatable).")
+    list[str] | None,
+    typer.Option("--phone", "-p", metavar="NUMBER", help="Phone number (repeatable)."),
 ]
 HandleOpt = Annotated[
     list[str] | None,
     typer.Option(
-        "--handle", help="CHANNEL=VALUE, e.g. linkedin=https://linkedin.com/in/ana (repeatable)."
+        "--handle",
+        metavar="CHANNEL=VALUE",
+        help="A profile or account, e.g. linkedin=https://linkedin.com/in/ana (repeatable).",
     ),
 ]
 TagOpt = Annotated[list[str] | None, typer.Option("--tag", help="A tag (repeatable).")]
-WhyOpt = Annotated[str | None, typer.Option("--why", help="Why this person matters to you.")]
-OfferOpt = Annotated[str | None, typer.Option("--offer", help="What you can offer them.")]
-MetOpt = Annotated[str | None, typer.Option("--met", help="Where or how you met.")]
+WhyOpt = Annotated[
+    str | None, typer.Option("--why", metavar="REASON", help="Why this person matters to you.")
+]
+OfferOpt = Annotated[
+    str | None, typer.Option("--offer", metavar="WHAT", help="What you can offer them.")
+]
+MetOpt = Annotated[str | None, typer.Option("--met", metavar="WHERE", help="Where or how you met.")]
 CompanyOpt = Annotated[str | None, typer.Option("--company", help="Company.")]
 TitleOpt = Annotated[str | None, typer.Option("--title", help="Job title.")]
-LocationOpt = Annotated[str | None, typer.Option("--location", help="City or country.")]
+LocationOpt = Annotated[
+    str | None, typer.Option("--location", metavar="PLACE", help="City or country.")
+]
 AliasOpt = Annotated[
-    list[str] | None, typer.Option("--alias", help="Another name to find them by (repeatable).")
+    list[str] | None,
+    typer.Option("--alias", metavar="NAME", help="Another name to find them by (repeatable)."),
 ]
 CadenceOpt = Annotated[
     int | None,
     typer.Option(
         "--cadence",
+        metavar="DAYS",
         help=f"Days between conversations, 1 to {MAX_DAYS} (overrides the tier's).",
         min=1,
         max=MAX_DAYS,
@@ -99,7 +118,7 @@ def _print_detail(ctx: typer.Context, contact_id: int, verb: str, as_json: bool)
 app = command_group()  # this module's commands, loaded when one is run
 
 
-@app.command(rich_help_panel="Contacts")
+@app.command()
 def add(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Full name.")],
@@ -129,7 +148,7 @@ def add(
     _print_detail(ctx, contact_id, "Added", as_json)
 
 
-@app.command(rich_help_panel="Contacts")
+@app.command()
 def edit(
     ctx: typer.Context,
     contact: ContactArg,
@@ -140,7 +159,8 @@ def edit(
     handle: HandleOpt = None,
     tag: TagOpt = None,
     untag: Annotated[
-        list[str] | None, typer.Option("--untag", help="Remove a tag (repeatable).")
+        list[str] | None,
+        typer.Option("--untag", metavar="TAG", help="Remove a tag (repeatable)."),
     ] = None,
     why: WhyOpt = None,
     offer: OfferOpt = None,
@@ -165,7 +185,7 @@ def edit(
     _print_detail(ctx, contact_id, "Updated", as_json)
 
 
-@app.command(rich_help_panel="Contacts")
+@app.command()
 def rm(
     ctx: typer.Context,
     contact: ContactArg,
@@ -183,15 +203,22 @@ def rm(
     render.line(f"Deleted #{found.id} {found.name}")
 
 
-@app.command(rich_help_panel="Contacts")
+@app.command()
 def merge(
     ctx: typer.Context,
     keep: Annotated[
-        str, typer.Argument(help="The contact to keep.", autocompletion=complete_contact)
+        str,
+        typer.Argument(
+            metavar="KEEP", help="The contact to keep.", autocompletion=complete_contact
+        ),
     ],
     drop: Annotated[
         str,
-        typer.Argument(help="The duplicate to fold into KEEP.", autocompletion=complete_contact),
+        typer.Argument(
+            metavar="DROP",
+            help="The duplicate to fold into KEEP.",
+            autocompletion=complete_contact,
+        ),
     ],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
 ) -> None:
@@ -211,41 +238,60 @@ def merge(
     render.line(f"Merged #{dropped.id} {dropped.name} into #{kept.id} {kept.name}")
 
 
-@app.command("list", rich_help_panel="Contacts")
+@app.command("list")
 def list_(
     ctx: typer.Context,
-    tier: Annotated[str | None, typer.Option("--tier", "-t", help="Only this tier.")] = None,
+    tier: Annotated[
+        str | None,
+        tier_option(help="Only this tier."),
+    ] = None,
     tag: Annotated[str | None, typer.Option("--tag", help="Only contacts with this tag.")] = None,
     search: Annotated[
         str | None,
         typer.Option("--search", "-s", help="Text in name, alias, company, title or handle."),
     ] = None,
-    sort: Annotated[str, typer.Option("--sort", help="name, recent or tier.")] = "name",
+    sort: Annotated[
+        str, typer.Option("--sort", help="name, recent or tier.", autocompletion=complete_sort)
+    ] = "name",
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit", "-l", min=1, metavar="N", help="At most N contacts, the first in --sort."
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """List contacts."""
+    """List contacts.
+
+    On a terminal the table fits its width (long text is shortened at a word) and goes
+    through $PAGER when longer than the screen; piped, it is plain text, whole values."""
     from rave import choices
     from rave.cli import payloads, render, views
     from rave.errors import UsageError
     from rave.queries.contacts import SORTS
     from rave.services import contacts
 
+    sort = sort.strip().lower()
     if sort not in SORTS:
         raise UsageError(f"unknown sort {sort!r}", hint="use name, recent or tier")
-    rows = contacts.list_contacts(
+    filtered = bool(tier or tag or search)
+    with contacts.listing(
         paths(ctx).db,
         tier=None if tier is None else choices.tier(tier),
         tag=tag,
         search=search,
         sort=sort,
-    )
-    filtered = bool(tier or tag or search)
-    render.answer(
-        as_json, rows, payloads.contact_list, lambda r: views.contact_list(r, filtered=filtered)
-    )
+        limit=limit,
+    ) as rows:  # read as they are shown: a terminal shows the first of 30,000 at once
+        render.answer(
+            as_json,
+            rows,
+            lambda r: payloads.contact_list(list(r)),
+            lambda r: views.contact_list(r, filtered=filtered),
+        )
 
 
-@app.command(rich_help_panel="Contacts")
+@app.command()
 def show(ctx: typer.Context, contact: ContactArg, as_json: JsonOpt = False) -> None:
     """A contact's profile, handles, notes, open follow-ups, recent timeline and
     broadcast/chat/engage balance."""
@@ -260,13 +306,16 @@ def show(ctx: typer.Context, contact: ContactArg, as_json: JsonOpt = False) -> N
     )
 
 
-@app.command(rich_help_panel="Contacts")
+@app.command()
 def note(
     ctx: typer.Context,
     contact: ContactArg,
     text: Annotated[
         str,
-        typer.Argument(help="The note; '-' reads it from stdin (keeps it out of shell history)."),
+        typer.Argument(
+            metavar="NOTE",
+            help="The note; '-' reads it from stdin (keeps it out of shell history).",
+        ),
     ],
 ) -> None:
     """Add a dated personal note (family, interests, work) about a contact."""

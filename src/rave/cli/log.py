@@ -11,37 +11,59 @@ if TYPE_CHECKING:
     from rave.queries import records
     from rave.services import recording
 
-from rave.cli.common import JsonOpt, command_group, complete_contact, future_date, past, paths
+from rave.cli.common import (
+    JsonOpt,
+    channel_option,
+    command_group,
+    complete_contact,
+    complete_kind,
+    examples,
+    future_date,
+    past,
+    paths,
+    when_option,
+)
 
 app = command_group()  # this module's commands, loaded when one is run
 
 followup_app = command_group(
-    help="Close follow-ups (`rave followups` lists them).", no_args_is_help=True
+    help="Close follow-ups (`rave followups` lists them).",
+    no_args_is_help=True,
+    epilog=examples(
+        ("rave followups", "the open ones, with their ids"),
+        ("rave followup done 1", "close follow-up #1"),
+    ),
 )
-app.add_typer(followup_app, name="followup", rich_help_panel="Recording")
+app.add_typer(followup_app, name="followup")
 
 
-@app.command(rich_help_panel="Recording")
+@app.command()
 def log(
     ctx: typer.Context,
     contacts: Annotated[
         list[str] | None,
         typer.Argument(
-            metavar="CONTACT...",
+            metavar="CONTACT",
             help="One or more people (name, alias, handle or #ID).",
             autocompletion=complete_contact,
             show_default=False,
         ),
     ] = None,
-    kind: Annotated[str, typer.Option("--kind", "-k", help="broadcast, chat or engage.")] = "chat",
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--kind",
+            "-k",
+            metavar="KIND",
+            help="broadcast, chat or engage.",
+            autocompletion=complete_kind,
+        ),
+    ] = "chat",
     channel: Annotated[
         str | None,
-        typer.Option(
-            "--channel",
-            "-c",
+        channel_option(
             help="linkedin, twitter (x), facebook, instagram, email, phone, sms, whatsapp, "
-            "video, in_person (irl, meet), other. Default: the last one used with them.",
-            show_default=False,
+            "video, in_person (irl, meet), other. Default: the last one used with them."
         ),
     ] = None,
     inbound: Annotated[
@@ -62,22 +84,23 @@ def log(
     ] = False,
     when: Annotated[
         str | None,
-        typer.Option(
-            "--when",
-            "-w",
-            help="now, yesterday, 3d, 2w, friday, 2026-11-20, 2026-11-20T14:30.",
-            show_default=False,
+        when_option(
+            "--when", "-w", help="now, yesterday, 3d, 2w, friday, 2026-11-20, 2026-11-20T14:30."
         ),
     ] = None,
-    note: Annotated[str | None, typer.Option("--note", "-n", help="What was said or done.")] = None,
+    note: Annotated[
+        str | None, typer.Option("--note", "-n", metavar="NOTE", help="What was said or done.")
+    ] = None,
     closed: Annotated[
         bool, typer.Option("--closed", help="No reply is owed (e.g. their 'thanks!').")
     ] = False,
     follow_up: Annotated[
-        str | None, typer.Option("--follow-up", help="Something you promised or mean to do.")
+        str | None,
+        typer.Option("--follow-up", metavar="TASK", help="Something you promised or mean to do."),
     ] = None,
     due: Annotated[
-        str | None, typer.Option("--due", help="When the follow-up is due: friday, 3d, 2026-12-01.")
+        str | None,
+        when_option("--due", help="When the follow-up is due: friday, 3d, 2026-12-01."),
     ] = None,
     create: Annotated[
         bool, typer.Option("--create", help="Add unknown people on the fly (tier none).")
@@ -180,16 +203,18 @@ def _log_batch(
     render.answer(as_json, results, payloads.logged_batch, view)
 
 
-@app.command(rich_help_panel="Recording")
+@app.command()
 def post(
     ctx: typer.Context,
-    text: Annotated[str, typer.Argument(help="What you posted.")],
+    text: Annotated[str, typer.Argument(metavar="POST", help="What you posted.")],
     channel: Annotated[
-        str, typer.Option("--channel", "-c", help="Where you posted it.")
+        str,
+        channel_option(help="Where you posted it."),
     ] = "linkedin",
     url: Annotated[str | None, typer.Option("--url", help="Link to the post.")] = None,
     when: Annotated[
-        str | None, typer.Option("--when", "-w", help="When you posted it.", show_default=False)
+        str | None,
+        when_option("--when", "-w", help="When you posted it."),
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -209,7 +234,7 @@ def post(
     )
 
 
-@app.command(rich_help_panel="Recording")
+@app.command()
 def followups(
     ctx: typer.Context,
     show_all: Annotated[bool, typer.Option("--all", "-a", help="Include done ones.")] = False,

@@ -8,6 +8,10 @@ parameter a small converter with the same checks instead. Anything else keeps Ty
 own conversion, and so does everything if a future Typer changes the hook this uses
 (``_runtime_param``): only speed depends on it. ``tests/test_cli_params.py`` checks the
 messages and that read commands never import pydantic.
+
+:func:`install` also names every value in help by a word: its ``metavar`` (``--limit N``,
+``--when WHEN``), else the parameter's name in capitals (``--tag TAG``, ``FILE``), never
+Typer's type labels (``<str>``, ``<list[str]>``, ``<int range>``).
 """
 
 from __future__ import annotations
@@ -108,14 +112,31 @@ class _Converter:
             raise
 
 
+def _no_type(ctx: Any) -> None:
+    return None
+
+
+def _name_by_a_word(param: Any) -> None:
+    """Show ``param`` in help as a word (its metavar, else its name in capitals)."""
+    if getattr(param, "is_flag", False) or not param.name:
+        return
+    if param.metavar is None:
+        param.metavar = param.name.upper()
+    if param.param_type_name == "argument":
+        # an option shows its metavar alone; an argument adds its type ("FILE <file>")
+        param.display_type_rich = _no_type
+
+
 def install(command: Any, ctx: Any = None) -> None:
     """Give every plain parameter of ``command`` and its sub-commands a converter (with
-    ``ctx``, the help option too, which Typer makes per context)."""
+    ``ctx``, the help option too, which Typer makes per context), and a word in help."""
     params = list(getattr(command, "params", ()))
     if ctx is not None and hasattr(command, "get_help_option"):
         params.append(command.get_help_option(ctx))
     for param in params:
         descriptor = getattr(param, "type_descriptor", None)
+        if descriptor is not None:
+            _name_by_a_word(param)
         if descriptor is None or getattr(param, "_runtime_param", "absent") is not None:
             continue  # not a Typer parameter, already converted, or a Typer without the hook
         info = descriptor.parameter_info

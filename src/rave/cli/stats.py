@@ -2,8 +2,9 @@
 your mix against the target with one sentence of advice, by channel and by tier, reply
 latency, who starts conversations, the relationship ladder and the broadcast nudge.
 
-On a terminal the bars are coloured blocks; otherwise (a pipe, a file, cron) each period
-is one plain line of counts and a bar of letters ``b``/``c``/``e``, never wrapped."""
+On a terminal with colours the bars are coloured blocks that fit its width; otherwise
+(``NO_COLOR``, ``TERM=dumb``, a pipe, a file, cron) each period is one line of counts and
+a bar of letters ``b``/``c``/``e``, never wrapped."""
 
 from typing import Annotated
 
@@ -12,33 +13,45 @@ import typer
 from rave import timeutil
 from rave.choices import KINDS
 from rave.cli import render
-from rave.cli.common import JsonOpt, command_group, moment, paths
-from rave.cli.views import BROADCAST_LABEL
+from rave.cli.common import (
+    JsonOpt,
+    command_group,
+    complete_period,
+    moment,
+    paths,
+    when_option,
+)
+from rave.cli.views import BROADCAST_LABEL, KIND_COLOUR
 from rave.scoring import mix
 from rave.services.stats import StatsReport
 
 app = command_group()  # this module's commands, loaded when one is run
 
 
-@app.command("stats", rich_help_panel="Insight")
+@app.command("stats")
 def stats_command(
     ctx: typer.Context,
     since: Annotated[
         str | None,
-        typer.Option(
+        when_option(
             "--since",
             help="From the week or month holding this moment: 12w, 6m, 2026-01-01 "
             "(default: 12 weeks, or 12 months with --by month).",
-            show_default=False,
         ),
     ] = None,
-    by: Annotated[str, typer.Option("--by", help="week or month.")] = "week",
+    by: Annotated[
+        str,
+        typer.Option(
+            "--by",
+            metavar="week|month",
+            help="One row per week or per month.",
+            autocompletion=complete_period,
+        ),
+    ] = "week",
     as_of: Annotated[
         str | None,
-        typer.Option(
-            "--as-of",
-            help="Count up to another moment (default now): 2026-12-01, 3d (ago).",
-            show_default=False,
+        when_option(
+            "--as-of", help="Count up to another moment (default now): 2026-12-01, 3d (ago)."
         ),
     ] = None,
     as_json: JsonOpt = False,
@@ -56,7 +69,6 @@ def stats_command(
 
 BAR_WIDTH = 40
 LETTER = {"broadcast": "b", "chat": "c", "engage": "e"}
-COLOUR = {"broadcast": "yellow", "chat": "cyan", "engage": "green"}
 RUNG_TEXT = {
     "met_offline": "met offline (in person, phone, video)",
     "engaged": "engaged (help, introductions, calls)",
@@ -74,21 +86,23 @@ def _share(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)}%" if whole else "-"
 
 
-def _bar(counts: dict[str, int], scale: float, terminal: bool) -> list[tuple[str, str | None]]:
+def _bar(counts: dict[str, int], scale: float, colour: bool) -> list[tuple[str, str | None]]:
     parts: list[tuple[str, str | None]] = []
     for kind in KINDS:
         if counts[kind]:
             width = max(1, round(counts[kind] * scale))
-            if terminal:
-                parts.append(("█" * width, COLOUR[kind]))
+            if colour:
+                parts.append(("█" * width, KIND_COLOUR[kind]))
             else:
                 parts.append((LETTER[kind] * width, None))
     return parts
 
 
 def _chart(report: StatsReport) -> None:
+    """A row per period: its counts, then a bar of BAR_WIDTH cells at most (less on a
+    narrow terminal), of coloured blocks when colours show, of letters otherwise."""
     act = report.activity
-    terminal = render.stdout_is_terminal()
+    colour = render.colour()
     until = timeutil.show_date(report.until)
     render.section(f"Your mix by {report.by}, {timeutil.show_date(report.since)} to {until}")
     labels = [mix.period_label(p.start, report.by) for p in act.periods]
@@ -97,19 +111,23 @@ def _chart(report: StatsReport) -> None:
     widths = [max(len(kind), 3) for kind in KINDS]
     header = "  ".join(kind.rjust(w) for kind, w in zip(KINDS, widths, strict=True))
     render.line(f"{first.ljust(label_width)}  {header}", style="bold")
+    room = render.width()
+    bar_width = BAR_WIDTH
+    if room is not None:  # the row, two spaces, and a cell per kind for the rounding
+        bar_width = min(BAR_WIDTH, room - label_width - len(header) - 4 - len(KINDS))
     biggest = max((sum(p.counts.values()) for p in act.periods), default=0)
-    scale = BAR_WIDTH / biggest if biggest else 0.0
+    scale = bar_width / biggest if biggest and bar_width > 0 else 0.0
     for label, period in zip(labels, act.periods, strict=True):
         numbers = "  ".join(
             str(period.counts[kind]).rjust(w) for kind, w in zip(KINDS, widths, strict=True)
         )
-        bar = _bar(period.counts, scale, terminal)
+        bar = _bar(period.counts, scale, colour) if scale else []
         row = f"{label.ljust(label_width)}  {numbers}" + ("  " if bar else "")
         render.styled([(row, None), *bar])
-    if terminal:
+    if colour:
         legend: list[tuple[str, str | None]] = []
         for kind in KINDS:
-            legend += [("█", COLOUR[kind]), (f" {kind}  ", None)]
+            legend += [("█", KIND_COLOUR[kind]), (f" {kind}  ", None)]
         render.styled([*legend, ("(your posts count as broadcast)", "dim")])
     else:
         render.line("b broadcast (your posts included) · c chat · e engage")

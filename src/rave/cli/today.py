@@ -4,38 +4,49 @@ from typing import Annotated
 
 import typer
 
-from rave.cli.common import ContactArg, JsonOpt, command_group, future_date, moment, paths
+from rave.cli.common import (
+    ContactArg,
+    JsonOpt,
+    channel_option,
+    command_group,
+    future_date,
+    moment,
+    paths,
+    tier_option,
+    when_option,
+)
 
 AsOfOpt = Annotated[
     str | None,
-    typer.Option(
-        "--as-of",
-        help="Rank as of another moment: 2026-12-01, 3d (ago), a weekday.",
-        show_default=False,
-    ),
+    when_option("--as-of", help="Rank as of another moment: 2026-12-01, 3d (ago), a weekday."),
 ]
 
 
 app = command_group()  # this module's commands, loaded when one is run
 
 
-@app.command(rich_help_panel="Daily")
+@app.command()
 def today(
     ctx: typer.Context,
     limit: Annotated[
         int | None,
         typer.Option(
-            "--limit", "-l", min=0, help="At most N outreach suggestions (default 5, [rank] limit)."
+            "--limit",
+            "-l",
+            min=0,
+            metavar="N",
+            help="At most N outreach suggestions (default 5, [rank] limit).",
         ),
     ] = None,
     as_of: AsOfOpt = None,
-    tier: Annotated[str | None, typer.Option("--tier", "-t", help="Only this tier.")] = None,
+    tier: Annotated[
+        str | None,
+        tier_option(help="Only this tier (A, B, C, D, none)."),
+    ] = None,
     tag: Annotated[str | None, typer.Option("--tag", help="Only contacts with this tag.")] = None,
     channel: Annotated[
         str | None,
-        typer.Option(
-            "--channel", "-c", help="Only people you reach on this channel (a handle or past talk)."
-        ),
+        channel_option(help="Only people you reach on this channel (a handle or past talk)."),
     ] = None,
     explain: Annotated[
         bool, typer.Option("--explain", help="Show each score's terms and who is paused.")
@@ -65,7 +76,7 @@ def today(
     )
 
 
-@app.command(rich_help_panel="Daily")
+@app.command()
 def why(
     ctx: typer.Context, contact: ContactArg, as_of: AsOfOpt = None, as_json: JsonOpt = False
 ) -> None:
@@ -78,11 +89,14 @@ def why(
     render.answer(as_json, result, payloads.why, views.why)
 
 
-@app.command(rich_help_panel="Daily")
+@app.command()
 def snooze(
     ctx: typer.Context,
     contact: ContactArg,
-    until: Annotated[str, typer.Argument(help="2w, friday, 2026-12-01: back in `today` that day.")],
+    until: Annotated[
+        str,
+        typer.Argument(metavar="UNTIL", help="2w, friday, 2026-12-01: back in `today` that day."),
+    ],
     as_json: JsonOpt = False,
 ) -> None:
     """Hide a contact from `today` until a date."""
@@ -98,7 +112,7 @@ def snooze(
     )
 
 
-@app.command(rich_help_panel="Daily")
+@app.command()
 def unsnooze(ctx: typer.Context, contact: ContactArg, as_json: JsonOpt = False) -> None:
     """Bring a snoozed contact back into `today`."""
     from rave.cli import payloads, render, views
@@ -112,7 +126,7 @@ def unsnooze(ctx: typer.Context, contact: ContactArg, as_json: JsonOpt = False) 
     )
 
 
-@app.command(rich_help_panel="Daily")
+@app.command()
 def demo(as_json: JsonOpt = False) -> None:
     """Show rave on a sample network, in a temporary store (your data is not touched):
     its `today` list and one `why`."""
@@ -122,11 +136,12 @@ def demo(as_json: JsonOpt = False) -> None:
     render.answer(as_json, sample.run(), payloads.demo, views.demo)
 
 
-@app.command(rich_help_panel="Daily")
+@app.command()
 def digest(
     ctx: typer.Context,
     limit: Annotated[
-        int | None, typer.Option("--limit", "-l", min=0, help="At most N outreach suggestions.")
+        int | None,
+        typer.Option("--limit", "-l", min=0, metavar="N", help="At most N outreach suggestions."),
     ] = None,
     quiet_if_empty: Annotated[
         bool,

@@ -6,28 +6,76 @@ from typing import Annotated
 
 import typer
 
-from rave.cli.common import JsonOpt, command_group, paths
-
-IMPORT_HELP = (
-    "linkedin (Connections.csv), linkedin-messages (messages.csv), vcard (.vcf), "
-    "google (Google Contacts CSV), csv (rave's own), json (rave's own export)."
+from rave.cli.common import (
+    JsonOpt,
+    command_group,
+    matching,
+    paths,
+    tier_option,
 )
+
+# The formats as a person picks them: names for help and shell completion (which must not
+# import the parsers); rave.services.imports and .exports hold the same names and decide.
+IMPORT_FORMATS = {
+    "linkedin": "LinkedIn Connections.csv",
+    "linkedin-messages": "LinkedIn messages.csv",
+    "vcard": "vCard .vcf",
+    "google": "Google Contacts CSV",
+    "csv": "rave's own CSV",
+    "json": "rave's own export",
+}
+EXPORT_FORMATS = {
+    "json": "everything, lossless",
+    "csv": "contacts",
+    "vcard": "contacts as vCard 3.0",
+    "ics": "follow-ups and snooze ends as all-day events",
+}
+
+
+def _complete(formats: dict[str, str], incomplete: str) -> list[tuple[str, str]]:
+    return [(word, formats[word.lower()]) for word in matching(formats, incomplete)]
+
+
+def complete_import_format(incomplete: str) -> list[tuple[str, str]]:
+    """Import formats (with what each reads) for shell completion."""
+    return _complete(IMPORT_FORMATS, incomplete)
+
+
+def complete_export_format(incomplete: str) -> list[tuple[str, str]]:
+    """Export formats (with what each writes) for shell completion."""
+    return _complete(EXPORT_FORMATS, incomplete)
+
+
+def _described(formats: dict[str, str]) -> str:
+    return ", ".join(f"{name} ({what})" for name, what in formats.items()) + "."
 
 
 app = command_group()  # this module's commands, loaded when one is run
 
 
-@app.command("import", rich_help_panel="Import and export")
+@app.command("import")
 def import_(
     ctx: typer.Context,
-    fmt: Annotated[str, typer.Argument(metavar="FORMAT", help=IMPORT_HELP)],
-    file: Annotated[Path, typer.Argument(help="The file to read.", dir_okay=False)],
+    fmt: Annotated[
+        str,
+        typer.Argument(
+            metavar="FORMAT",
+            help=_described(IMPORT_FORMATS),
+            autocompletion=complete_import_format,
+        ),
+    ],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE", help="The file to read (- for stdin).", dir_okay=False, allow_dash=True
+        ),
+    ],
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Report what would happen; write nothing.")
     ] = False,
     tier: Annotated[
         str | None,
-        typer.Option("--tier", "-t", help="Tier for new contacts (default none: not targeted)."),
+        tier_option(help="Tier for new contacts (default none: not targeted)."),
     ] = None,
     tag: Annotated[
         list[str] | None, typer.Option("--tag", help="Tag every imported contact (repeatable).")
@@ -35,7 +83,9 @@ def import_(
     me: Annotated[
         str | None,
         typer.Option(
-            "--me", help="linkedin-messages: your profile URL (default: the most frequent sender)."
+            "--me",
+            metavar="URL",
+            help="linkedin-messages: your profile URL (default: the most frequent sender).",
         ),
     ] = None,
     as_json: JsonOpt = False,
@@ -47,17 +97,19 @@ def import_(
     from rave.errors import UsageError
     from rave.services import imports
 
-    if fmt not in imports.FORMATS:
+    chosen = fmt.strip().lower()  # `LinkedIn` is `linkedin`
+    if chosen not in imports.FORMATS:
         raise UsageError(
             f"unknown format {fmt!r}", hint=f"use one of: {', '.join(imports.FORMATS)}"
         )
-    if not file.exists():
+    from_stdin = str(file) == "-"
+    if not from_stdin and not file.exists():
         raise UsageError(f"no such file: {file}")
-    with render.progress(f"importing {file.name}") as tick:
+    with render.progress(f"importing {imports.STDIN if from_stdin else file.name}") as tick:
         report = imports.import_file(
             paths(ctx).db,
-            fmt,
-            file,
+            chosen,
+            sys.stdin.buffer if from_stdin else file,
             dry_run=dry_run,
             tier=None if tier is None else choices.tier(tier),
             tags=tag or (),
@@ -67,21 +119,26 @@ def import_(
     render.answer(as_json, report, payloads.import_report, views.import_report)
 
 
-@app.command("export", rich_help_panel="Import and export")
+@app.command("export")
 def export(
     ctx: typer.Context,
     fmt: Annotated[
         str,
         typer.Argument(
             metavar="FORMAT",
-            help="json (everything, lossless), csv (contacts), vcard (3.0), "
-            "ics (follow-ups and snooze ends as all-day events).",
+            help=_described(EXPORT_FORMATS),
+            autocompletion=complete_export_format,
         ),
     ],
     output: Annotated[
         Path | None,
         typer.Option(
-            "--output", "-o", help="Write to this file (0600) instead of stdout.", dir_okay=False
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Write to this file (0600) instead of stdout (- is stdout).",
+            dir_okay=False,
+            allow_dash=True,
         ),
     ] = None,
 ) -> None:
@@ -93,10 +150,13 @@ def export(
     from rave.errors import UsageError
     from rave.services import exports
 
-    if fmt not in exports.FORMATS:
+    chosen = fmt.strip().lower()  # `JSON` is `json`
+    if chosen not in exports.FORMATS:
         raise UsageError(
             f"unknown format {fmt!r}", hint=f"use one of: {', '.join(exports.FORMATS)}"
         )
-    count = exports.export(paths(ctx).db, fmt, output, sys.stdout)
+    if output is not None and str(output) == "-":
+        output = None  # `-o -` is stdout, as without -o
+    count = exports.export(paths(ctx).db, chosen, output, sys.stdout)
     if output is not None:
         render.info(f"Exported {count} records to {output}")

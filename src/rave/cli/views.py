@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
@@ -21,17 +23,44 @@ if TYPE_CHECKING:
     from rave.services.ranking import Digest, WhyResult
     from rave.services.recording import LogResult
 
-KIND_STYLE = {"broadcast": "dim", "chat": "cyan", "engage": "green"}
+KIND_STYLE = {"broadcast": "dim", "chat": "cyan", "engage": "green"}  # timeline rows
+KIND_COLOUR = {"broadcast": "yellow", "chat": "cyan", "engage": "green"}  # charts' bars
 
 
 def balance_bar(balance: dict[str, int], width: int = 30) -> str:
     """``broadcast 2 · chat 5 · engage 1`` with a proportional bar of b/c/e letters."""
-    total = sum(balance.values())
     counts = " · ".join(f"{kind} {count}" for kind, count in balance.items())
-    if not total:
-        return counts
-    bar = "".join(kind[0] * round(width * count / total) for kind, count in balance.items())
-    return f"{counts}   [{bar}]"
+    bar = "".join(text for text, _ in _bar(balance, width, colour=False))
+    return f"{counts}   [{bar}]" if bar else counts
+
+
+def _bar(balance: dict[str, int], width: int, *, colour: bool) -> list[tuple[str, str | None]]:
+    """A bar of about ``width`` cells (one more at most) split by kind: coloured blocks
+    when colours show, the letters b/c/e otherwise."""
+    total = sum(balance.values())
+    return [
+        ("█" * size, KIND_COLOUR.get(kind)) if colour else (kind[0] * size, None)
+        for kind, count in balance.items()
+        if total and (size := round(width * count / total))
+    ]
+
+
+def _balance(label: str, balance: dict[str, int]) -> None:
+    """The profile's balance line: on a terminal its bar fits the width, in colour
+    (the kinds named in their colours) unless ``NO_COLOR`` or ``TERM=dumb``."""
+    room = render.width()
+    if room is None:
+        render.line(label + balance_bar(balance))
+        return
+    colour = render.colour()
+    parts: list[tuple[str, str | None]] = [(label, None)]
+    for index, (kind, count) in enumerate(balance.items()):
+        parts += [(" · " if index else "", None), (kind, KIND_COLOUR.get(kind) if colour else None)]
+        parts.append((f" {count}", None))
+    width = min(30, room - sum(len(text) for text, _ in parts) - 6)  # "   [", "]", rounding
+    if sum(balance.values()) and width >= 5:  # no room for a bar on a very narrow terminal
+        parts += [("   [", None), *_bar(balance, width, colour=colour), ("]", None)]
+    render.styled(parts)
 
 
 def warmth_trend(trend: tuple[tuple[str, float], ...]) -> str:
@@ -66,21 +95,23 @@ def contact(detail: records.ContactDetail) -> None:
         ("snoozed until", timeutil.show_date(detail.snoozed_until)),
         ("warmth", f"{detail.warmth:.2f}"),
         ("warmth trend", warmth_trend(detail.warmth_trend)),
-        ("balance", balance_bar(detail.balance)),
     ]
-    facts += [(channel, value) for channel, value in detail.handles]
     for label, value in facts:
         if value:
-            render.line(f"  {label + ':':<15}{value}")
+            render.item(f"  {label + ':':<15}", value)
+    _balance(f"  {'balance:':<15}", detail.balance)
+    for channel, value in detail.handles:
+        if value:
+            render.item(f"  {channel + ':':<15}", value)
     if detail.notes:
         render.section("Notes")
         for note in detail.notes[:10]:
-            render.line(f"  {timeutil.show_date(note.created_at)}  {note.text}")
+            render.item(f"  {timeutil.show_date(note.created_at)}  ", note.text)
     if detail.followups:
         render.section("Open follow-ups")
         for item in detail.followups:
             due = f"due {item.due.isoformat()}" if item.due else "no due date"
-            render.line(f"  [{item.id}] {item.text} ({due})")
+            render.item(f"  [{item.id}] ", f"{item.text} ({due})")
     plural = "" if detail.interaction_count == 1 else "s"
     render.section(f"Timeline ({detail.interaction_count} interaction{plural})")
     if not detail.interactions:
@@ -99,6 +130,7 @@ def contact(detail: records.ContactDetail) -> None:
             for i in detail.interactions
         ],
         row_styles=[KIND_STYLE.get(i.kind) for i in detail.interactions],
+        shorten=("note",),
     )
 
 
@@ -161,11 +193,18 @@ def today_list(result: Ranking, *, explain: bool, broadcast: mix.Nudge | None = 
             if explain:
                 row.insert(4, _num(a.score))
             rows.append(row)
-        render.table(columns, rows, title=title, styles=["dim", "bold", None, "cyan"])
+        render.table(
+            columns,
+            rows,
+            title=title,
+            styles=["dim", "bold", None, "cyan"],
+            shorten=("name", "reason", "talking point"),
+            optional=("talking point",),
+        )
         if explain:
             for item in items:
                 a = item.assessment
-                render.line(f"  {item.rank}. {a.state.name}: {_formula(a)}; {a.advice}")
+                render.item(f"  {item.rank}. ", f"{a.state.name}: {_formula(a)}; {a.advice}")
     if broadcast is not None:
         render.line(BROADCAST_LABEL + broadcast.message, style="yellow")
     footer = _not_shown(result.skipped)
@@ -208,6 +247,7 @@ def why(result: WhyResult) -> None:
             for t in a.terms
         ],
         row_styles=[None if t.contribution else "dim" for t in a.terms],
+        shorten=("note",),
     )
     render.line(
         f"score: {_formula(a)}" + (f" (threshold {_num(result.threshold)})" if a.lane == 1 else "")
@@ -294,8 +334,11 @@ def demo(result: tuple[Ranking, WhyResult]) -> None:
     )
 
 
-def contact_list(rows: list[records.ContactSummary], *, filtered: bool) -> None:
-    if not rows:
+def contact_list(rows: Iterable[records.ContactSummary], *, filtered: bool) -> None:
+    """The contacts as a table, built row by row as they are read (30,000 of them)."""
+    found = iter(rows)
+    first = next(found, None)
+    if first is None:
         if filtered:
             render.info("No contacts match.")
         else:
@@ -304,7 +347,7 @@ def contact_list(rows: list[records.ContactSummary], *, filtered: bool) -> None:
     now = timeutil.utcnow()
     render.table(
         ["#", "name", "tier", "company", "title", "tags", "last message/call", "warmth"],
-        [
+        (
             [
                 str(r.id),
                 r.name,
@@ -315,9 +358,12 @@ def contact_list(rows: list[records.ContactSummary], *, filtered: bool) -> None:
                 timeutil.ago(r.last_meaningful_at, now),
                 f"{r.warmth:.1f}",
             ]
-            for r in rows
-        ],
+            for r in itertools.chain([first], found)
+        ),
         styles=["dim", "bold", None, None, None, "cyan", None, None],
+        shorten=("name", "company", "title", "tags"),
+        optional=("tags", "title", "company"),
+        page=True,
     )
 
 
@@ -341,6 +387,7 @@ def followups(rows: list[records.FollowUpRow]) -> None:
         row_styles=[
             "dim" if r.done_at else ("red" if r.due and r.due < today else None) for r in rows
         ],
+        shorten=("contact", "follow-up"),
     )
 
 

@@ -212,6 +212,7 @@ def csv_table(
     search_lines: int = 1,
     on_header: Callable[[Columns, str, int], None] | None = None,
     missing: str | None = None,
+    checked: bool = True,
 ) -> Iterator[tuple[str, int, Columns, list[str]]]:
     """The data rows of a CSV export as ``(file, line, columns, row)``, each counted in
     ``stats.rows``; the file opened by ``open_text`` (its encoding and any fallback
@@ -221,7 +222,11 @@ def csv_table(
     ``search_lines`` rows it accepts (exports may put notes above it); ``on_header`` may
     check it (raising BadInputError). Rows of blanks before the header are passed over.
     A file without anything but blanks is an error (:data:`rave.formats.EMPTY_FILE`);
-    no header at all is one with the message ``missing`` when one is given."""
+    no header at all is one with the message ``missing`` when one is given.
+
+    ``checked``: a data row of blanks is passed over (``stats.skip("empty row")``) and a
+    row wider than the header refused (:meth:`Columns.check_width`); unchecked, every
+    row is yielded as it is (a first pass that only looks)."""
     from rave.formats import EMPTY_FILE
 
     with open_text(path) as source:
@@ -243,6 +248,11 @@ def csv_table(
                     break
                 continue
             stats.rows += 1
+            if checked:
+                if not any(cell.strip() for cell in row):
+                    stats.skip("empty row")
+                    continue
+                columns.check_width(row, source.file, line)
             yield source.file, line, columns, row
         if columns is None and empty:
             raise BadInputError(source.file, None, EMPTY_FILE)

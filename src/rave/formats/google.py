@@ -91,10 +91,6 @@ def _first(columns: Columns, row: list[str], *names: str) -> str:
 def _record(
     columns: Columns, row: list[str], file: str, line: int, stats: ParseStats
 ) -> ContactRecord | None:
-    if not any(cell.strip() for cell in row):
-        stats.skip("empty row")
-        return None
-    columns.check_width(row, file, line)
     get = columns.get
     record = ContactRecord(name="", line=line)
     for n in columns.numbered(r"e-mail (\d+) - value"):

@@ -101,10 +101,6 @@ def read_connections(
 def _record(
     columns: Columns, row: list[str], file: str, line: int, stats: ParseStats
 ) -> ContactRecord | None:
-    if not any(cell.strip() for cell in row):
-        stats.skip("empty row")
-        return None
-    columns.check_width(row, file, line)
     first, last = columns.get(row, "First Name"), columns.get(row, "Last Name")
     full = common.name([first, last], file, line)
     if full is None:

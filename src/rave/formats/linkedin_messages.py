@@ -137,7 +137,7 @@ def _is_header(row: list[str]) -> bool:
 
 
 def _rows(
-    path: str | os.PathLike[str], stats: ParseStats
+    path: str | os.PathLike[str], stats: ParseStats, *, checked: bool = True
 ) -> Iterator[tuple[str, int, Columns, list[str]]]:
     return csv_table(
         path,
@@ -145,6 +145,7 @@ def _rows(
         is_header=_is_header,
         search_lines=HEADER_SEARCH_LINES,
         missing=f"no LinkedIn messages header found; expected {EXPECTED_HEADER}",
+        checked=checked,
     )
 
 
@@ -163,7 +164,7 @@ def find_me(path: str | os.PathLike[str]) -> str | None:
     None when the file has no sender URLs (legacy exports)."""
     sent: Counter[str] = Counter()
     seen: Counter[str] = Counter()
-    for file, line, columns, row in _rows(path, ParseStats()):
+    for file, line, columns, row in _rows(path, ParseStats(), checked=False):
         sender = _url(columns.get(row, "SENDER PROFILE URL"), file, line, "SENDER PROFILE URL")
         if sender:
             sent[sender] += 1
@@ -232,10 +233,6 @@ def _record(
     *,
     legacy: bool,
 ) -> MessageRecord | None:
-    if not any(cell.strip() for cell in row):
-        stats.skip("empty row")
-        return None
-    columns.check_width(row, file, line)
     if any(
         columns.get(row, flag).strip().lower() in _TRUE
         for flag in ("IS MESSAGE DRAFT", "IS CONVERSATION DRAFT")

@@ -164,10 +164,6 @@ def read_contacts(
             stats.warn(f"{file}: ignored unknown columns: {', '.join(unknown)}")
 
     for file, line, columns, row in csv_table(path, stats, on_header=check):
-        if not any(cell.strip() for cell in row):
-            stats.skip("empty row")
-            continue
-        columns.check_width(row, file, line)
         record = _record(columns, [unguard(c) for c in row], file, line, stats)
         stats.records += 1
         yield record

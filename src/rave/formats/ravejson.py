@@ -41,7 +41,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import Any, TextIO
 
@@ -230,13 +230,7 @@ class _Validator:
 
     def contact_extras(self, index: int, record: dict[str, Any]) -> None:
         where = f"contacts[{index}]"
-        handles = record.get("handles") or []
-        if not isinstance(handles, list):
-            raise self.fail(where, "'handles' must be a list")
-        for h, handle in enumerate(handles):
-            at = f"{where}.handles[{h}]"
-            if not isinstance(handle, dict):
-                raise self.fail(at, "must be an object with channel and value")
+        for at, handle in self._objects(where, record, "handles", "channel and value"):
             channel, value = handle.get("channel"), handle.get("value")
             if channel not in choices.CHANNELS:
                 raise self.fail(at, f"'channel' must be one of {', '.join(choices.CHANNELS)}")
@@ -246,23 +240,35 @@ class _Validator:
                 key = (channel, normalize.normalize_handle(channel, value))
             except UsageError as exc:
                 raise self.fail(at, exc.message) from None
-            if key in self.handles and self.handles[key] != where:
-                raise self.fail(at, f"{channel} {key[1]} also belongs to {self.handles[key]}")
-            self.handles[key] = where
-        refs = record.get("refs") or []
-        if not isinstance(refs, list):
-            raise self.fail(where, "'refs' must be a list")
-        for r, ref in enumerate(refs):
-            at = f"{where}.refs[{r}]"
-            if not isinstance(ref, dict):
-                raise self.fail(at, "must be an object with source and key")
+            self._claim(self.handles, key, where, at)
+        for at, ref in self._objects(where, record, "refs", "source and key"):
             source, ref_key = ref.get("source"), ref.get("key")
             if not (isinstance(source, str) and source and isinstance(ref_key, str) and ref_key):
                 raise self.fail(at, "'source' and 'key' must be non-empty strings")
-            pair = (source, ref_key)
-            if pair in self.refs and self.refs[pair] != where:
-                raise self.fail(at, f"{source} {ref_key} also belongs to {self.refs[pair]}")
-            self.refs[pair] = where
+            self._claim(self.refs, (source, ref_key), where, at)
+
+    def _objects(
+        self, where: str, record: dict[str, Any], key: str, holding: str
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """The objects listed under ``key`` of the record at ``where``, each with where it
+        is (``contacts[0].handles[1]``); an absent or null list is empty."""
+        items = record.get(key) or []
+        if not isinstance(items, list):
+            raise self.fail(where, f"{key!r} must be a list")
+        for n, item in enumerate(items):
+            at = f"{where}.{key}[{n}]"
+            if not isinstance(item, dict):
+                raise self.fail(at, f"must be an object with {holding}")
+            yield at, item
+
+    def _claim(
+        self, owners: dict[tuple[str, str], str], key: tuple[str, str], where: str, at: str
+    ) -> None:
+        """``key`` (a handle, an external key) belongs to the contact at ``where``; a
+        second contact with it is refused."""
+        if key in owners and owners[key] != where:
+            raise self.fail(at, f"{key[0]} {key[1]} also belongs to {owners[key]}")
+        owners[key] = where
 
 
 def _show(value: Any) -> str:

@@ -6,8 +6,8 @@ this). "Yours" means outbound interactions plus your own posts, which count as b
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
 
 from rave import choices, timeutil
 
@@ -16,7 +16,8 @@ def zero_counts() -> dict[str, int]:
     return dict.fromkeys(choices.KINDS, 0)
 
 
-class PostRow(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class PostRow:
     id: int
     text: str
     channel: str
@@ -24,7 +25,8 @@ class PostRow(NamedTuple):
     when: datetime
 
 
-class BroadcastFacts(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class BroadcastFacts:
     """What the broadcast nudge looks at, as of one moment."""
 
     contacts: int

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from datetime import date, datetime
+from typing import TYPE_CHECKING, TypedDict
 
 from rave import choices, normalize, timeutil
 from rave.errors import NotFoundError, UsageError
@@ -18,6 +20,9 @@ from rave.queries.records import (
     NoteRow,
 )
 from rave.scoring.state import decayed
+
+if TYPE_CHECKING:
+    from typing import Unpack
 
 # --- lists and profiles -------------------------------------------------------------------
 
@@ -55,15 +60,25 @@ SORTS = {
 }
 
 
-def list_contacts(
-    conn: sqlite3.Connection,
-    *,
-    as_of: datetime,
-    tier: str | None = None,
-    tag: str | None = None,
-    search: str | None = None,
-    sort: str = "name",
-) -> list[ContactSummary]:
+class ListFilters(TypedDict, total=False):
+    """Which contacts `rave list` shows, in which order, and how many."""
+
+    tier: str | None
+    tag: str | None
+    search: str | None
+    sort: str
+    limit: int | None
+
+
+def iter_contacts(
+    conn: sqlite3.Connection, *, as_of: datetime, **filters: Unpack[ListFilters]
+) -> Iterator[ContactSummary]:
+    """The contacts that match, in ``sort`` order (default by name), one at a time as
+    SQLite reads them (by name straight from its index: the first of 30,000 are there at
+    once); with ``limit``, the first ones only. Bad arguments raise here, before the
+    first contact is asked for."""
+    tier, tag, search = filters.get("tier"), filters.get("tag"), filters.get("search")
+    sort, limit = filters.get("sort", "name"), filters.get("limit")
     where = ["1 = 1"]
     params: dict[str, object] = {"as_of": timeutil.to_db(as_of)}
     if tier is not None:
@@ -94,20 +109,23 @@ def list_contacts(
           FROM contact c LEFT JOIN {activity} a ON a.cid = c.id
          WHERE {" AND ".join(where)}
          ORDER BY {SORTS[sort]}
+         {"" if limit is None else "LIMIT :limit"}
     """
-    return [
+    if limit is not None:
+        params["limit"] = limit
+    return (
         ContactSummary(
             id=row[0],
             name=row[1],
             tier=row[2],
-            tags=tuple(json.loads(row[3])),
+            tags=() if row[3] == "[]" else tuple(json.loads(row[3])),
             company=row[4],
             title=row[5],
             last_meaningful_at=timeutil.from_db_opt(row[6]),
             warmth=row[7] if row[8] is None else decayed(row[7], timeutil.from_db(row[8]), as_of),
         )
         for row in conn.execute(sql, params)
-    ]
+    )
 
 
 def _followups(

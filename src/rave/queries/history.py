@@ -24,14 +24,14 @@ from rave.queries.broadcast import window, zero_counts
 # --- records ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PeriodCounts:
     start: datetime
     end: datetime  # exclusive: the next period's start
     counts: dict[str, int]  # broadcast / chat / engage
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Activity:
     """Your own interactions and posts between ``since`` and ``until``."""
 
@@ -43,7 +43,7 @@ class Activity:
     by_tier: dict[str, dict[str, int]]  # every tier, zeros included
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ReplyEpisode:
     """Someone waited for you: ``asked`` is the earliest inbound meaningful message that
     needs a reply after your previous outbound meaningful one to them, ``answered`` your
@@ -54,7 +54,7 @@ class ReplyEpisode:
     answered: datetime | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Opening:
     """A meaningful interaction with one contact in the period, and the silence before it
     (seconds since the previous meaningful interaction with them; ``None``: the first).
@@ -66,7 +66,7 @@ class Opening:
     silence_s: int | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RungMove:
     """How many contacts stood on rung ``before`` at ``since`` and on ``now`` at ``until``
     (rungs: 0 nothing, 1 broadcast only, 2 chatting, 3 engaged, 4 met offline)."""
@@ -164,20 +164,32 @@ def activity(
 
 # --- conversations ------------------------------------------------------------------------
 
-# Meaningful events per contact in (when, id) order; an inbound one that needs a reply
-# belongs to the episode closed by the next outbound meaningful event (NULL: still open).
-_REPLY_SQL = """
-WITH ev AS (
-    SELECT ic.contact_id AS cid, i.direction AS dir, i.needs_reply AS nr,
-           i.happened_at AS t, i.happened_at || printf('%012d', i.id) AS k
+
+def _meaningful_events(columns: str, asked: str = "") -> str:
+    """SQL: ``ev``, the meaningful events up to ``:until`` (with ``columns``) of the
+    contacts who had a meaningful interaction between ``:since`` and ``:until`` (one
+    that also meets ``asked``, when given)."""
+    return f"""ev AS (
+    SELECT {columns}
       FROM interaction_contact ic JOIN interaction i ON i.id = ic.interaction_id
      WHERE i.kind IN ('chat', 'engage') AND i.happened_at <= :until
        AND ic.contact_id IN (
            SELECT x.contact_id FROM interaction y
              JOIN interaction_contact x ON x.interaction_id = y.id
             WHERE y.happened_at >= :since AND y.happened_at <= :until
-              AND y.direction = 'in' AND y.needs_reply AND y.kind IN ('chat', 'engage'))
-),
+              AND {asked}y.kind IN ('chat', 'engage'))
+)"""
+
+
+# Meaningful events per contact in (when, id) order; an inbound one that needs a reply
+# belongs to the episode closed by the next outbound meaningful event (NULL: still open).
+_REPLY_EVENTS = _meaningful_events(
+    """ic.contact_id AS cid, i.direction AS dir, i.needs_reply AS nr,
+           i.happened_at AS t, i.happened_at || printf('%012d', i.id) AS k""",
+    asked="y.direction = 'in' AND y.needs_reply AND ",
+)
+_REPLY_SQL = f"""
+WITH {_REPLY_EVENTS},
 w AS (
     SELECT cid, dir, nr, t,
            MIN(CASE WHEN dir IN ('out', 'both') THEN k END) OVER (
@@ -192,9 +204,8 @@ HAVING MIN(t) >= :since
  ORDER BY MIN(t), cid
 """
 
-_OPENINGS_SQL = """
-WITH ev AS (
-    SELECT ic.contact_id AS cid,
+_OPENING_EVENTS = _meaningful_events(
+    """ic.contact_id AS cid,
            -- a live exchange was opened by whoever started it (unknown: neither)
            CASE WHEN i.direction != 'both' THEN i.direction
                 WHEN i.started_by = 'me' THEN 'out'
@@ -203,15 +214,10 @@ WITH ev AS (
            i.happened_at AS t,
            LAG(i.happened_at) OVER (
                PARTITION BY ic.contact_id ORDER BY i.happened_at, i.id
-           ) AS prev
-      FROM interaction_contact ic JOIN interaction i ON i.id = ic.interaction_id
-     WHERE i.kind IN ('chat', 'engage') AND i.happened_at <= :until
-       AND ic.contact_id IN (
-           SELECT x.contact_id FROM interaction y
-             JOIN interaction_contact x ON x.interaction_id = y.id
-            WHERE y.happened_at >= :since AND y.happened_at <= :until
-              AND y.kind IN ('chat', 'engage'))
+           ) AS prev"""
 )
+_OPENINGS_SQL = f"""
+WITH {_OPENING_EVENTS}
 SELECT cid, dir,
        CAST(strftime('%s', t) AS INTEGER) - CAST(strftime('%s', prev) AS INTEGER)
   FROM ev WHERE t >= :since

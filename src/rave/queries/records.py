@@ -45,13 +45,19 @@ class FollowUpRow:
 
 
 @dataclass(frozen=True, slots=True)
-class InteractionRow:
+class InteractionFacts:
+    """An interaction as the store keeps it: what every record of one says first."""
+
     id: int
     when: datetime
     kind: str
     direction: str
     channel: str
     note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class InteractionRow(InteractionFacts):
     needs_reply: bool  # as logged: their message asked for an answer
     with_others: tuple[str, ...]
     awaiting_reply: bool = False  # ...and none of yours (nor a live exchange) came after

@@ -5,32 +5,37 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from rave import choices, contact_tally, normalize, timeutil
 from rave.scoring.model import local_day_start
 from rave.scoring.state import ContactState, Tally
 
 if TYPE_CHECKING:
+    from typing import Unpack
+
     from rave.config import RankConfig
 
 
-def _picked(
-    *,
-    tier: str | None,
-    tag: str | None,
-    channel: str | None,
-    contact_id: int | None,
-) -> str:
+class Filters(TypedDict, total=False):
+    """Which contacts a list ranks: those of this tier, with this tag, and with a handle
+    or an interaction on this channel; a filter left out, or None, keeps everyone."""
+
+    tier: str | None
+    tag: str | None
+    channel: str | None
+
+
+def _picked(contact_id: int | None, filters: Filters) -> str:
     """The contacts to rank."""
     where = ["1 = 1"]
     if contact_id is not None:
         where.append("c.id = :contact_id")
-    if tier is not None:
+    if filters.get("tier") is not None:
         where.append("c.tier = :tier")
-    if tag is not None:
+    if filters.get("tag") is not None:
         where.append("EXISTS (SELECT 1 FROM tag t WHERE t.contact_id = c.id AND t.tag = :tag)")
-    if channel is not None:
+    if filters.get("channel") is not None:
         where.append(
             "(EXISTS (SELECT 1 FROM handle h WHERE h.contact_id = c.id AND h.channel = :channel)"
             " OR EXISTS (SELECT 1 FROM interaction_contact x JOIN interaction y"
@@ -81,11 +86,9 @@ def contact_states(
     *,
     as_of: datetime,
     config: RankConfig,
-    tier: str | None = None,
-    tag: str | None = None,
-    channel: str | None = None,
     contact_id: int | None = None,
     unlisted: dict[str, int] | None = None,
+    **filters: Unpack[Filters],
 ) -> list[ContactState]:
     """Every (filtered) contact's ranking state as of ``as_of``, in id order.
 
@@ -97,13 +100,14 @@ def contact_states(
     With ``unlisted``, the contacts that ``rank`` could never list (tier none,
     nothing pending, no debt: most of an imported network) are not returned but counted
     into it, under ``"snoozed"`` or ``"untargeted"`` as ``rank`` would count them."""
-    picked = _picked(tier=tier, tag=tag, channel=channel, contact_id=contact_id)
+    picked = _picked(contact_id, filters)
+    tag = filters.get("tag")
     params: dict[str, object] = {
         "as_of": timeutil.to_db(as_of),
         "contact_id": contact_id,
-        "tier": tier,
+        "tier": filters.get("tier"),
         "tag": None if tag is None else normalize.tag(tag),
-        "channel": channel,
+        "channel": filters.get("channel"),
         "skip_unlisted": unlisted is not None,
     }
     if unlisted is not None:
@@ -113,12 +117,12 @@ def contact_states(
     stamp = params["as_of"]
 
     def finish(row: tuple[Any, ...], tally: Tally) -> ContactState:
-        cid, name, tier_, cadence_days, snoozed_until, why, offer, note, handles = row[:9]
+        cid, name, tier, cadence_days, snoozed_until, why, offer, note, handles = row[:9]
         return tally.state(
             as_of=as_of,
             contact_id=cid,
             name=name,
-            tier=tier_,
+            tier=tier,
             cadence_days=cadence_days,
             snoozed_until=timeutil.from_db_opt(snoozed_until),
             latest_note=note,

@@ -1,4 +1,4 @@
-"""PURE insight into your own mix of broadcast, chat and engage (`rave stats`, the
+"""PURE rules for your own mix of broadcast, chat and engage (`rave stats`, the
 broadcast nudge in `rave today`/`digest`, the warmth trend in `rave show`).
 
 The SQL door (``rave.queries.history``) aggregates; this module holds the rules that turn

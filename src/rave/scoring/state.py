@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from rave.choices import MEANINGFUL
 from rave.config import RankConfig
@@ -156,21 +156,15 @@ def derive_state(
     events: Iterable[Event],
     *,
     as_of: datetime,
-    contact_id: int,
-    name: str,
-    tier: str,
-    cadence_days: float | None = None,
-    snoozed_until: datetime | None = None,
     notes: Sequence[tuple[datetime, str]] = (),
-    why: str | None = None,
-    offer: str | None = None,
-    handles: Sequence[str] = (),
-    config: RankConfig = _DEFAULT,
+    **contact: Any,
 ) -> ContactState:
     """The state as of ``as_of`` of a contact with these events and notes: events and
     notes dated after ``as_of`` are ignored; the rest of the events are folded into a
     :class:`Tally` in ``(when, id)`` order; the talking point is the text of the latest
-    note (ties: the later in ``notes``), else the latest meaningful event's note."""
+    note (ties: the later in ``notes``), else the latest meaningful event's note.
+    ``contact`` is the rest of :meth:`Tally.state`'s keywords: the contact's own fields
+    (``contact_id``, ``name``, ``tier``, ...) and ``config``."""
     tally = Tally()
     for event in sorted((e for e in events if e.when <= as_of), key=_order):
         tally.add(event)
@@ -178,19 +172,7 @@ def derive_state(
     for created, text in notes:
         if created <= as_of and (latest_note is None or created >= latest_note[0]):
             latest_note = (created, text)
-    return tally.state(
-        as_of=as_of,
-        contact_id=contact_id,
-        name=name,
-        tier=tier,
-        cadence_days=cadence_days,
-        snoozed_until=snoozed_until,
-        latest_note=latest_note[1] if latest_note else None,
-        why=why,
-        offer=offer,
-        handles=handles,
-        config=config,
-    )
+    return tally.state(as_of=as_of, latest_note=latest_note[1] if latest_note else None, **contact)
 
 
 @dataclass(slots=True)

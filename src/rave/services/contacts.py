@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rave import choices, db, normalize, timeutil
 from rave.config import MAX_DAYS
@@ -12,8 +14,13 @@ from rave.errors import RaveError, UsageError
 from rave.queries import contacts, history, people, records
 from rave.scoring import mix
 
+if TYPE_CHECKING:
+    from typing import Unpack
 
-@dataclass(frozen=True)
+    from rave.queries.contacts import ListFilters
+
+
+@dataclass(frozen=True, slots=True)
 class ContactInput:
     """What `rave add` / `rave edit` may set. ``None`` means "leave as it is"."""
 
@@ -71,18 +78,19 @@ def resolve(path: Path, ref: str) -> records.ContactRef:
         return people.find_contact(conn, ref)
 
 
-def list_contacts(
-    path: Path,
-    *,
-    tier: str | None = None,
-    tag: str | None = None,
-    search: str | None = None,
-    sort: str = "name",
-) -> list[records.ContactSummary]:
+def list_contacts(path: Path, **filters: Unpack[ListFilters]) -> list[records.ContactSummary]:
+    with listing(path, **filters) as rows:
+        return list(rows)
+
+
+@contextlib.contextmanager
+def listing(
+    path: Path, **filters: Unpack[ListFilters]
+) -> Iterator[Iterator[records.ContactSummary]]:
+    """The contacts that match, as a stream read while the block runs: a terminal shows
+    the first of 30,000 contacts at once, and holds only a screenful or so."""
     with db.reading(path) as conn:
-        return contacts.list_contacts(
-            conn, as_of=timeutil.utcnow(), tier=tier, tag=tag, search=search, sort=sort
-        )
+        yield contacts.iter_contacts(conn, as_of=timeutil.utcnow(), **filters)
 
 
 def show_contact(path: Path, ref: str) -> records.ContactDetail:

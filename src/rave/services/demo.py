@@ -18,134 +18,101 @@ if TYPE_CHECKING:
     from rave.scoring.model import Ranking
 
 
-@dataclass(frozen=True)
+# The sample network, one block per person. Its first line is "name | tier | company |
+# title" (an empty field is none); the indented lines below it say what else is known of
+# them ("why:", "offer:", "tag:", "handle: CHANNEL VALUE", "note: DAYS-AGO TEXT") and,
+# oldest first, what happened: "DAYS-AGO KIND DIRECTION CHANNEL: NOTE", with "needs_reply"
+# after the channel when their message asks for an answer.
+SAMPLE = """
+Maya Chen | A | Northwind | Head of Product
+    tag: client
+    handle: linkedin https://linkedin.com/in/mayachen
+    40 engage both video: kick-off call for the pricing study
+    21 chat in linkedin: liked the workshop outline
+    2 chat in linkedin needs_reply: asked if the workshop can run in January
+Priya Nair | A | Contoso Pay | CTO
+    why: runs the payments team you want to work with
+    offer: your notes on PSD3 readiness
+    tag: target
+    handle: linkedin https://linkedin.com/in/priyanair
+Daniel Kim | A | Fourth Coffee |
+    handle: email daniel@fourthcoffee.example
+    handle: whatsapp +15550100
+    50 chat in whatsapp: thanks for the talk, let's keep in touch
+    40 chat out email: sent the slides
+    25 chat out email: asked how the rollout went
+Tom Becker | B | Becker & Partner | Founder
+    offer: a review of his team's onboarding docs
+    60 chat out email: congratulated him on the new office
+    25 engage in email needs_reply: introduced you to Lena at Fabrikam
+    24 chat out email: said thanks for the introduction
+Sofia Rossi | A | Adatum | Marketing Director
+    20 chat in linkedin needs_reply: asked about your newsletter
+    16 chat out linkedin: sent the back issues
+    14 chat in email needs_reply: wants to compare notes on events
+    11 chat out email: agreed to talk in the new year
+Aiko Tanaka | A | Wingtip | Head of Design
+    20 chat in email: sent the recording of her meetup talk
+    12 chat out linkedin: asked if she would speak at ours
+Emma Clark | B | Proseware | Designer
+    75 chat out instagram: complimented her portfolio
+    40 chat in instagram: said thanks, asked about your studio
+    20 broadcast out instagram: liked her post
+    12 broadcast out instagram: liked her post
+    5 broadcast out instagram: shared her launch
+Inès Duarte | A | Litware | Consultant
+    30 engage both in_person: coffee in Lyon
+    8 chat out linkedin: asked about her move to Lisbon
+    3 chat out linkedin: sent the Lisbon meetup link
+    1 broadcast in linkedin: her first week at the new studio
+Jonas Weber | A | Tailspin | Engineering Manager
+    note: 9 training for the Berlin marathon
+    20 chat in twitter: joked about YAML
+    3 engage both in_person: lunch after the meetup
+Nora Silva | C | Woodgrove |
+    6 engage both phone: call about her job search
+Ravi Patel | none | Blue Yonder |
+"""
+
+
+@dataclass(slots=True)
 class SampleContact:
     name: str
-    tier: str
-    company: str | None = None
-    title: str | None = None
-    why: str | None = None
-    offer: str | None = None
-    tags: tuple[str, ...] = ()
-    handles: tuple[tuple[str, str], ...] = ()
-    notes: tuple[tuple[int, str], ...] = ()  # (days ago, text)
+    fields: dict[str, str | None]  # tier, company, title, why, offer
+    tags: list[str] = field(default_factory=list)
+    handles: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[tuple[int, str]] = field(default_factory=list)  # (days ago, text)
     # (days ago, kind, direction, channel, note, needs_reply)
-    history: tuple[tuple[float, str, str, str, str | None, bool], ...] = field(default=())
+    history: list[tuple[int, str, str, str, str, bool]] = field(default_factory=list)
 
 
-PEOPLE = (
-    SampleContact(
-        "Maya Chen",
-        "A",
-        company="Northwind",
-        title="Head of Product",
-        tags=("client",),
-        handles=(("linkedin", "https://linkedin.com/in/mayachen"),),
-        history=(
-            (40, "engage", "both", "video", "kick-off call for the pricing study", False),
-            (21, "chat", "in", "linkedin", "liked the workshop outline", False),
-            (2, "chat", "in", "linkedin", "asked if the workshop can run in January", True),
-        ),
-    ),
-    SampleContact(
-        "Priya Nair",
-        "A",
-        company="Contoso Pay",
-        title="CTO",
-        why="runs the payments team you want to work with",
-        offer="your notes on PSD3 readiness",
-        tags=("target",),
-        handles=(("linkedin", "https://linkedin.com/in/priyanair"),),
-    ),
-    SampleContact(
-        "Daniel Kim",
-        "A",
-        company="Fourth Coffee",
-        handles=(("email", "daniel@fourthcoffee.example"), ("whatsapp", "+15550100")),
-        history=(
-            (50, "chat", "in", "whatsapp", "thanks for the talk, let's keep in touch", False),
-            (40, "chat", "out", "email", "sent the slides", False),
-            (25, "chat", "out", "email", "asked how the rollout went", False),
-        ),
-    ),
-    SampleContact(
-        "Tom Becker",
-        "B",
-        company="Becker & Partner",
-        title="Founder",
-        offer="a review of his team's onboarding docs",
-        history=(
-            (60, "chat", "out", "email", "congratulated him on the new office", False),
-            (25, "engage", "in", "email", "introduced you to Lena at Fabrikam", True),
-            (24, "chat", "out", "email", "said thanks for the introduction", False),
-        ),
-    ),
-    SampleContact(
-        "Sofia Rossi",
-        "A",
-        company="Adatum",
-        title="Marketing Director",
-        history=(
-            (20, "chat", "in", "linkedin", "asked about your newsletter", True),
-            (16, "chat", "out", "linkedin", "sent the back issues", False),
-            (14, "chat", "in", "email", "wants to compare notes on events", True),
-            (11, "chat", "out", "email", "agreed to talk in the new year", False),
-        ),
-    ),
-    SampleContact(
-        "Aiko Tanaka",
-        "A",
-        company="Wingtip",
-        title="Head of Design",
-        history=(
-            (20, "chat", "in", "email", "sent the recording of her meetup talk", False),
-            (12, "chat", "out", "linkedin", "asked if she would speak at ours", False),
-        ),
-    ),
-    SampleContact(
-        "Emma Clark",
-        "B",
-        company="Proseware",
-        title="Designer",
-        history=(
-            (75, "chat", "out", "instagram", "complimented her portfolio", False),
-            (40, "chat", "in", "instagram", "said thanks, asked about your studio", False),
-            (20, "broadcast", "out", "instagram", "liked her post", False),
-            (12, "broadcast", "out", "instagram", "liked her post", False),
-            (5, "broadcast", "out", "instagram", "shared her launch", False),
-        ),
-    ),
-    SampleContact(
-        "Inès Duarte",
-        "A",
-        company="Litware",
-        title="Consultant",
-        history=(
-            (30, "engage", "both", "in_person", "coffee in Lyon", False),
-            (8, "chat", "out", "linkedin", "asked about her move to Lisbon", False),
-            (3, "chat", "out", "linkedin", "sent the Lisbon meetup link", False),
-            (1, "broadcast", "in", "linkedin", "her first week at the new studio", False),
-        ),
-    ),
-    SampleContact(
-        "Jonas Weber",
-        "A",
-        company="Tailspin",
-        title="Engineering Manager",
-        notes=((9, "training for the Berlin marathon"),),
-        history=(
-            (20, "chat", "in", "twitter", "joked about YAML", False),
-            (3, "engage", "both", "in_person", "lunch after the meetup", False),
-        ),
-    ),
-    SampleContact(
-        "Nora Silva",
-        "C",
-        company="Woodgrove",
-        history=((6, "engage", "both", "phone", "call about her job search", False),),
-    ),
-    SampleContact("Ravi Patel", "none", company="Blue Yonder"),
-)
+def people() -> list[SampleContact]:
+    """The people of :data:`SAMPLE`, read from its lines."""
+    found: list[SampleContact] = []
+    for line in SAMPLE.strip().splitlines():
+        if not line.startswith(" "):
+            name, tier, company, title = (part.strip() or None for part in line.split("|"))
+            assert name is not None
+            fields = {"tier": tier, "company": company, "title": title, "why": None, "offer": None}
+            found.append(SampleContact(name, fields))
+            continue
+        person = found[-1]
+        head, _, text = line.strip().partition(": ")
+        if head in ("why", "offer"):
+            person.fields[head] = text
+        elif head == "tag":
+            person.tags.append(text)
+        elif head == "handle":
+            channel, value = text.split()
+            person.handles.append((channel, value))
+        elif head == "note":
+            days, note = text.split(" ", 1)
+            person.notes.append((int(days), note))
+        else:
+            days, kind, direction, channel, *flag = head.split()
+            needs_reply = flag == ["needs_reply"]
+            person.history.append((int(days), kind, direction, channel, text, needs_reply))
+    return found
 
 
 def build(path: Path, *, now: datetime) -> None:
@@ -153,18 +120,12 @@ def build(path: Path, *, now: datetime) -> None:
     from rave import store
 
     with store.writing(path) as session:
-        for person in PEOPLE:
+        for person in people():
             contact_id = store.add_contact(
                 session=session,
                 name=person.name,
                 now=now - timedelta(days=90),
-                fields={
-                    "tier": person.tier,
-                    "company": person.company,
-                    "title": person.title,
-                    "why": person.why,
-                    "offer": person.offer,
-                },
+                fields=person.fields,
                 handles=person.handles,
                 tags=person.tags,
             )

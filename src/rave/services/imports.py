@@ -4,23 +4,30 @@ Every import is one write transaction (``store.writing``): the parser streams re
 each is matched against the store and applied by ``matcher.Matcher`` (which says how
 people are matched), and a bad row anywhere stops the whole import with nothing written
 (exit 65). ``--dry-run`` runs the same work and rolls back. rave's own JSON document is
-read by ``json_import``.
+read by ``json_import``. What arrives on stdin is copied to a private temporary file
+first (the parsers read paths), and named ``<stdin>`` in messages and the report.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
-from rave import contact_tally, timeutil
+from rave import contact_tally, safefile, timeutil
+from rave.errors import BadInputError, RaveError
 from rave.formats import ContactRecord, MessageRecord, ParseStats, Participant
 from rave.formats._common import closes_conversation
 from rave.services import json_import
 from rave.services.matcher import ImportReport, Matcher, Progress
 
 FORMATS = ("linkedin", "linkedin-messages", "vcard", "google", "csv", "json")
+STDIN = "<stdin>"
+"""The name of an import read from stdin, in messages and in the report."""
 
 
 class _DryRun(Exception):
@@ -103,10 +110,23 @@ def _import_messages(
         matcher.report.interactions_created += 1
 
 
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """What `rave import` was asked to do, whatever the file."""
+
+    db_path: Path
+    fmt: str
+    dry_run: bool
+    tier: str | None
+    tags: tuple[str, ...]
+    me: str | None
+    progress: Progress
+
+
 def import_file(
     db_path: Path,
     fmt: str,
-    file: Path,
+    source: Path | BinaryIO,
     *,
     dry_run: bool = False,
     tier: str | None = None,
@@ -114,28 +134,41 @@ def import_file(
     me: str | None = None,
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Import ``file`` in format ``fmt`` in one transaction (rolled back for a dry run)."""
-    if dry_run and not db_path.exists():
+    """Import ``source`` in format ``fmt`` in one transaction (rolled back for a dry run).
+    ``source`` is a file, or a stream such as stdin: that is read whole into a private
+    temporary file first, and called ``<stdin>`` in messages and the report."""
+    job = _Job(db_path, fmt, dry_run, tier, tuple(tags), me, progress or (lambda _count: None))
+    if isinstance(source, Path):
+        return _run(job, source)
+    with safefile.private_copy(source) as copy:
+        try:
+            report = _run(job, copy)
+        except BadInputError as exc:
+            raise BadInputError(STDIN, exc.line, exc.reason.replace(str(copy), STDIN)) from None
+        except RaveError as exc:
+            exc.message = exc.message.replace(str(copy), STDIN)
+            raise
+    report.file = STDIN
+    report.warnings = [warning.replace(str(copy), STDIN) for warning in report.warnings]
+    return report
+
+
+def _run(job: _Job, file: Path) -> ImportReport:
+    if job.dry_run and not job.db_path.exists():
         # a dry run on a store that does not exist yet must not create it
         import tempfile
 
         with tempfile.TemporaryDirectory(prefix="rave-dry-run-") as folder:
             scratch = Path(folder) / "rave.db"
             scratch.touch(mode=0o600)
-            report = import_file(
-                scratch, fmt, file, dry_run=True, tier=tier, tags=tags, me=me, progress=progress
-            )
-        report.file = str(file)
-        return report
-    existed = db_path.exists()
+            return _import(dataclasses.replace(job, db_path=scratch), file)
+    existed = job.db_path.exists()
     try:
-        return _import(
-            db_path, fmt, file, tier=tier, tags=tags, me=me, dry_run=dry_run, progress=progress
-        )
+        return _import(job, file)
     except BaseException:
-        if not existed and _empty_store(db_path):  # a failed first import leaves no file
+        if not existed and _empty_store(job.db_path):  # a failed first import leaves no file
             for suffix in ("", "-wal", "-shm"):
-                Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+                Path(f"{job.db_path}{suffix}").unlink(missing_ok=True)
         raise
 
 
@@ -154,35 +187,25 @@ def _empty_store(db_path: Path) -> bool:
         return False
 
 
-def _import(
-    db_path: Path,
-    fmt: str,
-    file: Path,
-    *,
-    dry_run: bool,
-    tier: str | None,
-    tags: Iterable[str],
-    me: str | None,
-    progress: Progress | None,
-) -> ImportReport:
+def _import(job: _Job, file: Path) -> ImportReport:
     from rave import store
 
-    tick: Progress = progress or (lambda _count: None)
-    report = ImportReport(format=fmt, file=str(file), dry_run=dry_run)
+    fmt, tick = job.fmt, job.progress
+    report = ImportReport(format=fmt, file=str(file), dry_run=job.dry_run)
     stats = ParseStats()
     now = timeutil.utcnow()
     try:
-        with store.writing(db_path) as session:
+        with store.writing(job.db_path) as session:
             conn = store.raw(session)
             matcher = Matcher(
-                conn, report, now=now, tier=tier, tags=tags, overwrite=fmt == "linkedin"
+                conn, report, now=now, tier=job.tier, tags=job.tags, overwrite=fmt == "linkedin"
             )
             if fmt == "json":
                 json_import.import_document(matcher, file, tick)
             elif fmt == "linkedin-messages":
                 from rave.formats import linkedin_messages
 
-                messages = linkedin_messages.read_messages(file, me=me, stats=stats)
+                messages = linkedin_messages.read_messages(file, me=job.me, stats=stats)
                 _import_messages(matcher, messages, now, tick)
             else:
                 for count, record in enumerate(_contact_records(fmt, file, stats), 1):
@@ -192,7 +215,7 @@ def _import(
             report.skipped_reasons = dict(stats.skipped)
             report.encoding = stats.encoding
             report.warnings = [*stats.warnings, *report.warnings][:50]
-            if dry_run:
+            if job.dry_run:
                 raise _DryRun
             contact_tally.rebuild(conn, matcher.linked)
     except _DryRun:

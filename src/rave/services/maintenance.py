@@ -92,7 +92,7 @@ def backup(db_path: Path, target: Path | None, *, force: bool = False) -> Path:
     return target
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Check:
     name: str
     ok: bool
@@ -278,7 +278,7 @@ def _tallies_check(conn: sqlite3.Connection) -> Check:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Rebuilt:
     """What ``rave doctor --rebuild`` did: tallies written, and how many stored ones
     differed from the history before (missing and left-over ones included)."""

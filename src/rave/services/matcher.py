@@ -147,7 +147,7 @@ class Matcher:
         its own (no URL, UID, email, or id) is keyed by its name (and LinkedIn's
         connection date) within ``source``, so importing the file again finds it."""
         if not record.refs and not any(h[0] in MATCH_CHANNELS for h in record.all_handles()):
-            key = normalize.fold(record.name)
+            key = normalize.fold(record.name) or record.name  # a name of marks only folds to ""
             if record.connected_on is not None:
                 key += f"|{record.connected_on:%Y-%m-%d}"
             if record.id is None:

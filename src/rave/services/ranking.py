@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING
 
 from rave import db, timeutil
 from rave.config import BalanceConfig, Paths, RankConfig, load_rank, load_settings
@@ -15,10 +16,14 @@ from rave.queries.broadcast import broadcast_facts
 from rave.scoring import mix
 from rave.scoring.model import Assessment, Ranking, assess, rank
 
+if TYPE_CHECKING:
+    from typing import Unpack
+
 # --- ranking ------------------------------------------------------------------------------
 
 
-class WhyResult(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class WhyResult:
     assessment: Assessment
     rank: int | None  # the position in today's list, None when not listed
     skipped: str | None  # "over_limit" / "intro_capped" when visible but not listed
@@ -29,7 +34,8 @@ def rank_config(paths: Paths) -> RankConfig:
     return load_rank(paths.config)
 
 
-class TodayView(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class TodayView:
     """`rave today`: the ranking and, apart from it, at most one line about your own
     broadcasting (never mixed into the people list)."""
 
@@ -54,17 +60,13 @@ def _today(
     *,
     as_of: datetime,
     limit: int | None = None,
-    tier: str | None = None,
-    tag: str | None = None,
-    channel: str | None = None,
     broadcast: bool = True,
+    **filters: Unpack[states.Filters],
 ) -> TodayView:
     """The one ranking pipeline: state in SQL, then the pure model (and the nudge)."""
     config, balance = settings
     unlisted: dict[str, int] = {}
-    listable = states.contact_states(
-        conn, as_of=as_of, config=config, tier=tier, tag=tag, channel=channel, unlisted=unlisted
-    )
+    listable = states.contact_states(conn, as_of=as_of, config=config, unlisted=unlisted, **filters)
     nudge = broadcast_nudge(conn, as_of=as_of, balance=balance) if broadcast else None
     ranking = rank(
         listable,
@@ -82,26 +84,16 @@ def today_view(
     *,
     as_of: datetime,
     limit: int | None = None,
-    tier: str | None = None,
-    tag: str | None = None,
-    channel: str | None = None,
     broadcast: bool = True,
+    **filters: Unpack[states.Filters],
 ) -> TodayView:
     """Today's ranking and (unless ``broadcast`` is false) the broadcast nudge. The
-    filters narrow the people only: the nudge is about you. Without the nudge only
-    ``[rank]`` is read, so a mistake in ``[balance]`` cannot stop the list."""
+    filters (``tier``, ``tag``, ``channel``) narrow the people only: the nudge is about
+    you. Without the nudge only ``[rank]`` is read, so a mistake in ``[balance]`` cannot
+    stop the list."""
     settings = load_settings(paths.config) if broadcast else (rank_config(paths), BalanceConfig())
     with db.reading(paths.db) as conn:
-        return _today(
-            conn,
-            settings,
-            as_of=as_of,
-            limit=limit,
-            tier=tier,
-            tag=tag,
-            channel=channel,
-            broadcast=broadcast,
-        )
+        return _today(conn, settings, as_of=as_of, limit=limit, broadcast=broadcast, **filters)
 
 
 def why(paths: Paths, ref: str, *, as_of: datetime) -> WhyResult:
@@ -146,7 +138,8 @@ def snooze(path: Path, ref: str, until: date | None) -> tuple[records.ContactRef
     return contact, moment
 
 
-class Digest(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Digest:
     as_of: datetime
     ranking: Ranking
     followups_due: tuple[records.FollowUpRow, ...]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from rave import choices, contact_tally, db, normalize, timeutil
 from rave.config import RankConfig
@@ -17,7 +19,8 @@ from rave.scoring.model import assess
 _DEFAULT = RankConfig()
 
 
-class LogRequest(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class LogRequest:
     refs: tuple[str, ...]
     kind: str
     direction: str  # "out" (you), "in" (they), "both" (you talked together)
@@ -32,13 +35,8 @@ class LogRequest(NamedTuple):
     day_only: bool = False  # WHEN named a day, not a time: after that day's events
 
 
-class LogResult(NamedTuple):
-    id: int
-    when: datetime
-    kind: str
-    direction: str
-    channel: str
-    note: str | None
+@dataclass(frozen=True, slots=True)
+class LogResult(records.InteractionFacts):
     needs_reply: bool  # what was logged is a message of theirs still waiting for your answer
     contacts: tuple[records.ContactRef, ...]
     created: tuple[int, ...] = ()
@@ -49,7 +47,8 @@ class LogResult(NamedTuple):
     still_owed: bool = False  # a message of yours to someone whose favour is not repaid
 
 
-class PostResult(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class PostResult:
     id: int
     text: str
     channel: str
@@ -143,7 +142,7 @@ def _checked(conn: Any, result: LogResult, now: datetime, config: RankConfig) ->
     waits, shown = _after_write(conn, ids, result.when, now, config, result.needs_reply)
     mine = result.kind == "chat" and result.direction != "in"
     owed = mine and any(contact_tally.owes(conn, c) for c in ids)
-    return result._replace(needs_reply=waits, shown=shown, still_owed=owed)
+    return dataclasses.replace(result, needs_reply=waits, shown=shown, still_owed=owed)
 
 
 def _after_write(

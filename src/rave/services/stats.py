@@ -15,7 +15,7 @@ from rave.scoring import mix
 from rave.services.ranking import broadcast_nudge
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StatsReport:
     """`rave stats`: your own activity between ``since`` and ``until`` and what it says."""
 
