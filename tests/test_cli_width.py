@@ -17,7 +17,7 @@ from rich.cells import cell_len
 from rich.console import Console
 
 from conftest import ANSI, Rave, rave_executable
-from rave.cli import render
+from rave.cli import render, tables
 
 NAME = "Maximiliana Evangelina Castellanos-Villanueva de la Fuente"
 COMPANY = "International Business Machines Corporation of North America"
@@ -132,7 +132,7 @@ def assert_whole_words(shown: str, original: str) -> None:
     ],
 )
 def test_shortened_keeps_whole_words(text: str, width: int, shown: str) -> None:
-    assert render.shortened(text, width) == shown
+    assert tables.shortened(text, width) == shown
     assert cell_len(shown) <= width
 
 

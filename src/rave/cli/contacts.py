@@ -266,7 +266,7 @@ def list_(
     On a terminal the table fits its width (long text is shortened at a word) and goes
     through $PAGER when longer than the screen; piped, it is plain text, whole values."""
     from rave import choices
-    from rave.cli import payloads, render, views
+    from rave.cli import payloads, profile, render
     from rave.errors import UsageError
     from rave.queries.contacts import SORTS
     from rave.services import contacts
@@ -287,7 +287,7 @@ def list_(
             as_json,
             rows,
             lambda r: payloads.contact_list(list(r)),
-            lambda r: views.contact_list(r, filtered=filtered),
+            lambda r: profile.contact_list(r, filtered=filtered),
         )
 
 
@@ -295,14 +295,14 @@ def list_(
 def show(ctx: typer.Context, contact: ContactArg, as_json: JsonOpt = False) -> None:
     """A contact's profile, handles, notes, open follow-ups, recent timeline and
     broadcast/chat/engage balance."""
-    from rave.cli import payloads, render, views
+    from rave.cli import payloads, profile, render
     from rave.services import contacts
 
     render.answer(
         as_json,
         contacts.show_contact(paths(ctx).db, contact),
         payloads.contact_detail,
-        views.contact,
+        profile.contact,
     )
 
 

@@ -12,7 +12,7 @@ import typer
 
 from rave import timeutil
 from rave.choices import KINDS
-from rave.cli import render
+from rave.cli import render, tables
 from rave.cli.common import (
     JsonOpt,
     command_group,
@@ -21,7 +21,8 @@ from rave.cli.common import (
     paths,
     when_option,
 )
-from rave.cli.views import BROADCAST_LABEL, KIND_COLOUR
+from rave.cli.profile import KIND_COLOUR
+from rave.cli.views import BROADCAST_LABEL
 from rave.scoring import mix
 from rave.services.stats import StatsReport
 
@@ -138,7 +139,7 @@ def _mix(report: StatsReport) -> None:
     total = sum(act.totals.values())
     received = sum(act.received.values())
     render.section("Against your target ([balance] in config.toml)")
-    render.table(
+    tables.table(
         ["kind", "count", "share", "target"],
         [
             [
@@ -162,7 +163,7 @@ def _breakdown(title: str, first: str, rows: dict[str, dict[str, int]]) -> None:
     if not rows:
         render.line("  nothing in this period")
         return
-    render.table(
+    tables.table(
         [first, *KINDS, "total"],
         [
             [name, *(str(c[kind]) for kind in KINDS), str(sum(c.values()))]
@@ -194,7 +195,7 @@ def _conversations(report: StatsReport) -> None:
 def _ladder(report: StatsReport) -> None:
     ladder = report.ladder
     render.section("Relationship ladder (highest rung reached)")
-    render.table(
+    tables.table(
         ["rung", "contacts"],
         [[RUNG_TEXT[rung], str(ladder.counts[rung])] for rung in reversed(mix.RUNGS)],
     )
