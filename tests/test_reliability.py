@@ -115,8 +115,8 @@ def test_locked_past_the_timeout_is_exit_75(
 # --- a killed import -----------------------------------------------------------------
 
 
-# The import is caught this far into its one transaction: with 30,000 rows it writes
-# about 15 MB of -wal in all, so the kill lands well before the end.
+# The import is caught this far into its one transaction: with 10,000 rows it writes
+# about 5 MB of -wal in all, so the kill lands well before the end.
 MID_IMPORT = 1 << 20
 
 
@@ -156,7 +156,7 @@ def test_killed_import_leaves_all_or_nothing(rave: Rave, rave_home: Path, tmp_pa
     then killed. None of it is visible and the store is intact; the same import run to the
     end is all there."""
     source = tmp_path / "Connections.csv"
-    make = [sys.executable, str(BENCH / "make_connections.py"), "30000", str(source)]
+    make = [sys.executable, str(BENCH / "make_connections.py"), "10000", str(source)]
     subprocess.run(make, check=True)
     rave("add", "Already Here")
     path, wal = rave_home / "rave.db", rave_home / "rave.db-wal"
@@ -195,8 +195,8 @@ def test_killed_import_leaves_all_or_nothing(rave: Rave, rave_home: Path, tmp_pa
     assert rave("doctor").exit_code == 0
     done = run_cron(rave_home, "import", "linkedin", str(source), "--json")
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["contacts_created"] == 29_940  # 60 rows are blank
-    assert count(path, "contact") == before["contact"] + 29_940
+    assert json.loads(done.stdout)["contacts_created"] == 9_980  # 20 rows are blank
+    assert count(path, "contact") == before["contact"] + 9_980
 
 
 # --- upgrades ------------------------------------------------------------------------

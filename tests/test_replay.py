@@ -209,7 +209,7 @@ def test_cli_decisions_equal_the_in_process_ones() -> None:
         pytest.skip("no `rave` script next to this Python (pip install -e .)")
     # posters: their posts give light-lane rows too, beside replies and outreach
     res = replay.run_cli_world(
-        "posters", 1, overrides={}, n=15, days=12, budget=3, prehistory=60, exe=exe
+        "posters", 1, overrides={}, n=15, days=8, budget=3, prehistory=60, exe=exe
     )
     cli, inproc = res["cli"]["decisions"], res["inprocess"]["decisions"]
     assert cli, "rave suggested nothing: nothing to compare"
