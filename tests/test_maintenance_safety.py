@@ -385,3 +385,28 @@ def test_export_of_a_missing_store_keeps_the_old_file(rave_home: Path, tmp_path:
     assert "Traceback" not in out.stderr and "no store at" in out.stderr
     assert target.read_text() == "good export\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]
+
+
+def test_backup_to_stdout_is_the_checked_copy_and_nothing_else(rave: Rave, rave_home: Path) -> None:
+    assert rave("add", "Ana Pérez", "--tier", "B").exit_code == 0
+    assert rave("log", "ana", "-n", "coffee").exit_code == 0
+    done = subprocess.run(
+        [rave_executable(), "backup", "-"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        env=cron_env(rave_home),
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(b"SQLite format 3\x00")
+    assert done.stderr.decode().startswith(f"Backed up {len(done.stdout)} bytes to stdout")
+    copy = rave_home.parent / "copy.db"
+    copy.write_bytes(done.stdout)
+    with sqlite3.connect(copy) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT name FROM contact").fetchall() == [("Ana Pérez",)]
+        assert conn.execute("SELECT count(*) FROM interaction").fetchone()[0] == 1
+    assert not (Path.cwd() / "-").exists()  # never a file named "-"
+    both = rave("backup", "-", "--json")
+    assert both.exit_code == 2 and "stdout" in both.stderr

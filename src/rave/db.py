@@ -1,7 +1,7 @@
 """The one place that opens SQLite: pragmas, file modes, schema version, and the one
 translation of SQLite's errors into messages.
 
-Both doors use :func:`connect`: ``queries.py`` reads on the stdlib connection directly,
+Both doors use :func:`connect`: ``rave.queries`` reads on the stdlib connection directly,
 ``store.py`` builds its SQLAlchemy engine on it. Connections are in autocommit mode
 (``isolation_level=None``) so that transactions are explicit: writers start with
 ``BEGIN IMMEDIATE``, multi-query readers with ``BEGIN`` (one consistent snapshot).

@@ -142,16 +142,25 @@ def text_file(target: Path) -> Iterator[TextIO]:
 
 
 @contextlib.contextmanager
-def private_copy(stream: BinaryIO) -> Iterator[Path]:
-    """The path of a private copy of everything ``stream`` holds (stdin): a 0600 file,
-    created exclusively, in a new 0700 folder of the temporary directory. The folder
-    goes away when the block ends, whatever happens."""
+def private_folder(prefix: str) -> Iterator[Path]:
+    """A new 0700 folder of the temporary directory, removed when the block ends,
+    whatever happens."""
     temporary = Path(tempfile.gettempdir())
     try:
-        private = Path(tempfile.mkdtemp(prefix="rave-stdin-"))
+        private = Path(tempfile.mkdtemp(prefix=prefix))
     except OSError as exc:
         raise _folder_error(exc, temporary) from None
     try:
+        yield private
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def private_copy(stream: BinaryIO) -> Iterator[Path]:
+    """The path of a private copy of everything ``stream`` holds (stdin): a 0600 file,
+    created exclusively, in a new private folder (``private_folder``)."""
+    with private_folder("rave-stdin-") as private:
         copy = private / "stdin"
         try:
             with os.fdopen(create(copy), "wb") as out:
@@ -159,5 +168,3 @@ def private_copy(stream: BinaryIO) -> Iterator[Path]:
         except OSError as exc:
             raise _folder_error(exc, private) from None
         yield copy
-    finally:
-        shutil.rmtree(private, ignore_errors=True)

@@ -1,5 +1,6 @@
 """Housekeeping commands: paths, backup, doctor."""
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -25,8 +26,10 @@ def backup(
         Path | None,
         typer.Argument(
             metavar="PATH",
-            help="Where to write the copy (a file or a folder); default: next to the store.",
+            help="Where to write the copy (a file or a folder; - for stdout); default: next to "
+            "the store.",
             show_default=False,
+            allow_dash=True,
         ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
@@ -37,8 +40,20 @@ def backup(
     The copy is checked before it replaces anything: a damaged store is refused (exit 1)
     and the previous backup kept. A PATH that is a symbolic link is refused."""
     from rave.cli import payloads, render
+    from rave.errors import UsageError
     from rave.services import maintenance
 
+    if path is not None and str(path) == "-":
+        if as_json:
+            raise UsageError("--json and a backup to stdout (-) would share stdout")
+        if sys.stdout.isatty():
+            raise UsageError(
+                "a backup is a database file, not text for a terminal",
+                hint="redirect it: rave backup - > rave-copy.db",
+            )
+        size = maintenance.backup_to_stream(paths(ctx).db, sys.stdout.buffer)
+        render.info(f"Backed up {size} bytes to stdout")
+        return
     with render.progress("backing up") as _tick:
         target = maintenance.backup(paths(ctx).db, path, force=force)
     render.answer(

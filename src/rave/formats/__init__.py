@@ -2,7 +2,7 @@
 
 One module per format; each parser *streams* plain records out of a file and each writer
 turns plain records into a file. Matching records against the store, transactions and
-the CLI live elsewhere (``services.py``); this package only knows about files.
+the CLI live elsewhere (``rave.services``); this package only knows about files.
 
 - ``linkedin``: ``read_connections(path)`` → ContactRecord (``Connections.csv``)
 - ``linkedin_messages``: ``read_messages(path, me=)`` → MessageRecord, ``find_me(path)``
@@ -19,7 +19,7 @@ Conventions shared by every parser:
   dropped, warnings such as "not UTF-8, read as cp1252"). Pass your own to read it
   afterwards.
 - Columns are found by name, never position; text is NFC-normalised with control
-  characters removed (``vocab.clean_text``); a field is capped at
+  characters removed (``normalize.clean_text``); a field is capped at
   :data:`MAX_FIELD_CHARS` (longer text is truncated with a warning) and a name at
   :data:`MAX_NAME_CHARS` (longer is an error: such a row is garbage, not a person).
 - Bad data raises :class:`rave.errors.BadInputError` ``(file, line, reason)`` with the
@@ -42,7 +42,7 @@ MAX_FIELD_CHARS = 10_000
 """Longest text kept from any one field (a note, a company); longer is truncated."""
 
 MAX_NAME_CHARS = 200
-"""Longest name (same limit as ``vocab.clean_name``); longer is a BadInputError."""
+"""Longest name (same limit as ``normalize.clean_name``); longer is a BadInputError."""
 
 MAX_HANDLE_CHARS = 300
 """Longest email, phone or profile URL kept; longer values are dropped with a warning."""
@@ -63,7 +63,7 @@ class ContactRecord:
     """One person as a file describes them. Every parser fills what its format has;
     the writers (vCard, rave CSV) read the same fields.
 
-    ``emails`` and ``phones`` hold normalised values (``vocab.normalize_handle``);
+    ``emails`` and ``phones`` hold normalised values (``normalize.normalize_handle``);
     ``handles`` holds the other channels as ``(channel, normalised value)`` pairs, e.g.
     ``("linkedin", "https://linkedin.com/in/ana")`` or ``("twitter", "@ana")``.
     ``refs`` are the keys that identify the person in the source, strongest first:

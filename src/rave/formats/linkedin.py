@@ -13,7 +13,7 @@ Connected On`` (``URL`` is missing from exports before mid-2023).
   the first number cannot be a month) and ISO ``2024-03-15``. It becomes 12:00 UTC of
   that day. A date that is none of these is a BadInputError at that line.
 - Refs: ``("linkedin", normalised profile URL)`` when there is a URL (lower-case, no
-  ``www.``, query or trailing slash: ``vocab.normalize_url``), then ``("email", …)``.
+  ``www.``, query or trailing slash: ``normalize.normalize_url``), then ``("email", …)``.
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ class Activity:
     totals: dict[str, int]  # outbound interactions + posts, by kind
     posts: int  # how many of totals["broadcast"] are posts
     received: dict[str, int]  # inbound interactions, by kind (not part of your mix)
-    by_channel: dict[str, dict[str, int]]  # channels with activity, in vocab order
+    by_channel: dict[str, dict[str, int]]  # channels with activity, in choices.CHANNELS order
     by_tier: dict[str, dict[str, int]]  # every tier, zeros included
 
 

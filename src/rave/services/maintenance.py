@@ -6,12 +6,15 @@ import contextlib
 import json
 import math
 import os
+import shutil
 import sqlite3
 import stat
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from rave import contact_tally, db, migrations, safefile, timeutil
 from rave.config import Paths, load_settings
@@ -55,8 +58,7 @@ def backup(db_path: Path, target: Path | None, *, force: bool = False) -> Path:
     process writes), checked with ``PRAGMA quick_check`` and only then renamed into place
     (``safefile``), mode 0600. A damaged store is refused and the old backup left as it
     was; a target that is a symbolic link is refused (never written through)."""
-    if _store_file(db_path).st_size == 0:
-        raise StoreError(f"{db_path} is empty (0 bytes): not a rave store; nothing to back up")
+    _check_store(db_path)
     if target is None:
         target = default_backup_path(db_path)
     elif target.is_dir():
@@ -65,22 +67,41 @@ def backup(db_path: Path, target: Path | None, *, force: bool = False) -> Path:
         if target.samefile(db_path):
             raise RaveError("the backup cannot replace the store itself")
     target = safefile.prepare(target, replace=force)
-    source = db.connect(db_path)  # opened before anything is made in the target's folder
+    with _reading(db_path, target) as source, safefile.staged(target) as staging:
+        _checked_copy(source, db_path, staging)
+    return target
+
+
+def backup_to_stream(db_path: Path, stream: BinaryIO) -> int:
+    """The same checked copy as :func:`backup`, written to ``stream`` (stdout) once it is
+    whole and checked; the number of bytes written. The copy is made in a private
+    temporary folder, removed afterwards."""
+    _check_store(db_path)
+    scratch = Path(tempfile.gettempdir())
+    with _reading(db_path, scratch) as source, safefile.private_folder("rave-backup-") as folder:
+        copy = folder / default_backup_path(db_path).name
+        _checked_copy(source, db_path, copy)
+        try:
+            with copy.open("rb") as written:
+                shutil.copyfileobj(written, stream)
+            stream.flush()
+        except OSError as exc:
+            raise db.translate_os_error(exc, Path("<stdout>")) from None
+        return copy.stat().st_size
+
+
+def _check_store(db_path: Path) -> None:
+    if _store_file(db_path).st_size == 0:
+        raise StoreError(f"{db_path} is empty (0 bytes): not a rave store; nothing to back up")
+
+
+@contextlib.contextmanager
+def _reading(db_path: Path, target: Path) -> Iterator[sqlite3.Connection]:
+    """The store, opened before anything is made where the copy goes; SQLite's and the
+    file system's errors as rave's messages (a damaged store named as such)."""
+    source = db.connect(db_path)
     try:
-        with safefile.staged(target) as staging:
-            os.close(safefile.create(staging))
-            copy = sqlite3.connect(staging, isolation_level=None)
-            try:
-                source.backup(copy)
-                copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
-                damage = _damage(copy)
-            finally:
-                copy.close()
-            if damage:
-                raise StoreError(
-                    f"{db_path} is damaged ({'; '.join(damage[:2])}); no backup was written",
-                    hint="run `rave doctor`, and keep your earlier backups",
-                )
+        yield source
     except sqlite3.Error as exc:
         text = str(exc).lower()
         damaged = "malformed" in text or "not a database" in text or "corrupt" in text
@@ -89,7 +110,23 @@ def backup(db_path: Path, target: Path | None, *, force: bool = False) -> Path:
         raise db.translate_os_error(exc, target) from None
     finally:
         source.close()
-    return target
+
+
+def _checked_copy(source: sqlite3.Connection, db_path: Path, copy_path: Path) -> None:
+    """Copy the store into the new private file ``copy_path`` and check the copy."""
+    os.close(safefile.create(copy_path))
+    copy = sqlite3.connect(copy_path, isolation_level=None)
+    try:
+        source.backup(copy)
+        copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+        damage = _damage(copy)
+    finally:
+        copy.close()
+    if damage:
+        raise StoreError(
+            f"{db_path} is damaged ({'; '.join(damage[:2])}); no backup was written",
+            hint="run `rave doctor`, and keep your earlier backups",
+        )
 
 
 @dataclass(frozen=True, slots=True)
