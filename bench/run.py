@@ -120,6 +120,7 @@ FLOORS = {
 }
 READ = "read floor: import typer, rich.console, rich.table, sqlite3"
 AS_OF_PAST = "2026-10-21"  # a month before bench/generate.py's moment
+TYPO = "Greta Hadad 1"  # contact #1 of L, Greta Haddad 1, with one letter missing
 Row = tuple[str, float, float, str, float | None]
 
 
@@ -151,6 +152,19 @@ def main() -> None:
     if "L" in sizes:
         db = str(DATA / "L" / "rave.db")
         add("rave list --limit 20 (L)", [RAVE, "--db", db, "list", "--limit", "20"], READ)
+        # a misspelt name among 30,000 (Greta Haddad 1 is contact #1): the same command
+        # by id runs beside it, so the difference is the fuzzy lookup itself
+        for command in ("show", "why"):
+            by_id = [RAVE, "--db", db, command, "#1"]
+            argv = [RAVE, "--db", db, command, TYPO]
+            seconds, peak, beside = measure(argv, env, floor=by_id)
+            rows.append(
+                (f"rave {command} '{TYPO}' (L)", seconds, peak, f"rave {command} '#1'", beside)
+            )
+            lookup = f"lookup {(seconds - beside) * 1000:.0f} ms" if beside else ""
+            print(
+                f"{rows[-1][0]:55s} {seconds * 1000:8.0f} ms {peak:7.1f} MiB  {lookup}", flush=True
+            )
         # a person at a terminal: Rich, colours, 80 columns (PAGER=cat: no pager waiting)
         terminal = {**env, "TERM": "xterm-256color", "PAGER": "cat"}
         first, total, peak = measure_tty([RAVE, "--db", db, "list"], terminal)

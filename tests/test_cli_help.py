@@ -92,7 +92,7 @@ def test_help_names_values_by_words(rave: Rave, path: tuple[str, ...]) -> None:
         (("stats",), "--by week|month"),
         (("import",), "{FORMAT} {FILE}"),
         (("export",), "--output FILE"),
-        (("followup", "done"), "{ID}"),
+        (("followup", "done"), "{REF}"),
         ((), "--db PATH"),
     ],
 )
@@ -305,7 +305,7 @@ def test_a_dry_run_from_stdin_writes_nothing(rave: Rave, rave_home: Path) -> Non
 
 @pytest.mark.parametrize(
     ("fmt", "fixture"),
-    [("vcard", FIXTURES / "vcard" / "malformed.vcf"), ("json", FIXTURES / "vcard" / "no_name.vcf")],
+    [("vcard", FIXTURES / "google" / "contacts.csv"), ("json", FIXTURES / "vcard" / "no_name.vcf")],
 )
 def test_bad_stdin_is_exit_65_and_writes_nothing(
     rave: Rave, rave_home: Path, private_tmp: Path, fmt: str, fixture: Path

@@ -40,7 +40,7 @@ def test_help_lists_commands_in_the_daily_loop_order(rave: Rave) -> None:
         (("today", "--limit", "abc"), "Invalid value for '--limit' / '-l': 'abc' is not a whole"),
         (("today", "--limit", "-1"), "-1 is below the minimum of 0."),
         (("add", "Ana", "--cadence", "0"), "Invalid value for '--cadence': 0 is below the minimum"),
-        (("followup", "done", "x1"), "Invalid value for 'ID': 'x1' is not a whole number."),
+        (("followup", "done", "x1"), "'x1' is not a record reference"),
     ],
 )
 def test_bad_numbers_are_usage_errors(rave: Rave, args: tuple[str, ...], message: str) -> None:
@@ -82,7 +82,7 @@ def test_install_names_every_value_by_a_word() -> None:
     command = load_command("import")
     params.install(command)
     shown = {param.name: param.metavar for param in command.params}
-    assert (shown["fmt"], shown["file"], shown["me"]) == ("FORMAT", "FILE", "URL")  # given
+    assert (shown["fmt"], shown["file"], shown["me"]) == ("FORMAT", "FILE", "WHO")  # given
     assert (shown["tier"], shown["tag"]) == ("TIER", "TAG")  # the option's name
     assert shown["dry_run"] is None  # a flag takes no value
     ctx = command.make_context("import", ["vcard", "-"], resilient_parsing=True)

@@ -320,3 +320,5 @@ def test_list_pages_when_taller_than_the_screen(
     assert "Person 0004" in seen and "Person 0005" not in seen
     code, seen = run("list", pager="head -c 100 > /dev/null")  # quit after a screen
     assert code == 0 and "Traceback" not in seen and "Error" not in seen, seen
+    code, seen = run("list", pager="no-such-pager-here --x")  # a pager that cannot run
+    assert code == 0 and "Person 1999" in seen, seen[-300:]  # the rows reach the screen

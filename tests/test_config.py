@@ -1,5 +1,6 @@
-"""Where the files are (spec/cli.md, "Where data lives") and the ``[rank]`` section of
-config.toml (every number of spec/scoring.md is a default there)."""
+"""Where the files are (spec/cli.md, "Where data lives"), the ``[rank]`` section of
+config.toml (every number of spec/scoring.md is a default there), ``[balance]``, and
+``[me]`` with ``--me`` (who you are: never a contact of your own)."""
 
 from __future__ import annotations
 
@@ -11,18 +12,23 @@ from typing import Any
 import platformdirs
 import pytest
 
+from conftest import Rave
 from rave.config import (
     BalanceConfig,
+    MeConfig,
     RankConfig,
     balance_from_table,
     load_balance,
     load_config,
+    load_me,
     load_rank,
     load_settings,
+    me_from_options,
+    me_from_table,
     rank_from_table,
     resolve_paths,
 )
-from rave.errors import ConfigError, RaveError
+from rave.errors import ConfigError, RaveError, UsageError
 
 DEFAULT_DB = platformdirs.user_data_path("rave", appauthor=False) / "rave.db"
 DEFAULT_CONFIG = platformdirs.user_config_path("rave", appauthor=False) / "config.toml"
@@ -439,3 +445,195 @@ def test_bad_balance_values_name_the_key(table: dict[str, Any], key: str) -> Non
         balance_from_table(table)
     assert "[balance]" in info.value.message
     assert re.search(rf"\b{re.escape(key)}\b", info.value.message), info.value.message
+
+
+# --- [me] and --me: who you are ----------------------------------------------------------
+
+LENA_URL = "https://linkedin.com/in/lena-okafor"
+
+
+def test_me_is_empty_by_default_and_read_in_normal_form(tmp_path: Path) -> None:
+    assert load_me(tmp_path / "nope.toml") == MeConfig()
+    assert not MeConfig()
+    path = tmp_path / "config.toml"
+    path.write_text(
+        "[me]\n"
+        'names = ["Lena  Okafor", "Lena O."]\n'
+        'emails = ["Lena@Example.com", "lena@example.com"]\n'
+        'profiles = ["https://www.linkedin.com/in/Lena-Okafor/", "okafor-l"]\n'
+        'phones = "+44 20 7946 0000"\n',
+        encoding="utf-8",
+    )
+    assert load_me(path) == MeConfig(
+        names=("Lena Okafor", "Lena O."),
+        emails=("lena@example.com",),
+        profiles=(LENA_URL, "https://linkedin.com/in/okafor-l"),
+        phones=("+442079460000",),
+    )
+    assert load_rank(path) == RankConfig()  # a [me] section is no unknown section
+
+
+@pytest.mark.parametrize(
+    ("table", "said"),
+    [
+        ({"name": ["Lena"]}, "[me] name: unknown key (known: names, emails, profiles, phones)"),
+        ({"names": 3}, "[me] names: expected a list of strings, got 3"),
+        ({"emails": ["a@b.c", 1]}, "[me] emails: expected a list of strings"),
+        ({"names": {"first": "Lena"}}, "[me] names: expected a list of strings"),
+        ({"emails": ["lena.example.com"]}, "[me] emails: 'lena.example.com' is not an email"),
+        ({"phones": ["call me"]}, "[me] phones: 'call me' is not a phone number"),
+        ({"profiles": ["https://[bad"]}, "[me] profiles: 'https://[bad' is not a URL"),
+        ({"profiles": [""]}, "[me] profiles: a profile URL cannot be empty"),
+        ({"names": [""]}, "[me] names: a name cannot be empty"),
+        ({"names": ["x" * 201]}, "[me] names: a name is limited to 200 characters"),
+        ({"emails": ["a" * 3000 + "@example.com"]}, "is longer than 2048 characters"),
+        ({"names": [f"Lena {i}" for i in range(21)]}, "[me] names: at most 20 values"),
+    ],
+)
+def test_bad_me_values_are_a_config_error_naming_the_key(table: dict[str, Any], said: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        me_from_table(table)
+    assert said in info.value.message, info.value.message
+    assert info.value.exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (["lena@example.com"], MeConfig(emails=("lena@example.com",))),
+        (["https://www.linkedin.com/in/lena-okafor/"], MeConfig(profiles=(LENA_URL,))),
+        (["linkedin.com/in/lena-okafor"], MeConfig(profiles=(LENA_URL,))),
+        (["Lena Okafor"], MeConfig(names=("Lena Okafor",))),
+        (["+44 20 7946 0000"], MeConfig(phones=("+442079460000",))),
+        (["lena-okafor"], MeConfig(names=("lena-okafor",), profiles=(LENA_URL,))),
+        (["@lena-okafor"], MeConfig(profiles=(LENA_URL,))),
+        (
+            ["Lena Okafor", "lena@example.com", LENA_URL, "Lena Okafor"],
+            MeConfig(names=("Lena Okafor",), emails=("lena@example.com",), profiles=(LENA_URL,)),
+        ),
+    ],
+)
+def test_me_options_are_told_apart_by_their_shape(values: list[str], expected: MeConfig) -> None:
+    assert me_from_options(values) == expected
+
+
+@pytest.mark.parametrize("value", ["https://[bad", "  ", "lena@", "x" * 201 + " y"])
+def test_a_bad_me_option_is_a_usage_error(rave: Rave, tmp_path: Path, value: str) -> None:
+    with pytest.raises(UsageError):
+        me_from_options([value])
+    path = tmp_path / "contacts.vcf"
+    path.write_text(VCARDS, encoding="utf-8", newline="")
+    out = rave("import", "vcard", str(path), "--me", value)
+    assert out.exit_code == 2, out
+    assert out.stderr.startswith("rave: --me"), out.stderr
+
+
+def test_me_options_add_to_the_config() -> None:
+    config = MeConfig(names=("Lena Okafor",), emails=("lena@example.com",))
+    added = config.merged(me_from_options(["lena@work.example", "Lena Okafor"]))
+    assert added == MeConfig(
+        names=("Lena Okafor",), emails=("lena@example.com", "lena@work.example")
+    )
+
+
+def write_config(rave_home: Path, text: str) -> Path:
+    rave_home.mkdir(parents=True, exist_ok=True)
+    path = rave_home / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_doctor_reports_a_bad_me_section_and_other_commands_still_work(
+    rave: Rave, rave_home: Path
+) -> None:
+    assert rave("add", "Ivo Petrov", "--tier", "B").exit_code == 0
+    config = write_config(rave_home, '[me]\nemails = ["lena.example.com"]\n')
+    out = rave("doctor", "--json")
+    assert out.exit_code == 1, out
+    checks = {c["name"]: c for c in out.json()["checks"]}
+    assert not checks["config"]["ok"]
+    assert checks["config"]["detail"] == (
+        "config [me] emails: 'lena.example.com' is not an email address"
+    )
+    assert rave("today").exit_code == 0  # [me] is for imports; the rest reads on
+    imported = rave("import", "vcard", "-", input=VCARDS)
+    assert imported.exit_code == 1, imported
+    assert "config [me] emails: 'lena.example.com' is not an email" in imported.stderr
+    config.write_text('[me]\nemails = ["lena@example.com"]\n', encoding="utf-8")
+    assert rave("doctor").exit_code == 0
+
+
+# A phone's address book, as vCard 3.0 with CRLF: your own card among the others.
+VCARDS = (
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nPRODID:-//Apple Inc.//iPhone OS 17.4//EN\r\n"
+    "N:Okafor;Lena;;;\r\nFN:Lena Okafor\r\n"
+    "EMAIL;type=INTERNET;type=HOME;type=pref:lena@example.com\r\n"
+    "TEL;type=CELL;type=VOICE;type=pref:+44 20 7946 0000\r\nEND:VCARD\r\n"
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nPRODID:-//Apple Inc.//iPhone OS 17.4//EN\r\n"
+    "N:Petrov;Ivo;;;\r\nFN:Ivo Petrov\r\n"
+    "EMAIL;type=INTERNET;type=WORK;type=pref:ivo@petrov.example\r\n"
+    "TEL;type=CELL;type=VOICE;type=pref:+44 20 7946 0111\r\nEND:VCARD\r\n"
+)
+
+
+def names(rave: Rave) -> list[str]:
+    return sorted(c["name"] for c in rave("list", "--json").json())
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        '[me]\nemails = ["LENA@example.com"]\n',
+        '[me]\nnames = ["Lena Okafor"]\nphones = ["+44 (0)20 7946 0000"]\n',
+    ],
+)
+def test_your_own_card_is_skipped_and_counted_as_you(
+    rave: Rave, rave_home: Path, tmp_path: Path, config: str
+) -> None:
+    write_config(rave_home, config.replace("(0)", ""))
+    path = tmp_path / "contacts.vcf"
+    path.write_text(VCARDS, encoding="utf-8", newline="")
+    report = rave("import", "vcard", str(path), "--json").json()
+    assert report["contacts_created"] == 1
+    assert report["skipped"] == 1 and report["skipped_reasons"] == {"you": 1}
+    assert names(rave) == ["Ivo Petrov"]
+    human = rave("import", "vcard", str(path))
+    assert "1 rows skipped (1 you)" in human.stdout
+
+
+def test_me_on_the_command_line_skips_your_card_too(rave: Rave, tmp_path: Path) -> None:
+    path = tmp_path / "contacts.vcf"
+    path.write_text(VCARDS, encoding="utf-8", newline="")
+    out = rave("import", "vcard", str(path), "--me", "lena@example.com", "--json")
+    assert out.json()["skipped_reasons"] == {"you": 1}
+    assert names(rave) == ["Ivo Petrov"]
+
+
+def test_your_name_alone_is_not_enough(rave: Rave, rave_home: Path, tmp_path: Path) -> None:
+    """A namesake with other addresses and numbers is someone else (and a shared phone
+    alone, a family's landline, says nothing either)."""
+    write_config(rave_home, '[me]\nnames = ["Lena Okafor"]\nphones = ["+44 20 7946 0111"]\n')
+    path = tmp_path / "contacts.vcf"
+    path.write_text(VCARDS, encoding="utf-8", newline="")
+    report = rave("import", "vcard", str(path), "--json").json()
+    assert report["contacts_created"] == 2 and report["skipped_reasons"] == {}
+
+
+def test_your_row_in_a_google_export_is_skipped(rave: Rave, tmp_path: Path) -> None:
+    header = (
+        "First Name,Middle Name,Last Name,Phonetic First Name,Phonetic Middle Name,"
+        "Phonetic Last Name,Name Prefix,Name Suffix,Nickname,File As,Organization Name,"
+        "Organization Title,Organization Department,Birthday,Notes,Photo,Labels,"
+        "E-mail 1 - Label,E-mail 1 - Value,Phone 1 - Label,Phone 1 - Value,"
+        "Website 1 - Label,Website 1 - Value"
+    )
+    rows = [
+        "Lena,,Okafor,,,,,,,,Northwind,Data Engineer,,,,,* myContacts,* Home,"
+        "lena@example.com,Mobile,+44 20 7946 0000,LinkedIn,https://www.linkedin.com/in/lena-okafor",
+        "Ivo,,Petrov,,,,,,,,,,,,,,* myContacts,* Work,ivo@petrov.example,,,,",
+    ]
+    path = tmp_path / "contacts.csv"
+    path.write_bytes(("\ufeff" + "\r\n".join([header, *rows]) + "\r\n").encode("utf-8"))
+    report = rave("import", "google", str(path), "--me", LENA_URL, "--json").json()
+    assert report["skipped_reasons"] == {"you": 1}
+    assert names(rave) == ["Ivo Petrov"]

@@ -32,11 +32,11 @@ SHOW_KEYS = {
     "balance",
     "warmth",
 }
-NOTE_KEYS = {"id", "text", "created_at"}
-FOLLOWUP_KEYS = {"id", "contact_id", "contact_name", "text", "due", "done_at", "created_at"}
-INTERACTION_KEYS = {"id", "when", "kind", "direction", "channel", "note", "needs_reply"}
-LOG_KEYS = {"id", "when", "kind", "direction", "channel", "note", "needs_reply", "contacts"}
-POST_KEYS = {"id", "text", "channel", "url", "when"}
+NOTE_KEYS = {"id", "ref", "text", "created_at"}
+FOLLOWUP_KEYS = {"id", "ref", "contact_id", "contact_name", "text", "due", "done_at", "created_at"}
+INTERACTION_KEYS = {"id", "ref", "when", "kind", "direction", "channel", "note", "needs_reply"}
+LOG_KEYS = {"id", "ref", "when", "kind", "direction", "channel", "note", "needs_reply", "contacts"}
+POST_KEYS = {"id", "ref", "text", "channel", "url", "when"}
 PATHS_KEYS = {"db", "db_source", "config", "config_source"}
 
 

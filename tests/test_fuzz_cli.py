@@ -38,7 +38,7 @@ from conftest import cron_env, rave_executable
 from rave.cli import app
 
 CONTRACT = {0, 1, 2, 3, 4, 65, 75, 130}
-FORMATS = ["linkedin", "linkedin-messages", "vcard", "google", "csv", "json"]
+FORMATS = ["linkedin", "linkedin-messages", "vcard", "google", "outlook", "csv", "json"]
 FIXTURES = Path(__file__).parent / "fixtures"
 
 # RAVE_FUZZ_SCALE=20 runs twenty times as many cases (a long local hunt).
@@ -633,6 +633,12 @@ HEADERS = {
         "Name,Given Name,Additional Name,Family Name,Nickname,Birthday,Location,Notes,"
         "Group Membership,E-mail 1 - Type,E-mail 1 - Value,Organization 1 - Name,"
         "Organization 1 - Title",
+    ],
+    "outlook": [
+        "First Name,Middle Name,Last Name,Suffix,Nickname,E-mail Address,E-mail 2 Address,"
+        "Home Phone,Business Phone,Mobile Phone,Company,Job Title,Birthday,Notes,Categories,"
+        "Business City,Business Country/Region,Web Page",
+        "First Name,Last Name,E-mail Address,E-mail Display Name,Mobile Phone,Company,Notes",
     ],
     "csv": [
         "id,name,tier,aliases,emails,phones,handles,tags,company,title,location,why,offer,met,"

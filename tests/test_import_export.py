@@ -68,6 +68,10 @@ def test_reimport_changes_nothing(rave: Rave) -> None:
         ("vcard", FIXTURES / "vcard" / "phone_2.1.vcf"),
         ("google", FIXTURES / "google" / "contacts.csv"),
         ("google", FIXTURES / "google" / "legacy_utf16.csv"),
+        ("outlook", FIXTURES / "outlook" / "outlook_desktop.csv"),
+        ("outlook", FIXTURES / "outlook" / "google_outlook.csv"),
+        ("vcard", FIXTURES / "vcard" / "android_nameless.vcf"),
+        ("vcard", FIXTURES / "vcard" / "ios_crcrlf.vcf"),
     ]
     for fmt, path in files:
         assert rave("import", fmt, str(path)).exit_code == 0
@@ -318,10 +322,10 @@ def test_vcard_and_google_imports(rave: Rave) -> None:
 @pytest.mark.parametrize(
     ("fmt", "path"),
     [
-        ("vcard", FIXTURES / "vcard" / "malformed.vcf"),
-        ("vcard", FIXTURES / "vcard" / "no_name.vcf"),
+        ("vcard", FIXTURES / "google" / "contacts.csv"),
         ("json", FIXTURES / "vcard" / "contacts_3.0.vcf"),
         ("csv", FIXTURES / "linkedin" / "Connections.csv"),
+        ("google", FIXTURES / "linkedin" / "Connections_2020.csv"),
     ],
 )
 def test_bad_files_are_exit_65_and_change_nothing(rave: Rave, fmt: str, path: Path) -> None:
@@ -535,3 +539,115 @@ def test_an_unreadable_first_import_leaves_no_store(
     bad.write_bytes(b"\x00\x01garbage")
     assert rave("import", "vcard", str(bad)).exit_code == 65
     assert not rave_home.exists() or not (rave_home / "rave.db").exists()
+
+
+# --------------------------------------------------------------------------- real files
+
+
+@pytest.mark.parametrize(
+    ("fmt", "path", "right"),
+    [
+        # a LinkedIn export from before 2023 read as Google kept names, lost company/title
+        ("google", FIXTURES / "linkedin" / "Connections_2020.csv", "linkedin"),
+        ("linkedin", FIXTURES / "google" / "contacts.csv", "google"),
+        # Google's "Outlook CSV" read as Google kept only the names, and said nothing
+        ("google", FIXTURES / "outlook" / "google_outlook.csv", "outlook"),
+        ("google", FIXTURES / "outlook" / "outlook_desktop.csv", "outlook"),
+        ("outlook", FIXTURES / "linkedin" / "Connections.csv", "linkedin"),
+        ("csv", FIXTURES / "google" / "legacy_utf16.csv", "google"),
+        ("json", FIXTURES / "outlook" / "outlook_com.csv", "outlook"),
+    ],
+)
+def test_a_file_given_as_another_format_is_refused_naming_the_right_one(
+    rave: Rave, fmt: str, path: Path, right: str
+) -> None:
+    rave("add", "Keep Me")
+    before = snapshot(rave)
+    out = rave("import", fmt, str(path))
+    assert out.exit_code == 65, out
+    assert f"hint: import it as {right}: rave import {right} FILE" in out.stderr
+    assert snapshot(rave) == before
+    assert rave("import", right, str(path)).exit_code == 0  # and the hint is right
+
+
+def test_outlook_import(rave: Rave) -> None:
+    out = rave("import", "outlook", str(FIXTURES / "outlook" / "outlook_desktop.csv"), "--json")
+    assert out.exit_code == 0, out
+    report = out.json()
+    assert (report["contacts_created"], report["skipped"]) == (3, 1)
+    assert report["encoding"] == "cp1252"
+    assert names(rave) == ["Ana Lima", "Fabrikam", "José Peña"]
+    ana = rave("show", "Ana Lima", "--json").json()
+    assert (ana["company"], ana["title"], ana["location"]) == (
+        "Lima, Souza & Filhos",
+        "CTO",
+        "São Paulo, Brazil",
+    )
+    assert sorted(ana["tags"]) == ["clients", "conference 2024"]
+    assert {"channel": "phone", "value": "+5511987654321"} in ana["handles"]
+    jose = rave("show", "José", "--json").json()
+    assert {"channel": "email", "value": "jose.pena@contoso.example"} in jose["handles"]
+
+
+def test_unused_columns_are_named_in_one_warning(rave: Rave) -> None:
+    out = rave("import", "google", str(FIXTURES / "google" / "contacts.csv"))
+    assert out.exit_code == 0, out
+    warnings = [line for line in out.stderr.splitlines() if "no place for" in line]
+    assert len(warnings) == 1
+    assert warnings[0].endswith(": Photo, Address 1 - Formatted, Address 1 - Street")
+
+
+def test_one_nameless_card_does_not_stop_an_android_file(rave: Rave) -> None:
+    out = rave("import", "vcard", str(FIXTURES / "vcard" / "android_nameless.vcf"))
+    assert out.exit_code == 0, out
+    assert (
+        "2 contacts created" in out.stdout
+        and "1 rows skipped (1 card without a name)" in out.stdout
+    )
+    assert "android_nameless.vcf:8: skipped a card" in out.stderr
+    assert names(rave) == ["Jörg Müller", "Kenji Tanaka"]
+
+
+def test_ios_cards_keep_birthday_and_note(rave: Rave) -> None:
+    assert rave("import", "vcard", str(FIXTURES / "vcard" / "ios_crcrlf.vcf")).exit_code == 0
+    document = json.loads(snapshot(rave))
+    ada = next(c for c in document["contacts"] if c["name"] == "Ada Okafor")
+    assert ada["birthday"] == "1986-04-15"
+    assert [n["text"] for n in document["notes"]] == [
+        "Met at the Lisbon meetup. Wants an intro to a designer."
+    ]
+
+
+def test_a_long_profile_url_is_kept(rave: Rave) -> None:
+    path = FIXTURES / "linkedin" / "Connections_long_url.csv"
+    assert rave("import", "linkedin", str(path)).exit_code == 0
+    (person,) = rave("list", "--json").json()
+    handles = rave("show", f"#{person['id']}", "--json").json()["handles"]
+    assert [len(h["value"]) > 300 for h in handles if h["channel"] == "linkedin"] == [True]
+
+
+def test_vcard_export_writes_n_from_the_name_not_split_at_the_last_space(rave: Rave) -> None:
+    rave("add", "Michael Kreuzer, PhD")
+    rave("add", "Ludwig van Beethoven")
+    lines = rave("export", "vcard").stdout.splitlines()
+    assert "N:Kreuzer;Michael;;;PhD" in lines  # was N:PhD;Michael Kreuzer\,;;;
+    assert "N:van Beethoven;Ludwig;;;" in lines
+
+
+def test_reimporting_your_own_export_changes_nothing(rave: Rave, tmp_path: Path) -> None:
+    for fmt, path in (
+        ("linkedin", FIXTURES / "linkedin" / "Connections.csv"),
+        ("vcard", FIXTURES / "vcard" / "contacts_3.0.vcf"),
+        ("google", FIXTURES / "google" / "contacts.csv"),
+        ("outlook", FIXTURES / "outlook" / "outlook_desktop.csv"),
+    ):
+        assert rave("import", fmt, str(path)).exit_code == 0
+    _store(rave)  # people added by hand: with and without an email or a profile
+    before = snapshot(rave)
+    for fmt in ("vcard", "csv", "json"):
+        target = tmp_path / f"mine.{fmt}"
+        assert rave("export", fmt, "-o", str(target)).exit_code == 0
+        report = rave("import", fmt, str(target), "--json").json()
+        assert (report["contacts_created"], report["contacts_updated"]) == (0, 0), fmt
+        assert report["interactions_created"] == report["notes_created"] == 0, fmt
+        assert snapshot(rave) == before, fmt

@@ -254,7 +254,7 @@ def test_a_huge_cadence_in_a_rave_csv_is_exit_65(rave: Rave, keep_me: str, tmp_p
 @pytest.mark.parametrize(
     ("text", "said"),
     [
-        ("[rnak]\nlimit = 3\n", "unknown section [rnak] (known: [rank], [balance])"),
+        ("[rnak]\nlimit = 3\n", "unknown section [rnak] (known: [rank], [balance], [me])"),
         ("[rank]\nlimit = 3\n[colours]\nname = 'red'\n", "unknown section [colours]"),
         ("limit = 3\n[rank]\n", "limit: unknown key outside a section"),
     ],
@@ -322,8 +322,8 @@ GOOD_MESSAGE = (
          "SENDER PROFILE URL 'https://' is not a profile URL"),
         ("c2,,Me,https://www.linkedin.com/in/me,Bob,http://[::1,2024-01-02 10:00:00 UTC,,hi,INBOX",
          "RECIPIENT PROFILE URLS 'http://[::1' is not a profile URL"),
-        ("c2,,Bob,https://linkedin.com/in/" + "b" * 400 + ",Me,,2024-01-02 10:00:00 UTC,,hi,INBOX",
-         "is longer than 300 characters"),
+        ("c2,,Bob,https://linkedin.com/in/" + "b" * 2100 + ",Me,,2024-01-02 10:00:00 UTC,,hi,INBOX",
+         "is longer than 2048 characters"),
     ],
 )  # fmt: skip
 @pytest.mark.parametrize("me", [None, "https://www.linkedin.com/in/me"])

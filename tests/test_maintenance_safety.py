@@ -410,3 +410,57 @@ def test_backup_to_stdout_is_the_checked_copy_and_nothing_else(rave: Rave, rave_
     assert not (Path.cwd() / "-").exists()  # never a file named "-"
     both = rave("backup", "-", "--json")
     assert both.exit_code == 2 and "stdout" in both.stderr
+
+
+def test_backup_to_a_reader_that_stops_early_leaves_no_copy_behind(
+    rave: Rave, rave_home: Path, tmp_path: Path
+) -> None:
+    assert rave("add", "Ana Pérez").exit_code == 0
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    writer = subprocess.Popen(
+        [rave_executable(), "backup", "-"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=cron_env(rave_home, TMPDIR=str(scratch)),
+    )
+    assert writer.stdout is not None
+    assert writer.stdout.read(16) == b"SQLite format 3\x00"
+    writer.stdout.close()  # the reader goes away (`rave backup - | head -c 16`)
+    writer.wait(timeout=60)
+    assert list(scratch.iterdir()) == []  # no copy of the store left in the temporary folder
+
+
+def test_closed_stdin_or_stdout_is_a_message_not_a_traceback(rave: Rave, rave_home: Path) -> None:
+    assert rave("add", "Ana").exit_code == 0
+    env = cron_env(rave_home)
+    closed_out = subprocess.run(
+        [rave_executable(), "list"],
+        stdin=subprocess.DEVNULL,
+        stdout=None,
+        capture_output=False,
+        stderr=subprocess.PIPE,
+        env=env,
+        timeout=60,
+        check=False,
+        preexec_fn=lambda: os.close(1),
+    )
+    assert closed_out.returncode == 1
+    assert b"stdout is closed" in closed_out.stderr and b"Traceback" not in closed_out.stderr
+    closed_in = subprocess.run(
+        [rave_executable(), "import", "vcard", "-"],
+        capture_output=True,
+        env=env,
+        timeout=60,
+        check=False,
+        preexec_fn=lambda: os.close(0),
+    )
+    assert closed_in.returncode == 65, closed_in.stderr  # an empty stdin: nothing to import
+    assert b"Traceback" not in closed_in.stderr
+
+
+def test_a_limit_past_any_store_is_a_usage_error(rave: Rave, empty_store: Path) -> None:
+    huge = rave("list", "--limit", "99999999999999999999")
+    assert huge.exit_code == 2 and "date" not in huge.stderr
+    assert "--limit" in huge.stderr

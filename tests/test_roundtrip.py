@@ -190,3 +190,19 @@ def test_contacts_survive_csv_and_vcard(contacts) -> None:
             target = base / f"{fmt}.db"
             imports.import_file(target, reader, exported)
             assert _contact_fields(target) == expected, fmt
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(contacts=st.lists(contact_st, min_size=1, max_size=4), notes=st.lists(text, max_size=2))
+def test_reimporting_an_export_into_its_own_store_changes_nothing(contacts, notes) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        base = Path(folder)
+        _build(base / "a.db", contacts, [], notes, [])
+        before = _export(base / "a.db", "json")
+        for fmt in ("vcard", "csv", "json"):
+            exported = base / f"out.{fmt}"
+            exported.write_text(_export(base / "a.db", fmt), encoding="utf-8", newline="")
+            report = imports.import_file(base / "a.db", fmt, exported)
+            assert (report.contacts_created, report.contacts_updated) == (0, 0), fmt
+            assert report.notes_created == 0, fmt
+            assert _export(base / "a.db", "json") == before, fmt

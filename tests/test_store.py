@@ -57,7 +57,17 @@ def test_models_and_migrations_describe_the_same_schema(tmp_path: Path) -> None:
     # defining it for the ORM would cost every write command its import
     tally_columns = [c[0] for c in from_migrations.pop("contact_tally")[0]]  # type: ignore[index]
     assert tally_columns == ["contact_id", "latest_at", "latest_id", *contact_tally.COLUMNS]
+    # the undo log is written by TEMP triggers and read by `rave undo` in plain SQL only
+    # (rave.undo_log): no command writes it through the ORM
+    undo = {table: [c[0] for c in from_migrations.pop(table)[0]] for table in UNDO_TABLES}  # type: ignore[index]
+    assert undo == UNDO_TABLES
     assert from_models == from_migrations
+
+
+UNDO_TABLES = {
+    "undo_command": ["id", "command", "at", "first_step"],
+    "undo_step": ["id", "table_name", "op", "contact_ids", "sql"],
+}
 
 
 def test_pragmas_on_every_connection(tmp_path: Path) -> None:

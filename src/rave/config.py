@@ -1,5 +1,5 @@
-"""Settings: where the files are, and the ``[rank]`` and ``[balance]`` sections of
-``config.toml``.
+"""Settings: where the files are, and the ``[rank]``, ``[balance]`` and ``[me]`` sections
+of ``config.toml``.
 
 Path precedence, highest first: ``--db PATH``, ``RAVE_DB``, ``RAVE_HOME`` (a folder with
 both ``rave.db`` and ``config.toml``), then platformdirs (``appauthor=False``).
@@ -9,7 +9,8 @@ both ``rave.db`` and ``config.toml``), then platformdirs (``appauthor=False``).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -249,7 +250,7 @@ def rank_from_table(table: dict[str, Any]) -> RankConfig:
     return config
 
 
-SECTIONS = ("rank", "balance")
+SECTIONS = ("rank", "balance", "me")
 
 
 def load_config(path: Path) -> dict[str, Any]:
@@ -381,3 +382,127 @@ def load_settings(path: Path) -> tuple[RankConfig, BalanceConfig]:
         rank_from_table(_section(path, data, "rank")),
         balance_from_table(_section(path, data, "balance")),
     )
+
+
+# --- [me] ---------------------------------------------------------------------------------
+
+ME_KEYS = ("names", "emails", "profiles", "phones")
+MAX_ME_VALUES = 20  # per key: a person has a few names, addresses and numbers, not hundreds
+
+
+@dataclass(frozen=True)
+class MeConfig:
+    """Who you are, so that imports never take you for a contact: the names you write
+    under, your email addresses, profile URLs and phone numbers, each in its normal form
+    (``normalize``: emails lower-case, profile URLs like ``https://linkedin.com/in/ana``,
+    phones as ``+4420...``; names as written, matched folded)."""
+
+    names: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+    profiles: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return any((self.names, self.emails, self.profiles, self.phones))
+
+    def merged(self, other: MeConfig) -> MeConfig:
+        """Both, without repeats (``--me`` adds to ``[me]``)."""
+        return MeConfig(
+            *(tuple(dict.fromkeys((*getattr(self, key), *getattr(other, key)))) for key in ME_KEYS)
+        )
+
+
+def _me_value(key: str, value: str) -> str:
+    """One ``[me]`` value in its normal form; a UsageError when it cannot be one."""
+    from rave import normalize
+    from rave.errors import UsageError
+    from rave.formats import MAX_HANDLE_CHARS
+
+    if key == "names":
+        return normalize.clean_name(value)  # at most 200 characters
+    if len(value) > MAX_HANDLE_CHARS:  # as long as any imported email, phone or URL
+        raise UsageError(f"{value[:40]!r}… is longer than {MAX_HANDLE_CHARS} characters")
+    if key == "profiles":
+        from rave.formats.linkedin_messages import profile_url
+
+        if not normalize.clean_text(value):
+            raise UsageError("a profile URL cannot be empty")
+        return profile_url(value)
+    return normalize.normalize_handle("email" if key == "emails" else "phone", value)
+
+
+def me_from_table(table: dict[str, Any]) -> MeConfig:
+    """Build a MeConfig from a parsed ``[me]`` table: each key a string or a list of
+    strings. Unknown keys and bad values are a ConfigError naming the key."""
+    from rave.errors import UsageError
+
+    changes: dict[str, tuple[str, ...]] = {}
+    for key, value in table.items():
+        if key not in ME_KEYS:
+            raise ConfigError(f"config [me] {key}: unknown key (known: {', '.join(ME_KEYS)})")
+        values = [value] if isinstance(value, str) else value
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise ConfigError(
+                f"config [me] {key}: expected a list of strings, got {value!r}",
+                hint=f'for example {key} = ["..."]',
+            )
+        if len(values) > MAX_ME_VALUES:
+            raise ConfigError(f"config [me] {key}: at most {MAX_ME_VALUES} values")
+        normal = []
+        for item in values:
+            try:
+                normal.append(_me_value(key, item))
+            except UsageError as exc:
+                raise ConfigError(f"config [me] {key}: {exc.message}") from None
+        changes[key] = tuple(dict.fromkeys(normal))
+    return MeConfig(**changes)
+
+
+_PHONEISH = re.compile(r"\+?[\d\s().-]{6,}")
+
+
+def me_from_options(values: Iterable[str]) -> MeConfig:
+    """``--me WHO`` values, each told apart by its shape: an email (``ana@example.com``),
+    a profile URL (``https://www.linkedin.com/in/ana-lima``), a phone number
+    (``+44 20 7946 0000``), a name with spaces (``Ana Lima``), or one word, taken both
+    as a public profile name (``ana-lima`` → its LinkedIn URL) and as a name. A value
+    that cannot be what its shape says is a UsageError (exit 2)."""
+    from rave.errors import UsageError
+
+    found: dict[str, list[str]] = {key: [] for key in ME_KEYS}
+    for raw in values:
+        text = " ".join(raw.split())
+        if not text:
+            raise UsageError("--me: expected your name, email or profile URL")
+        try:
+            if "@" in text[1:] and "/" not in text:
+                found["emails"].append(_me_value("emails", text))
+            elif "/" in text or text.lower().startswith(("http:", "https:")):
+                found["profiles"].append(_me_value("profiles", text))
+            elif _PHONEISH.fullmatch(text) and sum(c.isdigit() for c in text) >= 6:
+                found["phones"].append(_me_value("phones", text))
+            elif " " in text:
+                found["names"].append(_me_value("names", text))
+            else:
+                found["profiles"].append(_me_value("profiles", text))
+                if not text.startswith("@"):
+                    found["names"].append(_me_value("names", text))
+        except UsageError as exc:
+            raise UsageError(
+                f"--me {raw!r}: {exc.message}",
+                hint="pass your profile URL, your name or your email",
+            ) from None
+    return MeConfig(*(tuple(dict.fromkeys(found[key])) for key in ME_KEYS))
+
+
+def load_me(path: Path) -> MeConfig:
+    return me_from_table(_section(path, load_config(path), "me"))
+
+
+def validate(path: Path) -> None:
+    """Read every section as the commands do (what ``rave doctor`` checks): a
+    ConfigError for the first bad value."""
+    data = load_config(path)
+    rank_from_table(_section(path, data, "rank"))
+    balance_from_table(_section(path, data, "balance"))
+    me_from_table(_section(path, data, "me"))

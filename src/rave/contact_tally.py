@@ -1,4 +1,4 @@
-"""Each contact's events folded into a ``scoring.Tally``, kept in the ``contact_tally``
+"""Each contact's events folded into a ``scoring.state.Tally``, kept in the ``contact_tally``
 table so that ``rave today`` reads one row per contact instead of every interaction.
 
 A tally is derived data: no score, no due date, nothing that depends on ``as_of`` or the

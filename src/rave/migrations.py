@@ -215,6 +215,27 @@ DROP TABLE IF EXISTS contact_tally;
 _V3 += _TALLY_TABLE
 
 
+# Version 4: the undo log (rave.undo_log). Each write command is a row of `undo_command`;
+# the rows it changed are recorded, while it runs, as the statements that revert them, in
+# `undo_step` (numbered in the order they happened: a command's steps are those from its
+# `first_step` to the next command's). `rave undo` runs the last command's steps backwards.
+_V4 = """
+CREATE TABLE undo_command (
+    id INTEGER NOT NULL PRIMARY KEY,
+    command TEXT NOT NULL,
+    at TEXT NOT NULL,
+    first_step INTEGER NOT NULL
+);
+CREATE TABLE undo_step (
+    id INTEGER NOT NULL PRIMARY KEY,
+    table_name TEXT NOT NULL,
+    op TEXT NOT NULL CHECK (op IN ('insert', 'update', 'delete')),
+    contact_ids TEXT,
+    sql TEXT NOT NULL
+);
+"""
+
+
 def _fill_tallies(conn: sqlite3.Connection) -> None:
     from rave import contact_tally
 
@@ -227,6 +248,7 @@ MIGRATIONS: tuple[tuple[str, Callable[[sqlite3.Connection], None] | None], ...] 
     (_V1, None),
     (_V2, None),
     (_V3, _fill_tallies),
+    (_V4, None),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

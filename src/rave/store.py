@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, col, select
 
-from rave import choices, contact_tally, db, normalize, timeutil
+from rave import choices, contact_tally, db, normalize, timeutil, undo_log
 from rave.errors import NotFoundError, RaveError
 from rave.models.contact import Contact
 from rave.models.interaction import Interaction, InteractionContact
@@ -47,14 +47,19 @@ def _engine(path: Path) -> Engine:
 
 
 @contextlib.contextmanager
-def writing(path: Path) -> Iterator[Session]:
+def writing(path: Path, *, command: str | None = None) -> Iterator[Session]:
     """One write transaction: committed when the block ends, rolled back on any error
-    (including Ctrl-C), so nothing is ever half-written."""
+    (including Ctrl-C), so nothing is ever half-written. What it changes is recorded in
+    the undo log under ``command`` (default: the command line being run), for `rave undo`."""
     engine = _engine(path)
     try:
         with Session(engine, expire_on_commit=False, autoflush=True) as session:
             try:
+                label = undo_log.command_line() if command is None else command
+                undo_log.start(raw(session), label, timeutil.utcnow())
                 yield session
+                session.flush()
+                undo_log.finish(raw(session))
                 session.commit()
             except BaseException:
                 # SQLite may have rolled back already (an I/O error, a trigger's RAISE): a
@@ -332,10 +337,10 @@ def complete_followup(*, session: Session, followup_id: int, now: datetime) -> b
     from rave.models.followup import FollowUp
 
     if not 0 < followup_id < 2**63:
-        raise NotFoundError(f"no follow-up #{followup_id}", hint="see `rave followups`")
+        raise NotFoundError(f"no follow-up f{followup_id}", hint="see `rave followups`")
     followup = session.get(FollowUp, followup_id)
     if followup is None:
-        raise NotFoundError(f"no follow-up #{followup_id}", hint="see `rave followups`")
+        raise NotFoundError(f"no follow-up f{followup_id}", hint="see `rave followups`")
     if followup.done_at is not None:
         return False
     session.execute(update(FollowUp).where(col(FollowUp.id) == followup_id).values(done_at=now))
@@ -355,3 +360,126 @@ def add_post(
 
     post = Post(text=text, channel=channel, url=url, posted_at=when, created_at=now)
     return _saved(session, post)
+
+
+# --- corrections (`rave change`, `rave delete`, `rave edit --drop-...`) ------------------
+
+
+def _model(kind: str) -> Any:
+    """The table of an entry kind (rave.queries.entries.TYPES)."""
+    if kind == "interaction":
+        return Interaction
+    if kind == "note":
+        from rave.models.details import Note
+
+        return Note
+    if kind == "followup":
+        from rave.models.followup import FollowUp
+
+        return FollowUp
+    from rave.models.post import Post
+
+    return Post
+
+
+def _people(conn: sqlite3.Connection, interaction_id: int) -> list[int]:
+    rows = conn.execute(
+        "SELECT contact_id FROM interaction_contact WHERE interaction_id = ?", (interaction_id,)
+    )
+    return [row[0] for row in rows]
+
+
+def change_record(
+    *,
+    session: Session,
+    kind: str,
+    record_id: int,
+    values: dict[str, Any],
+    contact_ids: list[int] | None = None,
+) -> None:
+    """Set ``values`` on one interaction, note, post or follow-up; ``contact_ids``
+    replaces an interaction's people. The ranking tallies of everyone the interaction
+    had, before and after, are folded again."""
+    record = session.get(_model(kind), record_id)
+    if record is None:
+        raise NotFoundError(f"no {kind} {record_id}")
+    for key, value in values.items():
+        setattr(record, key, value)
+    session.add(record)
+    session.flush()
+    if kind != "interaction":
+        return
+    conn = raw(session)
+    before = _people(conn, record_id)
+    if contact_ids is not None:
+        people = list(dict.fromkeys(contact_ids))
+        session.execute(
+            delete(InteractionContact).where(
+                col(InteractionContact.interaction_id) == record_id,
+                col(InteractionContact.contact_id).not_in(people),
+            )
+        )
+        for contact_id in people:
+            if contact_id not in before:
+                session.add(InteractionContact(interaction_id=record_id, contact_id=contact_id))
+        session.flush()
+    contact_tally.rebuild(conn, {*before, *(contact_ids or ())})
+
+
+def delete_record(*, session: Session, kind: str, record_id: int) -> None:
+    """Delete one interaction, note, post or follow-up; an interaction's people get their
+    ranking tallies folded again (its follow-ups stay, no longer tied to it)."""
+    model = _model(kind)
+    conn = raw(session)
+    people = _people(conn, record_id) if kind == "interaction" else []
+    deleted = session.execute(delete(model).where(col(model.id) == record_id))
+    if not deleted.rowcount:  # type: ignore[attr-defined]
+        raise NotFoundError(f"no {kind} {record_id}")
+    session.flush()
+    if people:
+        contact_tally.rebuild(conn, people)
+
+
+def drop_details(
+    *,
+    session: Session,
+    contact_id: int,
+    handles: Iterable[tuple[str, str]] = (),
+    aliases: Iterable[str] = (),
+) -> None:
+    """Remove handles (channel, normal value) and aliases of a contact; one they do not
+    have is an error (exit 3) that lists theirs."""
+    from rave.models.details import Alias, Handle
+
+    contact = _contact(session, contact_id)
+    conn = raw(session)
+    drops = [
+        (
+            f"handle {channel}={value}",
+            delete(Handle).where(
+                col(Handle.contact_id) == contact_id,
+                col(Handle.channel) == channel,
+                col(Handle.value) == value,
+            ),
+            "SELECT channel || '=' || value FROM handle WHERE contact_id = ? ORDER BY 1",
+        )
+        for channel, value in handles
+    ] + [
+        (
+            f"alias {alias!r}",
+            delete(Alias).where(
+                col(Alias.contact_id) == contact_id, col(Alias.alias_key) == normalize.fold(alias)
+            ),
+            "SELECT alias FROM alias WHERE contact_id = ? ORDER BY id",
+        )
+        for alias in aliases
+    ]
+    for what, statement, theirs in drops:
+        gone = session.execute(statement)
+        if not gone.rowcount:  # type: ignore[attr-defined]
+            kept = [row[0] for row in conn.execute(theirs, (contact_id,))]
+            raise NotFoundError(
+                f"#{contact_id} {contact.name} has no {what}",
+                hint=f"theirs: {', '.join(kept)}" if kept else "they have none",
+            )
+    session.flush()

@@ -59,9 +59,17 @@ def test_bad_phone_is_dropped_with_a_warning_naming_the_line() -> None:
     assert bo.phones == ["4155550100"]
     assert bo.tags == ["climbing"]
     assert stats.dropped == {"phone": 1}
-    assert stats.warnings == [
+    assert stats.warnings[1:] == [
         f"{FIXTURES / 'contacts.csv'}:9: dropped phone 'n/a': 'n/a' is not a phone number"
     ]
+
+
+def test_columns_rave_does_not_use_are_named_in_one_warning_first() -> None:
+    _, stats = read("contacts.csv")
+    assert stats.warnings[0] == (
+        f"{FIXTURES / 'contacts.csv'}: not imported (rave has no place for these columns): "
+        "Photo, Address 1 - Formatted, Address 1 - Street"  # labels and empty columns: no
+    )
 
 
 def test_legacy_utf16_export() -> None:
@@ -108,3 +116,32 @@ def test_not_a_google_file(tmp_path: Path) -> None:
         list(read_google(path))
     assert info.value.line == 1
     assert "Google Contacts header" in info.value.reason
+
+
+@pytest.mark.parametrize(
+    ("path", "found", "hint"),
+    [
+        # an export from before 2023: no preamble, no URL, and First/Last Name as Google
+        (FIXTURES.parent / "linkedin" / "Connections_2020.csv", "LinkedIn Connections.csv",
+         "rave import linkedin"),
+        # Google's own "Outlook CSV" export: names would be all that was read
+        (FIXTURES.parent / "outlook" / "google_outlook.csv", "Outlook CSV", "rave import outlook"),
+        (FIXTURES.parent / "outlook" / "outlook_desktop.csv", "Outlook CSV", "rave import outlook"),
+    ],
+)  # fmt: skip
+def test_another_csv_given_as_google_is_refused_naming_it(
+    path: Path, found: str, hint: str
+) -> None:
+    with pytest.raises(BadInputError) as info:
+        list(read_google(path))
+    assert found in info.value.reason and "not a Google Contacts CSV" in info.value.reason
+    assert info.value.line == 1
+    assert info.value.hint is not None and hint in info.value.hint
+
+
+def test_first_middle_and_last_name_are_kept_as_given_and_family_names() -> None:
+    records, _ = read("contacts.csv")
+    assert (records[0].given_name, records[0].family_name) == ("Nora", "Moretti")
+    assert (records[1].given_name, records[1].family_name) == (None, None)  # an organisation
+    (zoe, _), _ = read("legacy_utf16.csv")
+    assert (zoe.given_name, zoe.family_name) == ("Zoë", "Müller")

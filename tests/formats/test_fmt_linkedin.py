@@ -152,3 +152,36 @@ def test_long_company_is_truncated_with_a_warning(tmp_path: Path) -> None:
     assert record.company is not None and len(record.company) == 10_000
     assert stats.truncated == 1
     assert "Company" in stats.warnings[0]
+
+
+def test_a_long_profile_url_is_kept(tmp_path: Path) -> None:
+    # a percent-encoded Cyrillic profile: over 300 characters, as LinkedIn writes it
+    (alexandra,), stats = read("Connections_long_url.csv")
+    (url,) = [value for channel, value in alexandra.handles if channel == "linkedin"]
+    assert len(url) > 300 and url.startswith("https://linkedin.com/in/%d0%b0%d0%bb")
+    assert alexandra.refs[0] == ("linkedin", url)
+    assert stats.dropped == {} and stats.warnings == []
+
+
+def test_first_and_last_name_are_kept_as_given_and_family_names() -> None:
+    records, _ = read("Connections.csv")
+    assert (records[2].given_name, records[2].family_name) == ("Sam", "O'Neil")
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [
+        (FIXTURES.parent / "google" / "contacts.csv", "Google Contacts CSV"),
+        (FIXTURES.parent / "outlook" / "outlook_desktop.csv", "Outlook CSV"),
+        (FIXTURES / "messages.csv", "LinkedIn messages.csv"),
+        (FIXTURES.parent / "vcard" / "contact_4.0.vcf", "vCard file"),
+    ],
+)
+def test_another_export_given_as_linkedin_is_refused_naming_it(path: Path, kind: str) -> None:
+    with pytest.raises(BadInputError) as info:
+        list(read_connections(path))
+    assert (
+        f"looks like a {kind}" in info.value.reason or f"looks like an {kind}" in info.value.reason
+    )
+    assert "not a LinkedIn Connections.csv" in info.value.reason
+    assert info.value.hint is not None and "rave import" in info.value.hint

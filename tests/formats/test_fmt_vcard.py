@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from rave import normalize
 from rave.errors import BadInputError
 from rave.formats import ContactRecord, ParseStats
-from rave.formats.vcard import fold, read_vcards, write_vcards
+from rave.formats.vcard import fold, read_vcards, split_name, write_vcards
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "vcard"
 
@@ -84,33 +84,150 @@ def test_vcard_21_quoted_printable_from_a_phone() -> None:
     assert stats.records == 2
 
 
-def test_card_with_neither_fn_nor_n_names_its_first_line() -> None:
-    with pytest.raises(BadInputError) as info:
-        read(FIXTURES / "no_name.vcf")
-    assert info.value.line == 6
-    assert "FN" in info.value.reason
+def test_card_with_neither_fn_nor_n_is_named_like_google_names_it() -> None:
+    (ok, nameless), stats = read(FIXTURES / "no_name.vcf")
+    assert ok.name == "Ok Person"
+    assert (nameless.name, nameless.line) == ("Nameless Inc.", 6)  # ORG, as Google CSV does
+    assert nameless.emails == ["nobody@example.com"]
+    assert stats.skipped_total == 0
 
 
-def test_malformed_line_is_reported_with_its_line() -> None:
-    with pytest.raises(BadInputError) as info:
-        read(FIXTURES / "malformed.vcf")
-    assert info.value.line == 8
-    assert "malformed vCard" in info.value.reason
+def test_a_nameless_android_card_is_skipped_and_counted_not_the_whole_file() -> None:
+    records, stats = read(FIXTURES / "android_nameless.vcf")
+    assert [r.name for r in records] == ["Kenji Tanaka", "Jörg Müller"]
+    assert stats.rows == 3 and stats.records == 2
+    assert stats.skipped == {"card without a name": 1}
+    assert stats.warnings == [
+        f"{FIXTURES / 'android_nameless.vcf'}:8: skipped a card: "
+        "no name: neither FN, N, NICKNAME, ORG nor EMAIL"
+    ]
 
 
-def test_unclosed_card_and_junk_outside_cards(tmp_path: Path) -> None:
+def test_a_malformed_card_is_skipped_with_its_line() -> None:
+    (good,), stats = read(FIXTURES / "malformed.vcf")
+    assert good.name == "Good Person"
+    assert stats.skipped == {"unreadable card": 1}
+    assert stats.warnings[0].startswith(f"{FIXTURES / 'malformed.vcf'}:8: skipped a card: ")
+    assert "malformed vCard" in stats.warnings[0]
+
+
+def test_an_unclosed_card_is_skipped_and_the_next_one_read(tmp_path: Path) -> None:
     path = tmp_path / "a.vcf"
     path.write_bytes(
-        b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ana\r\nEND:VCARD\r\nBEGIN:VCARD\r\nFN:Bo\r\n"
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ana\r\n"  # no END:VCARD
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Bo\r\nEND:VCARD\r\n"
+        b"BEGIN:VCARD\r\nFN:Cy\r\n"  # the file is cut short
     )
-    with pytest.raises(BadInputError) as info:
-        read(path)
-    assert info.value.line == 5
-    assert "END:VCARD" in info.value.reason
+    (bo,), stats = read(path)
+    assert (bo.name, bo.line) == ("Bo", 4)
+    assert stats.skipped == {"unreadable card": 2}
+    assert [w.split(": ", 1)[0] for w in stats.warnings] == [f"{path}:1", f"{path}:8"]
+    assert "no END:VCARD" in stats.warnings[1]
+
+
+def test_text_before_the_first_card_is_no_vcard_and_between_cards_is_passed_over(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "a.vcf"
     path.write_bytes(b"hello\r\nBEGIN:VCARD\r\nFN:Ana\r\nEND:VCARD\r\n")
     with pytest.raises(BadInputError) as info:
         read(path)
     assert info.value.line == 1
+    path.write_bytes(
+        b"BEGIN:VCARD\r\nFN:Ana\r\nEND:VCARD\r\n\x1a\r\nBEGIN:VCARD\r\nFN:Bo\r\nEND:VCARD\r\n"
+    )
+    records, stats = read(path)
+    assert [r.name for r in records] == ["Ana", "Bo"]
+    assert stats.warnings == [f"{path}:4: text outside any card, passed over"]
+
+
+def test_a_google_csv_given_as_vcard_is_refused_naming_google() -> None:
+    with pytest.raises(BadInputError) as info:
+        read(FIXTURES.parent / "google" / "contacts.csv")
+    assert "Google Contacts CSV, not a vCard" in info.value.reason
+    assert info.value.hint is not None and "rave import google" in info.value.hint
+
+
+# --------------------------------------------------------------------------- real exports
+
+
+def test_ios_cr_cr_lf_line_ends_keep_the_birthday_and_the_note() -> None:
+    raw = (FIXTURES / "ios_crcrlf.vcf").read_bytes()
+    assert raw.count(b"\r\r\n") == raw.count(b"\n")  # every line ends CR CR LF
+    (ada, ben), stats = read(FIXTURES / "ios_crcrlf.vcf")
+    assert ada.birthday == "1986-04-15"  # the photo after it is not glued onto it
+    assert ada.handles == [("linkedin", "https://linkedin.com/in/ada-okafor")]
+    assert ben.note == "Met at the Lisbon meetup. Wants an intro to a designer."
+    second = raw.split(b"\r\r\n").index(b"BEGIN:VCARD", 1) + 1
+    assert (ada.line, ben.line) == (1, second)  # CR CR LF is one line end, not two
+    assert stats.dropped == {"photo": 2} and stats.warnings == []
+
+
+@pytest.mark.parametrize("end", [b"\r\n", b"\n", b"\r", b"\r\r\n"], ids=repr)
+def test_every_kind_of_line_end(tmp_path: Path, end: bytes) -> None:
+    lines = (FIXTURES / "ios_crcrlf.vcf").read_bytes().split(b"\r\r\n")
+    path = tmp_path / "a.vcf"
+    path.write_bytes(end.join(lines))
+    (ada, ben), stats = read(path)
+    assert (ada.name, ada.birthday, ada.company) == ("Ada Okafor", "1986-04-15", "Lumen Labs")
+    assert ben.note == "Met at the Lisbon meetup. Wants an intro to a designer."
+    assert "/9j/" not in repr([ada, ben]) and stats.warnings == []
+
+
+def test_escapes_are_decoded_including_gmail_quotes() -> None:
+    (ines, michael), _ = read(FIXTURES / "gmail_escapes.vcf")
+    assert ines.note == (
+        'She said "let\'s talk in June"; prefers Signal.\nKids: Rui, Ana.\n'
+        "Backups in C:\\Users\\ines"
+    )
+    assert ines.company == "Duarte, Costa & Filhos"
+    assert ines.tags == ["Clients"]
+    assert michael.name == "Michael Kreuzer, PhD"
+
+
+def test_n_gives_the_given_and_family_names_and_the_writer_keeps_them() -> None:
+    (ines, michael), _ = read(FIXTURES / "gmail_escapes.vcf")
+    assert (ines.given_name, ines.family_name) == ("Ines", "Duarte")
+    assert (michael.given_name, michael.family_name) == ("Michael", "Kreuzer")
+    assert "N:Kreuzer;Michael;;;\r\n" in written(michael)
+    garcia = ContactRecord(
+        name="Gabriel García Márquez", given_name="Gabriel", family_name="García Márquez"
+    )
+    assert "N:García Márquez;Gabriel;;;\r\n" in written(garcia)
+
+
+@pytest.mark.parametrize(
+    ("name", "parts"),
+    [
+        ("Michael Kreuzer, PhD", ("Kreuzer", "Michael", "", "", "PhD")),
+        ("Martin Luther King Jr.", ("King", "Martin Luther", "", "", "Jr.")),
+        ("Dr. Ana Lima", ("Lima", "Ana", "", "Dr.", "")),
+        ("Ludwig van Beethoven", ("van Beethoven", "Ludwig", "", "", "")),
+        ("Maria de la Cruz", ("de la Cruz", "Maria", "", "", "")),
+        ("Berg, Carl", ("Berg", "Carl", "", "", "")),
+        ("Mary Ann Smith", ("Smith", "Mary Ann", "", "", "")),
+        ("Cher", ("", "Cher", "", "", "")),
+        ("Van Morrison", ("Morrison", "Van", "", "", "")),
+    ],
+)
+def test_a_name_without_parts_is_split_where_people_split_it(
+    name: str, parts: tuple[str, ...]
+) -> None:
+    assert split_name(name) == parts
+
+
+def test_rave_s_own_cards_carry_the_contact_id_not_new_keys(tmp_path: Path) -> None:
+    path = tmp_path / "own.vcf"
+    bo = ContactRecord(name="Bo", id=3, emails=["bo@example.com"])
+    apple = ContactRecord(name="Cy", id=4, refs=[("vcard-uid", "ABC-123")])
+    path.write_bytes(written(bo, apple).encode("utf-8"))
+    (bo_back, cy_back), _ = read(path)
+    assert (bo_back.id, bo_back.refs) == (3, [])  # matched by id: no key to add
+    assert (cy_back.id, cy_back.refs) == (None, [("vcard-uid", "ABC-123")])
+    path.write_bytes(path.read_bytes().replace(b"PRODID:-//rave//rave//EN", b"PRODID:-//Apple"))
+    (bo_elsewhere, _), _ = read(path)  # the same card re-exported by another app
+    assert bo_elsewhere.id is None
+    assert bo_elsewhere.refs == [("vcard-uid", "rave-contact-3@rave"), ("email", "bo@example.com")]
 
 
 def test_url_host_wins_over_a_wrong_label(tmp_path: Path) -> None:
@@ -199,7 +316,7 @@ def test_written_cards_parse_back(tmp_path: Path) -> None:
     assert zoe.location == ZOE.location
     assert zoe.birthday == ZOE.birthday
     assert zoe.note == ZOE.note.strip()
-    assert zoe.refs[0] == ("vcard-uid", "rave-contact-7@rave")
+    assert (zoe.id, zoe.refs) == (7, [])  # rave's own card: the id, no new keys
     assert ana.name == "Ana"
 
 

@@ -81,6 +81,11 @@ class RaveGroup(TyperGroup):
 
         name, command, rest = super().resolve_command(ctx, args)
         if command is not None:
+            import shlex
+
+            from rave import undo_log
+
+            undo_log.COMMAND_LINE.set(shlex.join(["rave", *args]))  # what `rave undo` names
             params.install(command, ctx)
             _refuse_undecodable(command)
         return name, command, rest
@@ -273,6 +278,12 @@ def main() -> None:
         # Behave like a Unix filter: a closed pipe ends the program quietly.
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     code: int | str | None = 0
+    if sys.stdout is None:  # started with stdout closed (`rave list >&-`)
+        if sys.stderr is not None:
+            sys.stderr.write("rave: stdout is closed: nothing can be shown\n")
+        sys.exit(1)
+    if sys.stdin is None:  # started with stdin closed (`<&-`): an empty stdin, as cron's
+        sys.stdin = Path(os.devnull).open()  # noqa: SIM115 (open for the whole run)
     try:
         try:
             app(prog_name="rave")

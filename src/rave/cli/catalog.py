@@ -56,6 +56,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Merge a duplicate into another contact: handles, aliases, tags, notes, follow-ups "
         "and interactions move to KEEP; DROP's name becomes an alias.",
     ),
+    "dupes": (
+        "contacts",
+        "Possible duplicates: contacts that share an email or phone number, a name, or an "
+        "alias, which imports keep apart; each with the `rave merge` that joins them.",
+    ),
     "list": ("contacts", "List contacts."),
     "show": (
         "contacts",
@@ -63,6 +68,26 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "broadcast/chat/engage balance.",
     ),
     "note": ("contacts", "Add a dated personal note (family, interests, work) about a contact."),
+    "history": (
+        "records",
+        "What you recorded, newest first, each with the reference that `rave change` and "
+        "`rave delete` take: i12 an interaction, n3 a note, p4 a post, f2 a follow-up.",
+    ),
+    "change": (
+        "records",
+        "Change an interaction, a note, a post or a follow-up: give only what changes. The "
+        "ranking follows at once; `rave undo` takes the change back.",
+    ),
+    "delete": (
+        "records",
+        "Delete interactions, notes, posts or follow-ups by their references (see `rave "
+        "history`). Asks first; `rave undo` brings them back.",
+    ),
+    "undo": (
+        "records",
+        "Take back the last command that wrote (repeat it to go further back): what it added "
+        "is removed, what it changed or deleted comes back. Asks first.",
+    ),
     "stats": (
         "stats",
         "Your broadcast/chat/engage balance over time against your target mix, by channel "
@@ -147,6 +172,10 @@ EXAMPLES: dict[str, tuple[Example, ...]] = {
         ('rave merge "Samuel Lee" "Sam Lee"', "asks; Sam Lee becomes an alias"),
         ('rave merge "Samuel Lee" "Sam Lee" --yes', "without asking (scripts)"),
     ),
+    "dupes": (
+        ("rave dupes", "who may be one person, and the merge to run"),
+        ("rave dupes --json", "for scripts"),
+    ),
     "list": (
         ("rave list --tier A --sort recent", "your inner circle, latest first"),
         ("rave list --search example --limit 5", "the first five who match"),
@@ -159,6 +188,25 @@ EXAMPLES: dict[str, tuple[Example, ...]] = {
     "note": (
         'rave note ana "Her daughter starts school in September"',
         ("rave note ana -", "type it (Ctrl-D ends), out of shell history"),
+    ),
+    "history": (
+        ("rave history", "the last 20 entries, with their refs"),
+        ("rave history ana --all", "everything about Ana"),
+        ("rave history --type post --json", "your posts, for scripts"),
+    ),
+    "change": (
+        ("rave change i1 -k engage -n 'asked for the deck'", "kind and note"),
+        ("rave change i1 --contact ana --contact bo", "it was with both of them"),
+        ("rave change f1 --due friday --open", "new due date, not done"),
+    ),
+    "delete": (
+        ("rave delete i1 --yes", "an interaction, without asking"),
+        ("rave delete i2 f1 --yes --json", "two at once, for scripts"),
+    ),
+    "undo": (
+        ("rave undo --dry-run", "what the next undo would take back"),
+        ("rave undo --yes", "take back the last command that wrote"),
+        ("rave undo --yes --json", "the one before, for scripts"),
     ),
     "stats": (
         ("rave stats", "the last 12 weeks"),

@@ -163,6 +163,23 @@ def command_group(**settings: Any) -> typer.Typer:
     return typer.Typer(rich_markup_mode=None, add_completion=False, **settings)
 
 
+def contact_argument(*, help: str, metavar: str = "CONTACT") -> Any:
+    """A contact reference, completed from the names in the store."""
+    return typer.Argument(
+        metavar=metavar, help=help, autocompletion=complete_contact, show_default=False
+    )
+
+
+def kind_option(*, help: str) -> Any:
+    """``--kind/-k KIND``: broadcast, chat or engage, completed (any case)."""
+    return typer.Option("--kind", "-k", metavar="KIND", help=help, autocompletion=complete_kind)
+
+
+def limit_option(*, help: str, minimum: int = 1) -> Any:
+    """``--limit/-l N``: a count, from ``minimum`` to a billion."""
+    return typer.Option("--limit", "-l", min=minimum, max=1_000_000_000, metavar="N", help=help)
+
+
 def channel_option(*, help: str) -> Any:
     """``--channel/-c CHANNEL``, completed from the channels rave knows (any case)."""
     return typer.Option(
@@ -190,9 +207,10 @@ def when_option(*names: str, help: str) -> Any:
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 ContactArg = Annotated[
     str,
-    typer.Argument(
-        metavar="CONTACT",
-        help="A name, alias, handle (email, profile URL, @twitter) or #ID.",
-        autocompletion=complete_contact,
-    ),
+    contact_argument(help="A name, alias, handle (email, profile URL, @twitter) or #ID."),
+]
+# The filters of `today` and `list`.
+TierFilterOpt = Annotated[str | None, tier_option(help="Only this tier (A, B, C, D, none).")]
+TagFilterOpt = Annotated[
+    str | None, typer.Option("--tag", metavar="TAG", help="Only contacts with this tag.")
 ]

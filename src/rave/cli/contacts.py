@@ -1,4 +1,4 @@
-"""Contact commands: add, edit, rm, merge, list, show, note."""
+"""Contact commands: add, edit, rm, merge, dupes, list, show, note."""
 
 import sys
 from typing import TYPE_CHECKING, Annotated
@@ -8,10 +8,13 @@ import typer
 from rave.cli.common import (
     ContactArg,
     JsonOpt,
+    TagFilterOpt,
+    TierFilterOpt,
     command_group,
-    complete_contact,
     complete_sort,
     confirm,
+    contact_argument,
+    limit_option,
     paths,
     tier_option,
 )
@@ -170,6 +173,18 @@ def edit(
     location: LocationOpt = None,
     alias: AliasOpt = None,
     cadence: CadenceOpt = None,
+    drop_handle: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--drop-handle",
+            metavar="CHANNEL=VALUE",
+            help="Remove a handle, e.g. email=ana@old.example (repeatable).",
+        ),
+    ] = None,
+    drop_alias: Annotated[
+        list[str] | None,
+        typer.Option("--drop-alias", metavar="NAME", help="Remove an alias (repeatable)."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Change a contact. Options add handles, tags and aliases; an empty value ("")
@@ -180,7 +195,13 @@ def edit(
         tier, email, phone, handle, tag, why, offer, met, company, title, location, alias, cadence
     )
     contact_id = contacts.edit_contact(
-        paths(ctx).db, contact, data, name=name, untag=tuple(untag or ())
+        paths(ctx).db,
+        contact,
+        data,
+        name=name,
+        untag=tuple(untag or ()),
+        drop_handles=tuple(drop_handle or ()),
+        drop_aliases=tuple(drop_alias or ()),
     )
     _print_detail(ctx, contact_id, "Updated", as_json)
 
@@ -208,17 +229,11 @@ def merge(
     ctx: typer.Context,
     keep: Annotated[
         str,
-        typer.Argument(
-            metavar="KEEP", help="The contact to keep.", autocompletion=complete_contact
-        ),
+        contact_argument(help="The contact to keep.", metavar="KEEP"),
     ],
     drop: Annotated[
         str,
-        typer.Argument(
-            metavar="DROP",
-            help="The duplicate to fold into KEEP.",
-            autocompletion=complete_contact,
-        ),
+        contact_argument(help="The duplicate to fold into KEEP.", metavar="DROP"),
     ],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
 ) -> None:
@@ -238,14 +253,24 @@ def merge(
     render.line(f"Merged #{dropped.id} {dropped.name} into #{kept.id} {kept.name}")
 
 
+@app.command()
+def dupes(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Possible duplicates: contacts that share an email or phone number, a name, or an
+    alias, which imports keep apart; each with the `rave merge` that joins them.
+
+    KEEP is the older contact. Two people who only look alike stay listed: merge only
+    those who are one."""
+    from rave.cli import payloads, render, views
+    from rave.services import contacts
+
+    render.answer(as_json, contacts.possible_duplicates(paths(ctx).db), payloads.dupes, views.dupes)
+
+
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    tier: Annotated[
-        str | None,
-        tier_option(help="Only this tier."),
-    ] = None,
-    tag: Annotated[str | None, typer.Option("--tag", help="Only contacts with this tag.")] = None,
+    tier: TierFilterOpt = None,
+    tag: TagFilterOpt = None,
     search: Annotated[
         str | None,
         typer.Option("--search", "-s", help="Text in name, alias, company, title or handle."),
@@ -255,9 +280,7 @@ def list_(
     ] = "name",
     limit: Annotated[
         int | None,
-        typer.Option(
-            "--limit", "-l", min=1, metavar="N", help="At most N contacts, the first in --sort."
-        ),
+        limit_option(help="At most N contacts, the first in --sort."),
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -325,4 +348,4 @@ def note(
     if text == "-":
         text = sys.stdin.read()
     found, note_id = contacts.add_note(paths(ctx).db, contact, text)
-    render.line(f"Noted for #{found.id} {found.name} (note {note_id})")
+    render.line(f"Noted for #{found.id} {found.name} (n{note_id})")

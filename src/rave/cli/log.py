@@ -15,10 +15,10 @@ from rave.cli.common import (
     JsonOpt,
     channel_option,
     command_group,
-    complete_contact,
-    complete_kind,
+    contact_argument,
     examples,
     future_date,
+    kind_option,
     past,
     paths,
     when_option,
@@ -42,23 +42,9 @@ def log(
     ctx: typer.Context,
     contacts: Annotated[
         list[str] | None,
-        typer.Argument(
-            metavar="CONTACT",
-            help="One or more people (name, alias, handle or #ID).",
-            autocompletion=complete_contact,
-            show_default=False,
-        ),
+        contact_argument(help="One or more people (name, alias, handle or #ID)."),
     ] = None,
-    kind: Annotated[
-        str,
-        typer.Option(
-            "--kind",
-            "-k",
-            metavar="KIND",
-            help="broadcast, chat or engage.",
-            autocompletion=complete_kind,
-        ),
-    ] = "chat",
+    kind: Annotated[str, kind_option(help="broadcast, chat or engage.")] = "chat",
     channel: Annotated[
         str | None,
         channel_option(
@@ -207,15 +193,9 @@ def _log_batch(
 def post(
     ctx: typer.Context,
     text: Annotated[str, typer.Argument(metavar="POST", help="What you posted.")],
-    channel: Annotated[
-        str,
-        channel_option(help="Where you posted it."),
-    ] = "linkedin",
+    channel: Annotated[str, channel_option(help="Where you posted it.")] = "linkedin",
     url: Annotated[str | None, typer.Option("--url", help="Link to the post.")] = None,
-    when: Annotated[
-        str | None,
-        when_option("--when", "-w", help="When you posted it."),
-    ] = None,
+    when: Annotated[str | None, when_option("--when", "-w", help="When you posted it.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Record your own broadcast to your audience (a post, an article, a newsletter)."""
@@ -230,7 +210,7 @@ def post(
         as_json,
         result,
         payloads.post,
-        lambda done: render.line(f"Recorded post #{done.id} on {done.channel}"),
+        lambda done: render.line(f"Recorded post p{done.id} on {done.channel}"),
     )
 
 
@@ -251,19 +231,28 @@ def followups(
 @followup_app.command("done")
 def followup_done(
     ctx: typer.Context,
-    followup_id: Annotated[int, typer.Argument(metavar="ID", help="The follow-up's id.")],
+    followup_ref: Annotated[
+        str, typer.Argument(metavar="REF", help="The follow-up: f2 (or its number, 2).")
+    ],
     as_json: JsonOpt = False,
 ) -> None:
     """Mark a follow-up as done."""
     from rave.cli import payloads, render
+    from rave.queries import entries
     from rave.services import recording
 
+    ref = followup_ref.strip()
+    kind, followup_id = entries.parse_ref(ref if not ref.isdigit() else f"f{ref}")
+    if kind != "followup":
+        from rave.errors import UsageError
+
+        raise UsageError(f"{ref!r} is not a follow-up", hint="see `rave followups`")
     row, changed = recording.complete_followup(paths(ctx).db, followup_id)
 
     def view(row: "records.FollowUpRow") -> None:
         if changed:
-            render.line(f"Done: follow-up #{row.id} for {row.contact_name}: {row.text}")
+            render.line(f"Done: follow-up f{row.id} for {row.contact_name}: {row.text}")
         else:
-            render.info(f"Follow-up #{row.id} was already done.")
+            render.info(f"Follow-up f{row.id} was already done.")
 
     render.answer(as_json, row, payloads.followup, view)

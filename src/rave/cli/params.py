@@ -53,7 +53,7 @@ def _path(value: Any, info: Any) -> Path:
     label = f"{'directory' if not info.file_okay else 'file'} {str(value)!r}"
     try:
         mode = path.stat().st_mode
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL in the name, which no file can have
         if info.exists:
             raise typer.BadParameter(f"{label} does not exist.") from None
         return path

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 def followup(row: records.FollowUpRow) -> dict[str, Any]:
     return {
         "id": row.id,
+        "ref": f"f{row.id}",
         "contact_id": row.contact_id,
         "contact_name": row.contact_name,
         "text": row.text,
@@ -50,6 +51,7 @@ def contact_summary(row: records.ContactSummary) -> dict[str, Any]:
 def interaction(row: records.InteractionRow) -> dict[str, Any]:
     return {
         "id": row.id,
+        "ref": f"i{row.id}",
         "when": timeutil.iso_z(row.when),
         "kind": row.kind,
         "direction": row.direction,
@@ -79,7 +81,12 @@ def contact_detail(row: records.ContactDetail) -> dict[str, Any]:
         "snoozed_until": timeutil.iso_z(row.snoozed_until),
         "created_at": timeutil.iso_z(row.created_at),
         "notes": [
-            {"id": n.id, "text": n.text, "created_at": timeutil.iso_z(n.created_at)}
+            {
+                "id": n.id,
+                "ref": f"n{n.id}",
+                "text": n.text,
+                "created_at": timeutil.iso_z(n.created_at),
+            }
             for n in row.notes
         ],
         "followups": [followup(f) for f in row.followups],
@@ -96,6 +103,7 @@ def contact_detail(row: records.ContactDetail) -> dict[str, Any]:
 def logged(result: recording.LogResult) -> dict[str, Any]:
     return {
         "id": result.id,
+        "ref": f"i{result.id}",
         "when": timeutil.iso_z(result.when),
         "kind": result.kind,
         "direction": result.direction,
@@ -111,6 +119,7 @@ def logged(result: recording.LogResult) -> dict[str, Any]:
 def post(result: recording.PostResult) -> dict[str, Any]:
     return {
         "id": result.id,
+        "ref": f"p{result.id}",
         "text": result.text,
         "channel": result.channel,
         "url": result.url,
@@ -323,3 +332,75 @@ def why_dict(assessment: Assessment, rank: int | None = None) -> dict[str, Any]:
         "backoff_until": timeutil.iso_z(assessment.backoff_until),
         "state": state_dict(assessment.state),
     }
+
+
+# --- correcting your history: `rave history`, `change`, `delete`, `undo` ----------------
+
+if TYPE_CHECKING:
+    from rave.queries.entries import Entry
+    from rave.services.undo import Cleared, Undone
+
+
+def entry(item: Entry) -> dict[str, Any]:
+    """One recorded entry, the same keys whatever its type (null where they do not apply)."""
+    return {
+        "ref": item.ref,
+        "type": item.type,
+        "id": item.id,
+        "when": timeutil.iso_z(item.when),
+        "contacts": [{"id": c.id, "name": c.name} for c in item.contacts],
+        "text": item.text,
+        "kind": item.kind,
+        "direction": item.direction,
+        "channel": item.channel,
+        "needs_reply": item.needs_reply,
+        "url": item.url,
+        "due": None if item.due is None else item.due.isoformat(),
+        "done_at": timeutil.iso_z(item.done_at),
+    }
+
+
+def entries(items: list[Entry]) -> list[dict[str, Any]]:
+    return [entry(item) for item in items]
+
+
+def undone(result: Undone) -> dict[str, Any]:
+    """`rave undo --json`: the command taken back (or, with ``--dry-run``, that would be)
+    and what it had done, table by table."""
+    command = result.command
+    return {
+        "command": command.command or None,
+        "at": timeutil.iso_z(command.at),
+        "rows": command.rows,
+        "changes": [
+            {"table": c.table, "added": c.added, "deleted": c.deleted, "changed": c.changed}
+            for c in command.changes
+        ],
+        "contacts_refolded": list(result.contacts_refolded),
+        "remaining": command.earlier,
+        "dry_run": result.dry_run,
+    }
+
+
+if TYPE_CHECKING:
+    from rave.queries.dupes import DupePair
+
+
+def dupes(pairs: list[DupePair]) -> list[dict[str, Any]]:
+    """`rave dupes --json`: each pair that may be one person, why, and the merge to run."""
+    return [
+        {
+            "keep_id": pair.keep.id,
+            "keep_name": pair.keep.name,
+            "drop_id": pair.drop.id,
+            "drop_name": pair.drop.name,
+            "reasons": list(pair.reasons),
+            "merge": pair.merge,
+        }
+        for pair in pairs
+    ]
+
+
+def undo_cleared(result: Cleared) -> dict[str, Any]:
+    """`rave undo --clear --json`: how many commands and rows the log forgot."""
+    return {"cleared_commands": result.commands, "cleared_rows": result.rows}

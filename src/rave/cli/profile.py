@@ -96,21 +96,22 @@ def contact(detail: records.ContactDetail) -> None:
     if detail.notes:
         render.section("Notes")
         for note in detail.notes[:10]:
-            render.item(f"  {timeutil.show_date(note.created_at)}  ", note.text)
+            render.item(f"  n{note.id}  {timeutil.show_date(note.created_at)}  ", note.text)
     if detail.followups:
         render.section("Open follow-ups")
         for item in detail.followups:
             due = f"due {item.due.isoformat()}" if item.due else "no due date"
-            render.item(f"  [{item.id}] ", f"{item.text} ({due})")
+            render.item(f"  f{item.id}  ", f"{item.text} ({due})")
     plural = "" if detail.interaction_count == 1 else "s"
     render.section(f"Timeline ({detail.interaction_count} interaction{plural})")
     if not detail.interactions:
         render.line("  nothing logged yet: rave log " + repr(detail.name))
         return
     tables.table(
-        ["when", "", "kind", "channel", "note"],
+        ["ref", "when", "", "kind", "channel", "note"],
         [
             [
+                f"i{i.id}",
                 f"{timeutil.show_date(i.when)} ({timeutil.ago(i.when, now)})",
                 _ARROWS[i.direction] + (" !" if i.awaiting_reply else ""),
                 i.kind,
@@ -120,6 +121,7 @@ def contact(detail: records.ContactDetail) -> None:
             for i in detail.interactions
         ],
         row_styles=[KIND_STYLE.get(i.kind) for i in detail.interactions],
+        styles=["dim"],
         shorten=("note",),
     )
 

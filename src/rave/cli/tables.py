@@ -239,13 +239,20 @@ def _terminal_table(
 def _pager_command() -> str | None:
     """``$PAGER`` (none when it is empty or ``cat``), else ``less`` if installed."""
     import os
+    import shlex
     import shutil
 
     command = os.environ.get("PAGER")
     if command is None:
         return "less" if shutil.which("less") else None
     command = command.strip()
-    return None if command in ("", "cat") else command
+    try:
+        program = shlex.split(command)[0] if command else ""
+    except ValueError:  # unbalanced quotes: not a command the shell could run either
+        program = ""
+    if command == "cat" or not program or shutil.which(program) is None:
+        return None  # no pager, or one that cannot run: the rows go to the screen
+    return command
 
 
 @contextlib.contextmanager

@@ -7,18 +7,25 @@ import typer
 from rave.cli.common import (
     ContactArg,
     JsonOpt,
+    TagFilterOpt,
+    TierFilterOpt,
     channel_option,
     command_group,
     future_date,
+    limit_option,
     moment,
     paths,
-    tier_option,
     when_option,
 )
 
 AsOfOpt = Annotated[
     str | None,
     when_option("--as-of", help="Rank as of another moment: 2026-12-01, 3d (ago), a weekday."),
+]
+
+SuggestionsOpt = Annotated[
+    int | None,
+    limit_option(help="At most N outreach suggestions (default 5, [rank] limit).", minimum=0),
 ]
 
 
@@ -28,22 +35,10 @@ app = command_group()  # this module's commands, loaded when one is run
 @app.command()
 def today(
     ctx: typer.Context,
-    limit: Annotated[
-        int | None,
-        typer.Option(
-            "--limit",
-            "-l",
-            min=0,
-            metavar="N",
-            help="At most N outreach suggestions (default 5, [rank] limit).",
-        ),
-    ] = None,
+    limit: SuggestionsOpt = None,
     as_of: AsOfOpt = None,
-    tier: Annotated[
-        str | None,
-        tier_option(help="Only this tier (A, B, C, D, none)."),
-    ] = None,
-    tag: Annotated[str | None, typer.Option("--tag", help="Only contacts with this tag.")] = None,
+    tier: TierFilterOpt = None,
+    tag: TagFilterOpt = None,
     channel: Annotated[
         str | None,
         channel_option(help="Only people you reach on this channel (a handle or past talk)."),
@@ -139,10 +134,7 @@ def demo(as_json: JsonOpt = False) -> None:
 @app.command()
 def digest(
     ctx: typer.Context,
-    limit: Annotated[
-        int | None,
-        typer.Option("--limit", "-l", min=0, metavar="N", help="At most N outreach suggestions."),
-    ] = None,
+    limit: SuggestionsOpt = None,
     quiet_if_empty: Annotated[
         bool,
         typer.Option("--quiet-if-empty", help="Print nothing when there is nothing to do (cron)."),

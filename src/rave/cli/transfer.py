@@ -2,7 +2,7 @@
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -21,6 +21,7 @@ IMPORT_FORMATS = {
     "linkedin-messages": "LinkedIn messages.csv",
     "vcard": "vCard .vcf",
     "google": "Google Contacts CSV",
+    "outlook": "Outlook CSV, also Google's Outlook CSV export",
     "csv": "rave's own CSV",
     "json": "rave's own export",
 }
@@ -50,20 +51,18 @@ def _described(formats: dict[str, str]) -> str:
     return ", ".join(f"{name} ({what})" for name, what in formats.items()) + "."
 
 
+def _format_argument(formats: dict[str, str], complete: Any) -> Any:
+    """The FORMAT argument: the formats, each with a word on it, completed (any case)."""
+    return typer.Argument(metavar="FORMAT", help=_described(formats), autocompletion=complete)
+
+
 app = command_group()  # this module's commands, loaded when one is run
 
 
 @app.command("import")
 def import_(
     ctx: typer.Context,
-    fmt: Annotated[
-        str,
-        typer.Argument(
-            metavar="FORMAT",
-            help=_described(IMPORT_FORMATS),
-            autocompletion=complete_import_format,
-        ),
-    ],
+    fmt: Annotated[str, _format_argument(IMPORT_FORMATS, complete_import_format)],
     file: Annotated[
         Path,
         typer.Argument(
@@ -81,18 +80,21 @@ def import_(
         list[str] | None, typer.Option("--tag", help="Tag every imported contact (repeatable).")
     ] = None,
     me: Annotated[
-        str | None,
+        list[str] | None,
         typer.Option(
             "--me",
-            metavar="URL",
-            help="linkedin-messages: your profile URL (default: the most frequent sender).",
+            metavar="WHO",
+            help=(
+                "You: your profile URL, name or email (repeatable; adds to [me] in "
+                "config.toml). Never made a contact; tells whose messages these are."
+            ),
         ),
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Import contacts (and LinkedIn messages) from another tool's export, all or nothing.
     Re-importing the same file changes nothing."""
-    from rave import choices
+    from rave import choices, config
     from rave.cli import payloads, render, views
     from rave.errors import UsageError
     from rave.services import imports
@@ -103,8 +105,9 @@ def import_(
             f"unknown format {fmt!r}", hint=f"use one of: {', '.join(imports.FORMATS)}"
         )
     from_stdin = str(file) == "-"
-    if not from_stdin and not file.exists():
-        raise UsageError(f"no such file: {file}")
+    if not from_stdin and ("\x00" in str(file) or not file.exists()):
+        raise UsageError(f"no such file: {render.printable(str(file))}")
+    you = config.load_me(paths(ctx).config).merged(config.me_from_options(me or ()))
     with render.progress(f"importing {imports.STDIN if from_stdin else file.name}") as tick:
         report = imports.import_file(
             paths(ctx).db,
@@ -113,7 +116,7 @@ def import_(
             dry_run=dry_run,
             tier=None if tier is None else choices.tier(tier),
             tags=tag or (),
-            me=me,
+            me=you,
             progress=tick,
         )
     render.answer(as_json, report, payloads.import_report, views.import_report)
@@ -122,14 +125,7 @@ def import_(
 @app.command("export")
 def export(
     ctx: typer.Context,
-    fmt: Annotated[
-        str,
-        typer.Argument(
-            metavar="FORMAT",
-            help=_described(EXPORT_FORMATS),
-            autocompletion=complete_export_format,
-        ),
-    ],
+    fmt: Annotated[str, _format_argument(EXPORT_FORMATS, complete_export_format)],
     output: Annotated[
         Path | None,
         typer.Option(

@@ -183,7 +183,7 @@ def digest_text(result: Digest) -> str:
         for f in result.followups_due:
             late = " (overdue)" if f.due is not None and f.due < today else ""
             due = f.due.isoformat() if f.due else ""
-            lines.append(f"  [{f.id}] {f.contact_name}: {f.text} (due {due}){late}")
+            lines.append(f"  [f{f.id}] {f.contact_name}: {f.text} (due {due}){late}")
         lines.append("")
     if result.empty:
         lines.append("Nothing to do today.")
@@ -228,10 +228,10 @@ def followups(rows: list[records.FollowUpRow]) -> None:
         return
     today = timeutil.local_date(timeutil.utcnow())
     tables.table(
-        ["id", "contact", "follow-up", "due", "state"],
+        ["ref", "contact", "follow-up", "due", "state"],
         [
             [
-                str(r.id),
+                f"f{r.id}",
                 r.contact_name,
                 r.text,
                 "" if r.due is None else r.due.isoformat(),
@@ -305,7 +305,7 @@ def logged(result: LogResult, *, horizon_days: float) -> None:
         render.info(f"Created #{cid} (tier none): set a tier with `rave edit #{cid} --tier B`")
     for item in result.followups:
         due_text = f", due {item.due.isoformat()}" if item.due else ""
-        render.line(f"Follow-up #{item.id} for {item.contact_name}: {item.text}{due_text}")
+        render.line(f"Follow-up f{item.id} for {item.contact_name}: {item.text}{due_text}")
 
 
 def logged_line(result: LogResult, horizon_days: float) -> str:
@@ -316,7 +316,7 @@ def logged_line(result: LogResult, horizon_days: float) -> str:
     kind = "missed call" if missed and result.kind != "broadcast" else result.kind
     text = (
         f"Logged {kind} {verb} {names} on {result.channel}, "
-        f"{timeutil.ago(result.when, timeutil.utcnow())} (#{result.id})"
+        f"{timeutil.ago(result.when, timeutil.utcnow())} (i{result.id})"
     )
     if result.shown == "reply":
         text += "; awaiting your reply"
@@ -329,3 +329,153 @@ def logged_line(result: LogResult, horizon_days: float) -> str:
     if result.still_owed:
         text += "; you still owe them a favour (log it with -k engage)"
     return text
+
+
+# --- correcting your history: `rave history`, `change`, `delete`, `undo` ----------------
+
+if TYPE_CHECKING:
+    from rave.queries.entries import Entry
+    from rave.services.undo import Cleared, Undone
+    from rave.undo_log import Command
+
+_ARROWS = {"out": "→", "in": "←", "both": "↔"}
+
+
+def _entry_what(item: Entry) -> str:
+    """What an entry is: ``chat ← email``, ``note``, ``post on linkedin``, ``follow-up
+    due 2026-12-01, done``."""
+    if item.type == "interaction":
+        what = f"{item.kind} {_ARROWS.get(item.direction or '', '')} {item.channel}"
+        closed = item.direction == "in" and item.kind != "broadcast" and not item.needs_reply
+        return what + (", closed" if closed else "")
+    if item.type == "post":
+        return f"post on {item.channel}"
+    if item.type == "followup":
+        due = f" due {item.due.isoformat()}" if item.due else ""
+        return f"follow-up{due}" + (", done" if item.done_at else "")
+    return item.type
+
+
+def entry_line(item: Entry) -> str:
+    """One entry on one line: ``i12 chat ← email with Ana Pérez, 2026-11-20 14:30: hi``."""
+    people = f" with {', '.join(c.name for c in item.contacts)}" if item.contacts else ""
+    if item.type == "followup" or item.type == "note":
+        people = f" for {item.contacts[0].name}" if item.contacts else ""
+    text = f": {item.text}" if item.text else ""
+    return f"{item.ref} {_entry_what(item)}{people}, {timeutil.show_datetime(item.when)}{text}"
+
+
+def entries(items: list[Entry]) -> None:
+    if not items:
+        render.info("Nothing recorded yet.")
+        return
+    tables.table(
+        ["ref", "when", "what", "with", "text"],
+        [
+            [
+                item.ref,
+                timeutil.show_datetime(item.when),
+                _entry_what(item),
+                ", ".join(c.name for c in item.contacts),
+                (item.text or "") + (f" {item.url}" if item.url else ""),
+            ]
+            for item in items
+        ],
+        styles=["dim", None, "cyan", "bold"],
+        shorten=("with", "text"),
+    )
+
+
+_NOUNS = {
+    "contact": ("contact", "contacts"),
+    "alias": ("alias", "aliases"),
+    "handle": ("handle", "handles"),
+    "tag": ("tag", "tags"),
+    "contact_ref": ("import key", "import keys"),
+    "note": ("note", "notes"),
+    "interaction": ("interaction", "interactions"),
+    "interaction_contact": ("person on an interaction", "people on interactions"),
+    "followup": ("follow-up", "follow-ups"),
+    "post": ("post", "posts"),
+}
+
+
+def undo_effects(command: Command, *, done: bool) -> str:
+    """What undoing ``command`` does, in words: ``removes 1 interaction and 1 follow-up;
+    restores 1 note`` (``removed ...`` once ``done``)."""
+    verbs = (
+        ("added", ("removed", "removes")),
+        ("deleted", ("restored", "restores")),
+        ("changed", ("reverted", "reverts")),
+    )
+    interaction = next((c for c in command.changes if c.table == "interaction"), None)
+    parts = []
+    for field, (past, present) in verbs:
+        items = []
+        for change in command.changes:
+            count = getattr(change, field)
+            # the people of interactions added or deleted with them go without saying
+            if not count or (
+                change.table == "interaction_contact"
+                and interaction is not None
+                and getattr(interaction, field)
+            ):
+                continue
+            one, many = _NOUNS.get(change.table, (change.table, change.table))
+            items.append(f"{count} {one if count == 1 else many}")
+        if items:
+            listed = ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else items[0]
+            parts.append(f"{past if done else present} {listed}")
+    return "; ".join(parts)
+
+
+def _command_name(command: Command) -> str:
+    return f"`{command.command}`" if command.command else "the last command"
+
+
+def undo_question(command: Command) -> str:
+    """``the last command: `rave log ana` (today, 14:02); it removes 1 interaction``."""
+    when = f"{timeutil.ago(command.at, timeutil.utcnow())}, {command.at.astimezone():%H:%M}"
+    return f"{_command_name(command)} ({when}): it {undo_effects(command, done=False)}"
+
+
+def undone(result: Undone) -> None:
+    command = result.command
+    if result.dry_run:
+        render.line(f"`rave undo` would take back {undo_question(command)}")
+        return
+    rows = f"{command.rows} row{'s' if command.rows != 1 else ''}"
+    render.line(f"Undid {_command_name(command)} ({rows}): {undo_effects(command, done=True)}")
+    if command.earlier:
+        plural = "s" if command.earlier != 1 else ""
+        render.info(f"{command.earlier} earlier command{plural} can still be undone.")
+
+
+if TYPE_CHECKING:
+    from rave.queries.dupes import DupePair
+
+
+def dupes(pairs: list[DupePair]) -> None:
+    """`rave dupes`: one row per pair, with the merge that joins them."""
+    if not pairs:
+        render.info("No possible duplicates.")
+        return
+    tables.table(
+        ["keep", "drop", "why", "to merge them"],
+        [
+            [
+                f"#{p.keep.id} {p.keep.name}",
+                f"#{p.drop.id} {p.drop.name}",
+                "; ".join(p.reasons),
+                p.merge,
+            ]
+            for p in pairs
+        ],
+        shorten=("keep", "drop", "why"),
+    )
+    render.info("KEEP is the older contact; swap the two to keep the other's name.")
+
+
+def undo_cleared(result: Cleared) -> None:
+    plural = "s" if result.commands != 1 else ""
+    render.line(f"Forgot the undo log ({result.commands} command{plural}); nothing to undo now.")

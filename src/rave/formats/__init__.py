@@ -8,6 +8,8 @@ the CLI live elsewhere (``rave.services``); this package only knows about files.
 - ``linkedin_messages``: ``read_messages(path, me=)`` → MessageRecord, ``find_me(path)``
 - ``vcard``: ``read_vcards(path)`` → ContactRecord; ``write_vcards(contacts, stream)``
 - ``google``: ``read_google(path)`` → ContactRecord (Google Contacts CSV)
+- ``outlook``: ``read_outlook(path)`` → ContactRecord (Outlook CSV, and Google's
+  "Outlook CSV" export)
 - ``ravecsv``: ``read_contacts(path)`` → ContactRecord; ``write_contacts(contacts, stream)``
 - ``ics``: ``write_ics(followups, snoozes, stream)``
 - ``ravejson``: ``load(path)``, ``validate(document, file)``, ``dump(document, stream)``
@@ -27,6 +29,11 @@ Conventions shared by every parser:
   consume the whole generator inside their transaction.
 - An empty file (nothing but whitespace) is bad data in every format, with the reason
   :data:`EMPTY_FILE`: it is nobody's export.
+- A file that is plainly another format (a LinkedIn ``Connections.csv`` given as
+  ``google``, a vCard given as ``csv``) is refused before anything is read, with a hint
+  naming the format to use (:mod:`rave.formats.sniff`).
+- CSV columns that hold values but that rave does not use are named in one warning at
+  the end (:class:`rave.formats._text.Unused`): nothing is dropped silently.
 - A file that cannot be opened raises ``OSError`` unchanged (the CLI reports it).
 - Writers take a text stream that the caller opened with ``encoding="utf-8"`` and
   ``newline=""`` (so the CRLF line ends of vCard and iCalendar stay as written).
@@ -44,8 +51,10 @@ MAX_FIELD_CHARS = 10_000
 MAX_NAME_CHARS = 200
 """Longest name (same limit as ``normalize.clean_name``); longer is a BadInputError."""
 
-MAX_HANDLE_CHARS = 300
-"""Longest email, phone or profile URL kept; longer values are dropped with a warning."""
+MAX_HANDLE_CHARS = 2048
+"""Longest email, phone or profile URL kept; longer values are dropped with a warning.
+(LinkedIn profile URLs of non-Latin names are percent-encoded: 300 characters and more
+are common; 2048 is what browsers and servers reliably accept.)"""
 
 EXCERPT_CHARS = 280
 """Longest message excerpt kept as an interaction note."""
@@ -71,6 +80,11 @@ class ContactRecord:
     ``birthday`` is ``YYYY-MM-DD`` or ``--MM-DD`` (no year). ``tier`` and
     ``cadence_days`` are only set by rave's own CSV (None means "not given").
     ``connected_on`` is LinkedIn's *Connected On* (a date, stored as 12:00 UTC).
+    ``given_name`` and ``family_name`` are the name's parts as the source split them
+    (vCard ``N``, First/Last Name columns; a middle name goes with the given name), None
+    when the source has no parts: the vCard writer writes ``N`` from them rather than
+    guessing where a name splits. (The store does not keep them yet: see
+    ``vcard.split_name`` for what an export of a stored contact writes.)
     """
 
     name: str
@@ -93,6 +107,8 @@ class ContactRecord:
     note: str | None = None
     refs: list[tuple[str, str]] = field(default_factory=list)
     connected_on: datetime | None = None
+    given_name: str | None = None
+    family_name: str | None = None
 
     def all_handles(self) -> list[tuple[str, str]]:
         """Emails, phones and other handles as one de-duplicated ``(channel, value)``
@@ -165,6 +181,14 @@ class ParseStats:
         if len(self.warnings) < MAX_WARNINGS:
             self.warnings.append(message)
         else:
+            self.warnings_omitted += 1
+
+    def warn_first(self, message: str) -> None:
+        """A warning put before the others (what the whole file lacks matters more than
+        one row's dropped value), the last one giving way when the list is full."""
+        self.warnings.insert(0, message)
+        if len(self.warnings) > MAX_WARNINGS:
+            self.warnings.pop()
             self.warnings_omitted += 1
 
     def drop(self, kind: str, message: str) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
 from rave import choices, normalize
@@ -20,6 +20,9 @@ from rave.formats import (
     ContactRecord,
     ParseStats,
 )
+
+if TYPE_CHECKING:
+    from rave.formats._text import Columns
 
 T = TypeVar("T")
 
@@ -267,3 +270,52 @@ def closes_conversation(text: str | None) -> bool:
     after = [w for w in words[first + 1 :] if w not in _FILLER or w == "for"]
     asks = any(w in _ASKS for w in words)
     return bool(after) and after[0] == "for" and not asks
+
+
+# Labels every address book adds on its own: not tags a person chose.
+SYSTEM_LABELS = frozenset({"mycontacts", "my contacts", "starred"})
+
+
+def labels(parts: Iterable[str]) -> list[str]:
+    """Tags from an export's labels or categories: cleaned, ``*`` marks removed, the
+    address book's own labels (``myContacts``, ``starred``) left out, each once."""
+    tags: list[str] = []
+    for part in parts:
+        label = short_text(part.strip().removeprefix("*").strip())
+        if label and label.casefold() not in SYSTEM_LABELS and label not in tags:
+            tags.append(label)
+    return tags
+
+
+def records_of(
+    rows: Iterable[tuple[str, int, Columns, list[str]]],
+    make: Callable[[Columns, list[str], str, int, ParseStats], ContactRecord | None],
+    stats: ParseStats,
+) -> Iterator[ContactRecord]:
+    """The records ``make`` builds from a CSV table's rows (a row it skips gives None),
+    each counted in ``stats``."""
+    for file, line, columns, row in rows:
+        record = make(columns, row, file, line, stats)
+        if record is not None:
+            stats.records += 1
+            yield record
+
+
+def named(
+    record: ContactRecord,
+    name: str | None,
+    stats: ParseStats,
+    *,
+    given: str | None,
+    family: str | None,
+    missing: str,
+) -> bool:
+    """Give ``record`` its name, and the source's given and family names when it has
+    them; without a name, the row is counted as skipped for ``missing`` (False)."""
+    if name is None:
+        stats.skip(missing)
+        return False
+    record.name = name
+    if given or family:
+        record.given_name, record.family_name = given, family
+    return True

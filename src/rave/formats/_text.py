@@ -22,6 +22,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from rave.errors import BadInputError
+from rave.formats import sniff
 
 if TYPE_CHECKING:
     from rave.formats import ParseStats
@@ -159,6 +160,7 @@ class Columns:
     """A header row: cells are looked up by column name, never by position."""
 
     def __init__(self, header: list[str]) -> None:
+        self.header = [" ".join(h.replace("\ufeff", "").split()) for h in header]
         self.names = [header_key(h) for h in header]
         self.index: dict[str, int] = {}
         self._lookup: dict[str, int | None] = {}
@@ -204,6 +206,51 @@ class Columns:
             )
 
 
+class Unused:
+    """The columns of a CSV that hold values the parser does not read, to name them in
+    one warning (a column left out silently is data lost silently).
+
+    ``uses(name)`` says whether the parser reads a column (by its folded name); cells
+    whose folded text is in ``blank`` count as empty (Outlook writes ``0/0/00`` for no
+    birthday and ``Normal`` for no priority in every row)."""
+
+    LISTED = 20
+
+    def __init__(
+        self,
+        columns: Columns,
+        uses: Callable[[str], bool],
+        blank: frozenset[str] = frozenset(),
+    ) -> None:
+        self.columns = columns
+        self.blank = blank
+        self.waiting = {
+            i: columns.header[i]
+            for i, name in enumerate(columns.names)
+            if name and columns.index.get(name) == i and not uses(name)
+        }
+        self.found: list[int] = []
+
+    def see(self, row: list[str]) -> None:
+        """Note which unused columns hold a value in ``row``."""
+        if not self.waiting:
+            return
+        for i in [i for i in self.waiting if i < len(row)]:
+            cell = row[i].strip()
+            if cell and cell.casefold() not in self.blank:
+                self.found.append(i)
+                del self.waiting[i]
+
+    def warning(self, file: str) -> str | None:
+        """One sentence naming the unused columns that held values, in header order."""
+        if not self.found:
+            return None
+        listed = [self.columns.header[i] for i in sorted(self.found)]
+        more = len(listed) - self.LISTED
+        shown = ", ".join(listed[: self.LISTED]) + (f" and {more} more" if more > 0 else "")
+        return f"{file}: not imported (rave has no place for these columns): {shown}"
+
+
 def csv_table(
     path: str | os.PathLike[str],
     stats: ParseStats,
@@ -213,10 +260,19 @@ def csv_table(
     on_header: Callable[[Columns, str, int], None] | None = None,
     missing: str | None = None,
     checked: bool = True,
+    fmt: str | None = None,
+    uses: Callable[[str], bool] | None = None,
+    blank: frozenset[str] = frozenset(),
 ) -> Iterator[tuple[str, int, Columns, list[str]]]:
     """The data rows of a CSV export as ``(file, line, columns, row)``, each counted in
     ``stats.rows``; the file opened by ``open_text`` (its encoding and any fallback
     noted in ``stats``).
+
+    ``fmt`` is the import format the file was given as: a file that is plainly another
+    kind (a vCard, JSON, another service's CSV header: :mod:`rave.formats.sniff`) is
+    then refused with a hint naming the right format. ``uses`` (see :class:`Unused`)
+    says which columns the parser reads: the others that held a value are named in one
+    warning, put first, once every row has been read.
 
     The header is the first row, or with ``is_header`` the first of the first
     ``search_lines`` rows it accepts (exports may put notes above it); ``on_header`` may
@@ -229,21 +285,42 @@ def csv_table(
     row is yielded as it is (a first pass that only looks)."""
     from rave.formats import EMPTY_FILE
 
+    def other_kind(row: list[str], line: int, first: bool) -> None:
+        if fmt is None:
+            return
+        kind = sniff.text_kind(",".join(row)) if first else None
+        if kind is not None:
+            raise sniff.refuse(kind, fmt, source.file, line)
+        found = sniff.csv_kind(row)
+        if found is not None and found[0] != fmt:
+            raise sniff.refuse(found[0], fmt, source.file, line, found[1])
+
+    def explained(error: BadInputError) -> BadInputError:
+        """``error``, or the refusal naming the format the file really is."""
+        return (explain(path, fmt) if fmt is not None else None) or error
+
     with open_text(path) as source:
         stats.encoding = source.encoding
         if source.warning:
             stats.warn(source.warning)
         columns: Columns | None = None
+        unused: Unused | None = None
         empty = True
         for line, row in csv_rows(source):
             if columns is None:
                 if not any(cell.strip() for cell in row):
                     continue
+                other_kind(row, line, empty)
                 empty = False
                 if is_header is None or is_header(row):
                     columns = Columns(row)
                     if on_header is not None:
-                        on_header(columns, source.file, line)
+                        try:
+                            on_header(columns, source.file, line)
+                        except BadInputError as exc:
+                            raise explained(exc) from None
+                    if uses is not None:
+                        unused = Unused(columns, uses, blank)
                 elif line >= search_lines:
                     break
                 continue
@@ -253,8 +330,49 @@ def csv_table(
                     stats.skip("empty row")
                     continue
                 columns.check_width(row, source.file, line)
+            if unused is not None:
+                unused.see(row)
             yield source.file, line, columns, row
         if columns is None and empty:
             raise BadInputError(source.file, None, EMPTY_FILE)
         if columns is None and missing is not None:
-            raise BadInputError(source.file, None, missing)
+            raise explained(BadInputError(source.file, None, missing))
+        warning = unused.warning(source.file) if unused is not None else None
+        if warning is not None:
+            stats.warn_first(warning)
+
+
+# --- what a file is, from its first lines (for error paths) --------------------------
+
+
+def file_kind(path: str | os.PathLike[str]) -> tuple[str, int, list[str]] | None:
+    """The kind of file ``path`` is, from its first lines: ``(kind, line, evidence)``,
+    or None. Never raises for an unreadable file (it is only asked to explain an error
+    already found)."""
+    try:
+        with open_text(path) as source:
+            seen = 0
+            for number, line in enumerate(source.stream, start=1):
+                if not line.strip():
+                    continue
+                seen += 1
+                if seen == 1 and (kind := sniff.text_kind(line)) is not None:
+                    return kind, number, []
+                row = next(csv.reader([line]), [])
+                if (found := sniff.csv_kind(row)) is not None:
+                    return found[0], number, found[1]
+                if seen >= sniff.SEARCH_LINES:
+                    break
+    except (OSError, UnicodeDecodeError, csv.Error, BadInputError):
+        return None
+    return None
+
+
+def explain(path: str | os.PathLike[str], expected: str) -> BadInputError | None:
+    """The refusal for ``path`` when its first lines show it is another kind than
+    ``expected``; None when they do not tell."""
+    found = file_kind(path)
+    if found is None or found[0] == expected:
+        return None
+    kind, line, evidence = found
+    return sniff.refuse(kind, expected, os.fspath(path), line, evidence)

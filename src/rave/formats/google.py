@@ -19,12 +19,20 @@ Google's system groups and without ``myContacts``/``My Contacts``/``starred``.
 ``Nickname`` → aliases; ``Organization Name``/``Title`` → company/title; ``Notes`` →
 note; ``Birthday`` (``1980-04-15`` or ``--04-15``) → birthday; ``Location`` or the first
 address (city, country) → location; websites → handles by host or label (LinkedIn,
-Twitter...), others as ``other``. ``Photo`` is ignored. Refs: ``("email", …)``.
+Twitter...), others as ``other``. First (and Middle) / Last Name (legacy: Given and
+Additional / Family Name) → ``given_name`` / ``family_name``. Refs: ``("email", …)``.
+
+Other columns that hold values (``Photo``, ``Address 1 - Street``, ``Relation 1 -
+Value``...) are named in one warning. A file that is another kind of CSV is refused
+with a hint: a LinkedIn ``Connections.csv`` (``Position``, ``Connected On``) or the
+"Outlook CSV" Google also exports (``E-mail Address``, ``Job Title``) would otherwise
+pass for one, its names imported and the rest lost.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 
 from rave.errors import BadInputError
@@ -33,7 +41,6 @@ from rave.formats import _common as common
 from rave.formats._text import Columns, csv_table
 
 SEPARATOR = " ::: "
-_SYSTEM_LABELS = {"mycontacts", "my contacts", "starred"}
 EXPECTED_HEADER = "First Name,Middle Name,Last Name,... or Name,Given Name,Additional Name,..."
 
 
@@ -46,18 +53,32 @@ def _is_header(columns: Columns) -> bool:
     )
 
 
+_USED = frozenset(
+    (
+        "name", "first name", "given name", "middle name", "additional name", "last name",
+        "family name", "name suffix", "file as", "nickname", "organization name",
+        "organization title", "organization 1 - name", "organization 1 - title", "notes",
+        "birthday", "location", "address 1 - city", "address 1 - region",
+        "address 1 - country", "labels", "group membership",
+    )
+)  # fmt: skip
+_USED_NUMBERED = re.compile(r"(?:e-mail|phone|website) \d+ - value|.+ \d+ - (?:label|type)")
+
+
+def uses(name: str) -> bool:
+    """Whether the reader takes anything from the column ``name`` (folded). A label
+    (``Relation 1 - Label``) counts as read: it only says what its value is, and the
+    value's column is named when it is not read."""
+    return name in _USED or _USED_NUMBERED.fullmatch(name) is not None
+
+
 def _values(cell: str) -> list[str]:
     return [v.strip() for v in cell.split(":::") if v.strip()]
 
 
 def labels_to_tags(cell: str) -> list[str]:
     """``* coworkers ::: * myContacts ::: friends`` → ``["coworkers", "friends"]``."""
-    tags: list[str] = []
-    for raw in _values(cell):
-        label = common.short_text(raw.removeprefix("*").strip())
-        if label and label.casefold() not in _SYSTEM_LABELS and label not in tags:
-            tags.append(label)
-    return tags
+    return common.labels(_values(cell))
 
 
 def read_google(
@@ -73,11 +94,8 @@ def read_google(
                 file, line, f"no Google Contacts header row; expected {EXPECTED_HEADER}"
             )
 
-    for file, line, columns, row in csv_table(path, stats, on_header=check):
-        record = _record(columns, row, file, line, stats)
-        if record is not None:
-            stats.records += 1
-            yield record
+    rows = csv_table(path, stats, on_header=check, fmt="google", uses=uses)
+    yield from common.records_of(rows, _record, stats)
 
 
 def _first(columns: Columns, row: list[str], *names: str) -> str:
@@ -105,15 +123,17 @@ def _record(
         for value in _values(get(row, f"Website {n} - Value")):
             common.add_url(record, value, stats, file, line, label or None)
 
-    name = common.name([get(row, "Name")], file, line) or common.name(
+    given = common.name(
         [
             get(row, "First Name") or get(row, "Given Name"),
             get(row, "Middle Name") or get(row, "Additional Name"),
-            get(row, "Last Name") or get(row, "Family Name"),
-            get(row, "Name Suffix"),
         ],
         file,
         line,
+    )
+    family = common.name([get(row, "Last Name") or get(row, "Family Name")], file, line)
+    name = common.name([get(row, "Name")], file, line) or common.name(
+        [given, family, get(row, "Name Suffix")], file, line
     )
     aliases = [a for a in (common.short_text(v) for v in _values(get(row, "Nickname"))) if a]
     company = _first(columns, row, "Organization Name", "Organization 1 - Name")
@@ -124,10 +144,10 @@ def _record(
         or common.name([company], file, line)
         or (record.emails[0] if record.emails else None)
     )
-    if name is None:
-        stats.skip("no name, organisation or email")
+    if not common.named(
+        record, name, stats, given=given, family=family, missing="no name, organisation or email"
+    ):
         return None
-    record.name = name
     record.aliases = common.unique(a for a in aliases if a != name)
     record.company = common.text(company, stats, file, line, "Organization Name")
     record.title = common.text(

@@ -14,6 +14,10 @@ Connected On`` (``URL`` is missing from exports before mid-2023).
   that day. A date that is none of these is a BadInputError at that line.
 - Refs: ``("linkedin", normalised profile URL)`` when there is a URL (lower-case, no
   ``www.``, query or trailing slash: ``normalize.normalize_url``), then ``("email", …)``.
+- First / Last Name are also kept as ``given_name`` / ``family_name``.
+
+A Google, Outlook or rave CSV, or a ``messages.csv``, given as ``linkedin`` is refused
+with a hint naming its format; columns LinkedIn may add one day are named in a warning.
 """
 
 from __future__ import annotations
@@ -42,6 +46,9 @@ _DAY_MON_YEAR = re.compile(r"(\d{1,2})[ -]([A-Za-z]{3,9})\.?[ -](\d{2}|\d{4})")
 _SLASHED = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})")
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _PLACEHOLDERS = {"linkedin member"}
+_USED = frozenset(
+    ("first name", "last name", "url", "email address", "company", "position", "connected on")
+)
 
 
 def _year(text: str) -> int:
@@ -89,13 +96,15 @@ def read_connections(
         f"within the first {HEADER_SEARCH_LINES} lines"
     )
     rows = csv_table(
-        path, stats, is_header=_is_header, search_lines=HEADER_SEARCH_LINES, missing=missing
+        path,
+        stats,
+        is_header=_is_header,
+        search_lines=HEADER_SEARCH_LINES,
+        missing=missing,
+        fmt="linkedin",
+        uses=_USED.__contains__,
     )
-    for file, line, columns, row in rows:
-        record = _record(columns, row, file, line, stats)
-        if record is not None:
-            stats.records += 1
-            yield record
+    yield from common.records_of(rows, _record, stats)
 
 
 def _record(
@@ -109,7 +118,12 @@ def _record(
     if full.casefold() in _PLACEHOLDERS:
         stats.skip("LinkedIn Member placeholder")
         return None
-    record = ContactRecord(name=full, line=line)
+    record = ContactRecord(
+        name=full,
+        line=line,
+        given_name=common.name([first], file, line),
+        family_name=common.name([last], file, line),
+    )
     url = columns.get(row, "URL").strip()
     if url:
         common.add_value(record, "linkedin", url, stats, file, line)

@@ -23,7 +23,8 @@ name, only ``name`` required, unknown columns ignored with a warning)::
   line ends; reading accepts UTF-8 with or without BOM, UTF-16 and cp1252.
 
 Reading is strict (it is rave's own format): an unknown tier, a bad email or handle,
-a non-numeric id is a BadInputError naming the line.
+a non-numeric id is a BadInputError naming the line; another service's CSV given as
+``csv`` is refused with a hint naming its format.
 """
 
 from __future__ import annotations
@@ -163,7 +164,7 @@ def read_contacts(
         if unknown:
             stats.warn(f"{file}: ignored unknown columns: {', '.join(unknown)}")
 
-    for file, line, columns, row in csv_table(path, stats, on_header=check):
+    for file, line, columns, row in csv_table(path, stats, on_header=check, fmt="csv"):
         record = _record(columns, [unguard(c) for c in row], file, line, stats)
         stats.records += 1
         yield record

@@ -50,7 +50,7 @@ from rave.config import MAX_DAYS
 from rave.errors import BadInputError, UsageError
 from rave.formats import EMPTY_FILE, MAX_NAME_CHARS
 from rave.formats._common import birthday as normalize_birthday
-from rave.formats._text import open_text
+from rave.formats._text import explain, open_text
 
 FORMAT = "rave"
 VERSION = 2  # 2: direction both and started_by (ranking v2)
@@ -368,7 +368,9 @@ def load(path: str | os.PathLike[str]) -> dict[str, Any]:
         try:
             document = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise BadInputError(source.file, exc.lineno, f"invalid JSON: {exc.msg}") from None
+            raise explain(source.file, "json") or BadInputError(
+                source.file, exc.lineno, f"invalid JSON: {exc.msg}"
+            ) from None
         except RecursionError:
             raise BadInputError(source.file, None, _TOO_DEEP) from None
         except ValueError as exc:  # a number of more than 4300 digits

@@ -1,30 +1,46 @@
 """vCard files (``.vcf``): read 2.1, 3.0 and 4.0; write 3.0.
 
 Reading. The file is split into cards line by line (so memory holds one card at a
-time and errors carry real line numbers); ``PHOTO``, ``LOGO``, ``SOUND`` and ``KEY``
-properties are dropped on the way, base64 continuation lines included, so megabytes of
-pictures are never kept. Each card's lines are then parsed with vobject's line parser
-(``getLogicalLines`` with ``allowQP=True``, ``textLineToContentLine``): unfolding,
-parameters, property groups and quoted-printable, which vCard 2.1 from phones uses
-(``FN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:Zo=C3=AB``). Values are unescaped and split
-here rather than by vobject's value behaviours, which keep only the first of several
-comma-separated values (``NICKNAME:Bobo,B.``) and cut unescaped 2.1 text at a comma.
+time and errors carry real line numbers), whatever its line ends: CRLF, LF, CR, or the
+CR CR LF of iOS exports (one line end, not a line end and an empty line). ``PHOTO``,
+``LOGO``, ``SOUND`` and ``KEY`` properties are dropped on the way, base64 continuation
+lines included, so megabytes of pictures are never kept. Each card's lines are then
+parsed with vobject's line parser (``getLogicalLines`` with ``allowQP=True``,
+``textLineToContentLine``): unfolding, parameters, property groups and quoted-printable,
+which vCard 2.1 from phones uses (``FN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:Zo=C3=AB``).
+Values are unescaped (``\\,`` ``\\;`` ``\\n`` ``\\\\`` and the ``\\"`` Gmail and macOS
+write) and split here rather than by vobject's value behaviours, which keep only the
+first of several comma-separated values (``NICKNAME:Bobo,B.``) and cut unescaped 2.1
+text at a comma.
 
-Mapping: ``FN`` → name (``N`` as given/additional/family when ``FN`` is missing; a card
-with neither is a BadInputError at its ``BEGIN:VCARD`` line); ``EMAIL``, ``TEL``
-(repeat; a ``tel:`` URI is fine); ``URL``, ``X-SOCIALPROFILE``/``SOCIALPROFILE`` (RFC
-9554) and ``X-TWITTER`` → handles, the channel taken from the ``TYPE``/``SERVICE-TYPE``
-parameter, the ``X-ABLabel`` of the property group (``item1.URL`` + ``item1.X-ABLabel``)
-or the host; ``ORG`` (first component) → company; ``TITLE``; ``NOTE``; ``CATEGORIES`` →
-tags (without Google's ``myContacts``/``starred``); ``NICKNAME`` → aliases; ``BDAY`` →
-``YYYY-MM-DD`` or ``--MM-DD`` (``--0415``, and Apple's ``X-APPLE-OMIT-YEAR``); the first
-``ADR`` → location (city, country); ``UID`` → ref ``("vcard-uid", UID)``. Property
-groups are honoured. Invalid emails or phones are dropped with a warning.
+One bad card costs only itself: a card with no name at all, a malformed line, no
+``END:VCARD`` before the next card or the end of the file, or over 1 MiB, is skipped,
+counted (``ParseStats.skipped``) and named in a warning with its line. Text before the
+first card means the file is no vCard (a BadInputError, with a hint when it is another
+format rave reads); text between cards is passed over with a warning.
+
+Mapping: ``FN`` → name (else ``N`` as given/additional/family, else the first
+``NICKNAME``, ``ORG`` or ``EMAIL``); ``N`` → ``given_name`` (given and additional) and
+``family_name``; ``EMAIL``, ``TEL`` (repeat; a ``tel:`` URI is fine); ``URL``,
+``X-SOCIALPROFILE``/``SOCIALPROFILE`` (RFC 9554) and ``X-TWITTER`` → handles, the
+channel taken from the ``TYPE``/``SERVICE-TYPE`` parameter, the ``X-ABLabel`` of the
+property group (``item1.URL`` + ``item1.X-ABLabel``) or the host; ``ORG`` (first
+component) → company; ``TITLE``; ``NOTE``; ``CATEGORIES`` → tags (without Google's
+``myContacts``/``starred``); ``NICKNAME`` → aliases; ``BDAY`` → ``YYYY-MM-DD`` or
+``--MM-DD`` (``--0415``, and Apple's ``X-APPLE-OMIT-YEAR``); the first ``ADR`` →
+location (city, country); ``UID`` → ref ``("vcard-uid", UID)``, then the emails as
+``("email", …)`` refs. Property groups are honoured. Invalid emails or phones are
+dropped with a warning. A card rave wrote itself (``PRODID`` :data:`PRODID`, ``UID``
+``rave-contact-<id>@rave``) carries the contact id instead of keys, so importing your
+own export again changes nothing.
 
 Writing (:func:`write_vcards`): vCard 3.0, UTF-8, CRLF line ends, lines folded at 75
 octets without splitting a UTF-8 sequence (serialised here: vobject's folder measures
-short lines in characters, not octets). ``UID`` is the contact's ``vcard-uid`` ref if it
-has one, else ``rave-contact-<id>@rave``, so exporting twice gives the same UIDs.
+short lines in characters, not octets). ``N`` comes from the record's given and family
+names when the source gave them, else from :func:`split_name` (``Michael Kreuzer, PhD``
+is ``N:Kreuzer;Michael;;;PhD``, not ``N:PhD;Michael Kreuzer,;;;``). ``UID`` is the
+contact's ``vcard-uid`` ref if it has one, else ``rave-contact-<id>@rave``, so
+exporting twice gives the same UIDs.
 """
 
 from __future__ import annotations
@@ -36,20 +52,31 @@ import os
 import re
 import uuid
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from rave.errors import BadInputError
 from rave.formats import EMPTY_FILE, ContactRecord, ParseStats
 from rave.formats import _common as common
-from rave.formats._text import TextSource, open_text
+from rave.formats._text import TextSource, explain, open_text
 
 FOLD_OCTETS = 75
 MAX_CARD_CHARS = 1 << 20
 """A card over 1 MiB of text once its pictures are dropped is not a contact card."""
 
+_ESCAPED = ',;:\\"'
+"""What a backslash escapes in a vCard 3.0/4.0 value: RFC 6350's ``\\,`` ``\\;``
+``\\\\`` (and ``\\n``), the ``\\:`` of some old writers and the ``\\"`` that Gmail and
+macOS Contacts write in notes. Any other backslash is kept (``C:\\Users`` in a note)."""
+RAVE_UID = re.compile(r"rave-contact-([1-9][0-9]{0,18})@rave")
+MAX_ID = (1 << 63) - 1  # SQLite's largest integer
+PRODID = "-//rave//rave//EN"
+"""The PRODID of rave's own vCards: a re-import of them is matched by rave's ids."""
+NO_NAME = "no name: neither FN, N, NICKNAME, ORG nor EMAIL"
+SKIPPED_NO_NAME = "card without a name"
+SKIPPED_BAD = "unreadable card"
 _PROPERTY = re.compile(r"(?:[A-Za-z0-9_-]+\.)?([A-Za-z0-9_-]+)[;:]")
 _DROPPED = {"PHOTO", "LOGO", "SOUND", "KEY"}
-_SYSTEM_LABELS = {"mycontacts", "starred", "my contacts"}
 _PROFILE_BASE = {
     "linkedin": "https://linkedin.com/in/",
     "facebook": "https://facebook.com/",
@@ -59,39 +86,84 @@ _PROFILE_BASE = {
 # --------------------------------------------------------------------------- reading
 
 
-def _cards(source: TextSource, stats: ParseStats) -> Iterator[tuple[int, list[str], list[int]]]:
-    """``(start line, physical lines, their line numbers)`` for each card, pictures
-    dropped."""
+@dataclass
+class _Card:
+    """One card as found in the file: its ``BEGIN:VCARD`` line, its physical lines
+    (pictures dropped) with their numbers, and what makes it unreadable, if anything."""
+
+    start: int
+    lines: list[str] = field(default_factory=list)
+    numbers: list[int] = field(default_factory=list)
+    problem: str | None = None
+
+
+def _lines(stream: Iterable[str]) -> Iterator[str]:
+    """The lines of ``stream`` (opened with ``newline=""``) without their ends, for
+    every kind of line end: CRLF, LF, CR, and the CR CR LF of iOS exports, which is one
+    line end and not two. (Read as two, the empty line between would end a picture's
+    base64 too early and glue the rest onto the property before it: a birthday lost, a
+    note full of base64.)"""
+    held: str | None = None
+    for raw in stream:
+        if held is not None:
+            yield held
+            held = None
+            if raw == "\r\n":  # the CR LF after a CR: CR CR LF
+                continue
+        if raw.endswith("\r"):
+            held = raw[:-1]
+        else:
+            yield raw.rstrip("\r\n")
+    if held is not None:
+        yield held
+
+
+def _cards(source: TextSource, stats: ParseStats) -> Iterator[_Card]:
+    """Each card of the file, pictures dropped. A card that cannot be read whole (no
+    ``END:VCARD`` before the next card or the end of the file, over
+    :data:`MAX_CARD_CHARS`) comes with its ``problem`` set; text between cards is
+    passed over with a warning; text before the first card means this is no vCard."""
     file = source.file
     depth = 0
-    start = 0
-    lines: list[str] = []
-    numbers: list[int] = []
+    card: _Card | None = None
     size = 0
     dropping = qp = soft_break = False
+    last = ""  # the property kept last (a vCard 2.1 AGENT holds a card of its own)
+    found = False
+    outside = False
+
+    def begin(number: int) -> _Card:
+        nonlocal depth, size, dropping, qp, soft_break, last
+        depth, size, last = 1, 0, ""
+        dropping = qp = soft_break = False
+        return _Card(start=number, lines=["BEGIN:VCARD"], numbers=[number])
 
     def keep(text: str, number: int) -> None:
         nonlocal size
+        assert card is not None
         size += len(text) + 2
         if size > MAX_CARD_CHARS:
-            raise BadInputError(file, start, "this card is over 1 MiB even without its photo")
-        lines.append(text)
-        numbers.append(number)
+            card.problem = card.problem or "this card is over 1 MiB even without its photo"
+        if card.problem is None:
+            card.lines.append(text)
+            card.numbers.append(number)
 
     try:
-        for number, raw in enumerate(source.stream, start=1):
-            line = raw.rstrip("\r\n")
-            if depth == 0:
+        for number, line in enumerate(_lines(source.stream), start=1):
+            if card is None:
                 if not line.strip():
                     continue
                 if line.strip().upper() != "BEGIN:VCARD":
-                    raise BadInputError(
-                        file, number, f"expected BEGIN:VCARD, found {line.strip()[:60]!r}"
-                    )
-                depth, start, size = 1, number, 0
-                lines, numbers = [], []
-                dropping = qp = soft_break = False
-                keep("BEGIN:VCARD", number)
+                    if not found:
+                        raise explain(source.file, "vcard") or BadInputError(
+                            file, number, f"expected BEGIN:VCARD, found {line.strip()[:60]!r}"
+                        )
+                    if not outside:
+                        stats.warn(f"{file}:{number}: text outside any card, passed over")
+                    outside = True
+                    continue
+                found, outside = True, False
+                card = begin(number)
                 continue
             if qp and soft_break:  # quoted-printable soft line break: same value
                 soft_break = line.endswith("=")
@@ -117,20 +189,28 @@ def _cards(source: TextSource, stats: ParseStats) -> Iterator[tuple[int, list[st
                 stats.dropped[name.lower()] += 1
                 continue
             if name == "BEGIN":
-                depth += 1
                 line = line.strip()
+                if line.upper() == "BEGIN:VCARD" and last != "AGENT":
+                    card.problem = card.problem or "no END:VCARD before the next card"
+                    yield card
+                    card = begin(number)
+                    continue
+                depth += 1
             elif name == "END":
                 depth -= 1
                 line = line.strip()
             keep(line, number)
+            last = name
             if depth == 0:
-                yield start, lines, numbers
+                yield card
+                card = None
     except UnicodeDecodeError:
         raise BadInputError(
-            file, start or None, f"cannot be decoded as {source.encoding}"
+            file, card.start if card else None, f"cannot be decoded as {source.encoding}"
         ) from None
-    if depth:
-        raise BadInputError(file, start, "the card starting here has no END:VCARD")
+    if card is not None:
+        card.problem = card.problem or "no END:VCARD (is the file cut short?)"
+        yield card
 
 
 def _unescape(value: str, *, v21: bool) -> str:
@@ -142,7 +222,7 @@ def _unescape(value: str, *, v21: bool) -> str:
         ch = value[i]
         if ch == "\\" and i + 1 < len(value):
             nxt = value[i + 1]
-            out.append("\n" if nxt in "nN" else nxt if nxt in ",;:\\" else ch + nxt)
+            out.append("\n" if nxt in "nN" else nxt if nxt in _ESCAPED else ch + nxt)
             i += 2
             continue
         out.append(ch)
@@ -210,9 +290,8 @@ def _profile(channel: str | None, value: str, line: Any) -> str:
     return value
 
 
-def _card_record(
-    start: int, lines: list[str], numbers: list[int], file: str, stats: ParseStats
-) -> ContactRecord:
+def _card_record(card: _Card, file: str, stats: ParseStats) -> ContactRecord:
+    start, lines, numbers = card.start, card.lines, card.numbers
     # vobject splits logical lines, parses parameters and groups and decodes
     # quoted-printable; its value behaviours are not used (they would keep only the
     # first of several comma-separated values). Heavy: imported only when needed.
@@ -253,7 +332,9 @@ def _card_record(
     fn: str | None = None
     n_name: str | None = None
     uid: str | None = None
+    prodid: str | None = None
     notes: list[str] = []
+    first_org: str | None = None
     for child in children:
         prop = child.name
         raw = _raw_value(child)
@@ -262,7 +343,9 @@ def _card_record(
             fn = common.name([_unescape(raw, v21=v21)], file, where)
         elif prop == "N" and n_name is None:
             parts = _split(raw, ";", v21=v21) + [""] * 5
-            n_name = common.name([parts[1], parts[2], parts[0]], file, where)
+            record.given_name = common.name([parts[1], parts[2]], file, where)
+            record.family_name = common.name([parts[0]], file, where)
+            n_name = common.name([record.given_name, record.family_name], file, where)
         elif prop == "NICKNAME":
             for alias in _split(raw, ",", v21=v21):
                 cleaned = common.short_text(alias)
@@ -286,6 +369,7 @@ def _card_record(
         elif prop == "ORG" and record.company is None:
             org = _split(raw, ";", v21=v21)
             record.company = common.text(org[0], stats, file, where, "ORG")
+            first_org = common.name([record.company or ""], file, where)
         elif prop == "TITLE" and record.title is None:
             record.title = common.text(_unescape(raw, v21=v21), stats, file, where, "TITLE")
         elif prop == "NOTE":
@@ -295,7 +379,7 @@ def _card_record(
         elif prop == "CATEGORIES":
             for tag in _split(raw, ",", v21=v21):
                 cleaned = common.short_text(tag)
-                system = cleaned is not None and cleaned.casefold() in _SYSTEM_LABELS
+                system = cleaned is not None and cleaned.casefold() in common.SYSTEM_LABELS
                 if cleaned and not system and cleaned not in record.tags:
                     record.tags.append(cleaned)
         elif prop == "BDAY" and record.birthday is None:
@@ -311,13 +395,29 @@ def _card_record(
             record.location = common.location(adr[3] or adr[4], adr[6])
         elif prop == "UID" and uid is None:
             uid = common.short_text(_unescape(raw, v21=v21))
-    name = fn or n_name
+        elif prop == "PRODID" and prodid is None:
+            prodid = _unescape(raw, v21=v21).strip()
+    name = (
+        fn
+        or n_name
+        or (record.aliases[0] if record.aliases else None)
+        or first_org
+        or (record.emails[0] if record.emails else None)
+    )
     if not name:
-        raise BadInputError(file, start, "a vCard with neither FN nor N (no name)")
+        raise BadInputError(file, start, NO_NAME)
     record.name = name
     if notes:
         record.note = common.text("\n\n".join(notes), stats, file, start, "NOTE")
-    record.refs = ([("vcard-uid", uid)] if uid else []) + [("email", e) for e in record.emails]
+    own = RAVE_UID.fullmatch(uid or "") if prodid == PRODID else None
+    if own is not None and int(own.group(1)) <= MAX_ID:
+        # rave's own export: matched back by the contact id (with the same name), and
+        # no key added to the contact it came from: a re-import changes nothing
+        record.id = int(own.group(1))
+    else:
+        record.refs = [("vcard-uid", uid)] if uid else []
+        if prodid != PRODID:  # rave wrote no UID of its own: the contact has it
+            record.refs += [("email", e) for e in record.emails]
     return record
 
 
@@ -325,19 +425,30 @@ def read_vcards(
     path: str | os.PathLike[str], *, stats: ParseStats | None = None
 ) -> Iterator[ContactRecord]:
     """Stream the cards of a ``.vcf`` file (one or many, vCard 2.1/3.0/4.0) as
-    ContactRecords; ``line`` is the card's ``BEGIN:VCARD`` line."""
+    ContactRecords; ``line`` is the card's ``BEGIN:VCARD`` line. A card that cannot be
+    read (no name at all, a malformed line, no ``END:VCARD``) is skipped, counted and
+    named in a warning: one bad card does not cost the others."""
     stats = stats if stats is not None else ParseStats()
     with open_text(path) as source:
         stats.encoding = source.encoding
         if source.warning:
             stats.warn(source.warning)
         cards = 0
-        for start, lines, numbers in _cards(source, stats):
+        for card in _cards(source, stats):
             stats.rows += 1
             cards += 1
-            record = _card_record(start, lines, numbers, source.file, stats)
-            stats.records += 1
-            yield record
+            where, problem = card.start, card.problem
+            if problem is None:
+                try:
+                    record = _card_record(card, source.file, stats)
+                except BadInputError as exc:
+                    where, problem = exc.line or card.start, exc.reason
+                else:
+                    stats.records += 1
+                    yield record
+                    continue
+            stats.skip(SKIPPED_NO_NAME if problem == NO_NAME else SKIPPED_BAD)
+            stats.warn(f"{source.file}:{where}: skipped a card: {problem}")
         if not cards:  # only blank lines: any other text is not BEGIN:VCARD
             raise BadInputError(source.file, None, EMPTY_FILE)
 
@@ -392,17 +503,67 @@ def _handle_lines(channel: str, value: str) -> list[str]:
     return out
 
 
+_PREFIXES = frozenset("dr prof mr mrs ms mx miss sir dame rev hon".split())  # noqa: SIM905
+_SUFFIXES = frozenset(
+    "jr sr ii iii iv phd md mba esq dds dvm cpa cfa pmp jd llm msc bsc mphil dphil rn "  # noqa: SIM905
+    "obe mbe cbe kbe frcs facs".split()
+)
+_PARTICLES = frozenset(
+    "van von de da das do dos di del della der den du la le ter ten zu bin ibn al el".split()  # noqa: SIM905
+)
+
+
+def _word(token: str) -> str:
+    return token.replace(".", "").casefold()
+
+
+def split_name(name: str) -> tuple[str, str, str, str, str]:
+    """vCard ``N`` parts ``(family, given, additional, prefix, suffix)`` guessed from a
+    whole name, for a contact whose source did not give them: an honorific suffix after
+    a comma or at the end is a suffix (``Michael Kreuzer, PhD``, ``Martin King Jr.``),
+    ``Dr.``/``Prof.``... in front a prefix, a family name starts at its particle
+    (``Ludwig van Beethoven``), ``Berg, Carl`` is family first; otherwise the last word
+    is the family name (``Mary Ann Smith``) and a single word a given name."""
+    text = " ".join(name.split())
+    suffix = prefix = ""
+    head, comma, tail = text.rpartition(",")
+    tail_words = tail.split()
+    if comma and head.strip() and tail_words:
+        if all(_word(t) in _SUFFIXES or (t.isupper() and len(t) <= 5) for t in tail_words):
+            text, suffix = head.strip(), tail.strip()
+        elif len(head.split()) == 1 and len(tail_words) == 1:
+            return head.strip(), tail.strip(), "", "", ""
+    tokens = [t.strip(",") for t in text.split()]
+    tokens = [t for t in tokens if t]
+    if len(tokens) > 1 and not suffix and _word(tokens[-1]) in _SUFFIXES:
+        suffix = tokens.pop()
+    if len(tokens) > 1 and _word(tokens[0]) in _PREFIXES:
+        prefix = tokens.pop(0)
+    if len(tokens) < 2:
+        return "", " ".join(tokens), "", prefix, suffix
+    cut = next(
+        (i for i in range(1, len(tokens) - 1) if tokens[i].casefold() in _PARTICLES),
+        len(tokens) - 1,
+    )
+    return " ".join(tokens[cut:]), " ".join(tokens[:cut]), "", prefix, suffix
+
+
+def _name_parts(contact: ContactRecord) -> tuple[str, str, str, str, str]:
+    """The ``N`` parts of a contact: the source's given and family names when it had
+    them, else :func:`split_name`."""
+    if contact.given_name or contact.family_name:
+        return contact.family_name or "", contact.given_name or "", "", "", ""
+    return split_name(contact.name)
+
+
 def _card_lines(contact: ContactRecord) -> list[str]:
-    given, _, family = contact.name.rpartition(" ")
-    if not given:
-        given, family = family, ""
     lines = [
         "BEGIN:VCARD",
         "VERSION:3.0",
-        "PRODID:-//rave//rave//EN",
+        f"PRODID:{PRODID}",
         f"UID:{escape(card_uid(contact))}",
         f"FN:{escape(contact.name)}",
-        f"N:{escape(family)};{escape(given)};;;",
+        "N:" + ";".join(escape(part) for part in _name_parts(contact)),
     ]
     if contact.aliases:
         lines.append("NICKNAME:" + ",".join(escape(a) for a in contact.aliases))

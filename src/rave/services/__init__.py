@@ -3,7 +3,7 @@
 plain data. A command calls one of them. One module per concern:
 
 - ``contacts``: find, list, show, add, change, merge and delete contacts
-- ``recording``: log an interaction, post, follow-ups (``batch`` parses ``log --batch``)
+- ``recording``: log an interaction (one, or a batch of JSON Lines), post, follow-ups
 - ``ranking``: today, why, snooze, digest
 - ``stats``: your own mix over time, the broadcast nudge, a contact's warmth trend
 - ``imports``: ``rave import`` (``matcher`` decides who is who; ``json_import`` reads

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from typing import Unpack
 
     from rave.queries.contacts import ListFilters
+    from rave.queries.dupes import DupePair
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,13 +148,21 @@ def edit_contact(
     *,
     name: str | None = None,
     untag: tuple[str, ...] = (),
+    drop_handles: tuple[str, ...] = (),
+    drop_aliases: tuple[str, ...] = (),
 ) -> int:
+    """Change a contact; ``drop_handles`` (CHANNEL=VALUE) and ``drop_aliases`` go first,
+    so that one edit can replace a handle."""
     from rave import store
 
     fields = data.fields()
     handles = data.handle_pairs()
+    dropped = [normalize.parse_handle(h) for h in drop_handles]
     with store.writing(path) as session:
         contact = people.find_contact(store.raw(session), ref)
+        store.drop_details(
+            session=session, contact_id=contact.id, handles=dropped, aliases=drop_aliases
+        )
         store.update_contact(
             session=session,
             contact_id=contact.id,
@@ -196,3 +205,11 @@ def add_note(path: Path, ref: str, text: str) -> tuple[records.ContactRef, int]:
             session=session, contact_id=contact.id, text=clean, now=timeutil.utcnow()
         )
         return contact, note_id
+
+
+def possible_duplicates(path: Path) -> list[DupePair]:
+    """`rave dupes`: pairs of contacts that may be one person (``queries.dupes``)."""
+    from rave.queries import dupes
+
+    with db.reading(path) as conn:
+        return dupes.possible_duplicates(conn)

@@ -18,14 +18,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from rave import contact_tally, safefile, timeutil
+from rave import contact_tally, normalize, safefile, timeutil
+from rave.config import MeConfig
 from rave.errors import BadInputError, RaveError
 from rave.formats import ContactRecord, MessageRecord, ParseStats, Participant
 from rave.formats._common import closes_conversation
 from rave.services import json_import
 from rave.services.matcher import ImportReport, Matcher, Progress
 
-FORMATS = ("linkedin", "linkedin-messages", "vcard", "google", "csv", "json")
+FORMATS = ("linkedin", "linkedin-messages", "vcard", "google", "outlook", "csv", "json")
 STDIN = "<stdin>"
 """The name of an import read from stdin, in messages and in the report."""
 
@@ -47,9 +48,28 @@ def _contact_records(fmt: str, file: Path, stats: ParseStats) -> Iterator[Contac
         from rave.formats import google
 
         return google.read_google(file, stats=stats)
+    if fmt == "outlook":
+        from rave.formats import outlook
+
+        return outlook.read_outlook(file, stats=stats)
     from rave.formats import ravecsv
 
     return ravecsv.read_contacts(file, stats=stats)
+
+
+def _is_you(record: ContactRecord, me: MeConfig) -> bool:
+    """A card of yourself: one of your emails or profile URLs, or your name with one of
+    your phone numbers (a number alone is not enough: families and offices share them)."""
+    if not me:
+        return False
+    if set(record.emails) & set(me.emails):
+        return True
+    profiles = {value for _, value in (*record.handles, *record.refs)}
+    if profiles & set(me.profiles):
+        return True
+    names = {normalize.fold(n) for n in me.names}
+    named = {normalize.fold(n) for n in (record.name, *record.aliases)}
+    return bool(names & named and set(record.phones) & set(me.phones))
 
 
 def _message_person(matcher: Matcher, person: Participant) -> int:
@@ -119,7 +139,7 @@ class _Job:
     dry_run: bool
     tier: str | None
     tags: tuple[str, ...]
-    me: str | None
+    me: MeConfig
     progress: Progress
 
 
@@ -131,12 +151,15 @@ def import_file(
     dry_run: bool = False,
     tier: str | None = None,
     tags: Iterable[str] = (),
-    me: str | None = None,
+    me: MeConfig | None = None,
     progress: Progress | None = None,
 ) -> ImportReport:
     """Import ``source`` in format ``fmt`` in one transaction (rolled back for a dry run).
     ``source`` is a file, or a stream such as stdin: that is read whole into a private
-    temporary file first, and called ``<stdin>`` in messages and the report."""
+    temporary file first, and called ``<stdin>`` in messages and the report. ``me``
+    (``[me]`` and ``--me``) is never made a contact: your own card is skipped and
+    counted as "you", and it tells whose LinkedIn messages these are."""
+    me = me if me is not None else MeConfig()
     job = _Job(db_path, fmt, dry_run, tier, tuple(tags), me, progress or (lambda _count: None))
     if isinstance(source, Path):
         return _run(job, source)
@@ -144,7 +167,9 @@ def import_file(
         try:
             report = _run(job, copy)
         except BadInputError as exc:
-            raise BadInputError(STDIN, exc.line, exc.reason.replace(str(copy), STDIN)) from None
+            renamed = BadInputError(STDIN, exc.line, exc.reason.replace(str(copy), STDIN))
+            renamed.hint = exc.hint
+            raise renamed from None
         except RaveError as exc:
             exc.message = exc.message.replace(str(copy), STDIN)
             raise
@@ -205,11 +230,16 @@ def _import(job: _Job, file: Path) -> ImportReport:
             elif fmt == "linkedin-messages":
                 from rave.formats import linkedin_messages
 
-                messages = linkedin_messages.read_messages(file, me=job.me, stats=stats)
+                messages = linkedin_messages.read_messages(
+                    file, me=job.me.profiles, names=job.me.names, stats=stats
+                )
                 _import_messages(matcher, messages, now, tick)
             else:
                 for count, record in enumerate(_contact_records(fmt, file, stats), 1):
                     tick(count)
+                    if _is_you(record, job.me):
+                        stats.skip("you")
+                        continue
                     matcher.apply(record, fmt)
             report.skipped += stats.skipped_total
             report.skipped_reasons = dict(stats.skipped)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from rave import contact_tally, db, migrations, safefile, timeutil
-from rave.config import Paths, load_settings
+from rave.config import Paths, validate
 from rave.errors import ConfigError, RaveError, StoreError, StoreMissing
 
 
@@ -75,19 +75,21 @@ def backup(db_path: Path, target: Path | None, *, force: bool = False) -> Path:
 def backup_to_stream(db_path: Path, stream: BinaryIO) -> int:
     """The same checked copy as :func:`backup`, written to ``stream`` (stdout) once it is
     whole and checked; the number of bytes written. The copy is made in a private
-    temporary folder, removed afterwards."""
+    temporary folder, which is removed before the copy is streamed (from the open file):
+    a reader that stops early, or a kill, leaves nothing behind."""
     _check_store(db_path)
     scratch = Path(tempfile.gettempdir())
     with _reading(db_path, scratch) as source, safefile.private_folder("rave-backup-") as folder:
         copy = folder / default_backup_path(db_path).name
         _checked_copy(source, db_path, copy)
+        written = copy.open("rb")
+    with written:
         try:
-            with copy.open("rb") as written:
-                shutil.copyfileobj(written, stream)
+            shutil.copyfileobj(written, stream)
             stream.flush()
         except OSError as exc:
             raise db.translate_os_error(exc, Path("<stdout>")) from None
-        return copy.stat().st_size
+        return os.fstat(written.fileno()).st_size
 
 
 def _check_store(db_path: Path) -> None:
@@ -378,7 +380,7 @@ def doctor(paths: Paths) -> list[Check]:
     """Every check, in order; the store is opened read-only and never changed."""
     checks: list[Check] = [Check("database path", True, f"{paths.db} (from {paths.db_source})")]
     try:
-        load_settings(paths.config)  # every section, validated as the commands do
+        validate(paths.config)  # every section, validated as the commands do
         checks.append(
             Check(
                 "config",

@@ -1,14 +1,27 @@
 """Who is who during an import: a record is matched to the contact it describes, or
 written as a new one, inside the import's one transaction.
 
-A record is the contact who already has one of its external keys (``contact_ref``:
-LinkedIn profile URL, vCard UID, email), else the contact who owns one of its email,
-profile-URL or social handles, else the contact of the same name with one of its phone
-numbers (a number alone is not enough: offices and families share them). A matched
-contact gains the record's missing handles, tags, aliases and keys and its empty fields
-are filled; a LinkedIn connections import also brings company, title and location up to
-date (LinkedIn is where people keep those current; other sources only fill gaps, so
-importing several sources in any order settles). The tier you chose is never changed.
+The identity rules (docs/decisions.md, "Identity rules"): a record is an existing
+contact only on a *strong key*:
+
+1. one of its external keys (``contact_ref``: LinkedIn profile URL, vCard UID, a key
+   recorded earlier), rave's own id with the same name, or one of its profile handles
+   (LinkedIn, X, ...);
+2. else the same name (or an alias) with one of its email addresses or phone numbers,
+   unless both have LinkedIn profiles and they differ;
+3. else, for a record with no key at all, its name within the same source (plus
+   LinkedIn's connection date), unless their phone numbers or companies differ.
+
+An email or phone number shared with someone of another name is two people (a family
+address, an office line): the record becomes its own contact, and since a handle
+belongs to one contact, the value is kept as a ``shared-email`` / ``shared-phone`` key
+(``"VALUE NAME"``) that finds them again on the next import and that `rave dupes`
+lists. People kept apart are named in the import's warnings with the `rave merge` to run
+if they are one. A matched contact gains the record's missing handles, tags, aliases and
+keys and its empty fields are filled; a LinkedIn connections import also brings company,
+title and location up to date (LinkedIn is where people keep those current; other sources
+only fill gaps, so importing several sources in any order settles). The tier you chose
+is never changed.
 
 Writes use the import's connection (plain ``INSERT``s rather than ORM objects) so that
 a 30,000-row LinkedIn export imports in seconds; the schema is the one the ORM models
@@ -26,8 +39,13 @@ from typing import Any
 
 from rave import choices, normalize, timeutil
 from rave.formats import ContactRecord, Participant
+from rave.queries import people
 
 MATCH_CHANNELS = {c for c in choices.CHANNELS if c not in ("phone", "sms", "whatsapp")}
+WEAK_CHANNELS = ("email", "phone", "sms", "whatsapp")  # shared by families and offices
+PHONE_CHANNELS = ("phone", "sms", "whatsapp")
+SHARED = "shared-"  # contact_ref source of a value kept apart: "shared-email", ...
+MAX_WARNINGS = 50  # kept in the report; `rave dupes` lists every pair kept apart
 OVERWRITE = ("company", "title", "location")
 FILL = ("why", "offer", "met", "birthday", "cadence_days")
 
@@ -82,6 +100,10 @@ class Matcher:
         for cid, key in conn.execute("SELECT id, name_key FROM contact"):
             self.names.setdefault(key, []).append(cid)
         self.linked: set[int] = set()  # contacts given interactions: tallies to refold
+        # the namesakes the last `find` kept apart, and why (for `create`'s warning)
+        self.apart: dict[int, str] = {}
+        self.apart_record: ContactRecord | None = None
+        self.warned: set[tuple[int, int]] = set()  # pairs already named in a warning
 
     def link(self, interaction_id: int, people: Iterable[int]) -> None:
         """Link a new interaction to its people."""
@@ -94,19 +116,90 @@ class Matcher:
     # -- finding ---------------------------------------------------------------------
 
     def find(self, record: ContactRecord) -> int | None:
-        for ref in record.refs:
-            if ref in self.refs:
+        """The contact ``record`` describes, by the identity rules (module docstring),
+        or None. Namesakes set aside on the way are left in ``apart``."""
+        self.apart, self.apart_record = {}, record
+        key = normalize.fold(record.name)
+        for ref in record.refs:  # 1. a strong key
+            if self._strong(ref) and ref in self.refs:
                 return self.refs[ref]
-        same_name = self.names.get(normalize.fold(record.name), [])
         for candidate in self._own_ids(record):  # rave's own exports carry the contact id
-            if candidate in same_name:
+            if candidate in self.names.get(key, []):
                 return candidate
-        for handle in record.all_handles():
-            if handle[0] in MATCH_CHANNELS and handle in self.handles:
+        handles = record.all_handles()
+        for handle in handles:
+            if handle[0] not in WEAK_CHANNELS and handle in self.handles:
                 return self.handles[handle]
-        for handle in record.all_handles():  # a shared number only with the same name
-            if self.handles.get(handle) in same_name:
-                return self.handles[handle]
+        weak = [h for h in handles if h[0] in WEAK_CHANNELS]
+        weak += [ref for ref in record.refs if ref[0] == "email" and ref not in weak]
+        for channel, value in weak:  # 2. the same name with the same email or phone
+            sharer = self.refs.get((SHARED + channel, f"{value} {key}"))  # theirs too
+            owner = self.handles.get((channel, value))
+            if owner is None and channel == "email":
+                owner = self.refs.get(("email", value))
+            for cid in (sharer, owner):
+                if cid is not None and (cid == sharer or self._same_name(cid, record)):
+                    why = self._contradiction(cid, record, by_name_only=False)
+                    if why is None:
+                        return cid
+                    self.apart.setdefault(cid, why)
+        for ref in record.refs:  # 3. a record with no key: its name within its source
+            owner = self.refs.get(ref) if ref[0].endswith("-name") else None
+            if owner is not None:
+                why = self._contradiction(owner, record, by_name_only=True)
+                if why is None:
+                    return owner
+                self.apart.setdefault(owner, why)
+        return None
+
+    @staticmethod
+    def _strong(ref: tuple[str, str]) -> bool:
+        """An external key that names one person whatever their name: not an email
+        (families share one) and not a name key (namesakes share one)."""
+        return ref[0] != "email" and not ref[0].endswith("-name")
+
+    def _same_name(self, cid: int, record: ContactRecord) -> bool:
+        """Whether contact ``cid`` is called what ``record`` calls them: their name or an
+        alias, either way (after `rave merge`, DROP's name is KEEP's alias), agrees with
+        the record's name or aliases, initials allowed (``people.names_agree``)."""
+        keys = {normalize.fold(n) for n in (record.name, *record.aliases)} - {""}
+        theirs = [
+            row[0]
+            for row in self.conn.execute(
+                "SELECT name_key FROM contact WHERE id = ?1 "
+                "UNION SELECT alias_key FROM alias WHERE contact_id = ?1",
+                (cid,),
+            )
+        ]
+        return any(people.names_agree(mine, other) for mine in keys for other in theirs)
+
+    def _contradiction(self, cid: int, record: ContactRecord, *, by_name_only: bool) -> str | None:
+        """Why contact ``cid`` cannot be the person of ``record`` though the name fits,
+        or None: another LinkedIn profile; and when only the name matches, another phone
+        number or another company (each only when both sides have one)."""
+        theirs: dict[str, set[str]] = {}
+        for channel, value in self.conn.execute(
+            "SELECT channel, value FROM handle WHERE contact_id = ?", (cid,)
+        ):
+            group = "phone" if channel in PHONE_CHANNELS else channel
+            theirs.setdefault(group, set()).add(value)
+        profiles = {v for c, v in record.all_handles() if c == "linkedin"}
+        if profiles and theirs.get("linkedin") and not profiles & theirs["linkedin"]:
+            return "another LinkedIn profile"
+        if not by_name_only:
+            return None
+        phones = {v for c, v in record.all_handles() if c in PHONE_CHANNELS}
+        for (source_key,) in self.conn.execute(
+            "SELECT key FROM contact_ref WHERE contact_id = ? AND source = ?",
+            (cid, SHARED + "phone"),
+        ):
+            theirs.setdefault("phone", set()).add(source_key.split(" ", 1)[0])
+        if phones and theirs.get("phone") and not phones & theirs["phone"]:
+            return "another phone number"
+        row = self.conn.execute("SELECT company FROM contact WHERE id = ?", (cid,)).fetchone()
+        company = normalize.fold(row[0] or "") if row else ""
+        if record.company and company and normalize.fold(record.company) != company:
+            return "another company"
         return None
 
     @staticmethod
@@ -146,13 +239,19 @@ class Matcher:
         """Create or update the contact for ``record``; its id. A record with no key of
         its own (no URL, UID, email, or id) is keyed by its name (and LinkedIn's
         connection date) within ``source``, so importing the file again finds it."""
+        by_company = None
         if not record.refs and not any(h[0] in MATCH_CHANNELS for h in record.all_handles()):
             key = normalize.fold(record.name) or record.name  # a name of marks only folds to ""
             if record.connected_on is not None:
                 key += f"|{record.connected_on:%Y-%m-%d}"
             if record.id is None:
                 record.refs.append((f"{source}-name", key))
+                if record.company:  # a namesake at another company keeps its own key
+                    by_company = (f"{source}-name", f"{key}|{normalize.fold(record.company)}")
+                    record.refs.append(by_company)
         found = self.find(record)
+        if by_company is not None and not (found is None and self.apart):
+            record.refs.remove(by_company)  # only a namesake kept apart needs it
         if found is None:
             return self.create(record)
         if self.update(found, record):
@@ -185,7 +284,12 @@ class Matcher:
             ),
         )
         cid = int(cursor.lastrowid or 0)
+        namesakes = list(self.names.get(normalize.fold(name), []))
         self.names.setdefault(normalize.fold(name), []).append(cid)
+        apart = self.apart if self.apart_record is record else {}
+        for other in [*apart, *namesakes][:1]:  # one is enough: `rave dupes` lists them all
+            why = apart.get(other, "no email, phone or profile in common")
+            self._kept_apart(record, cid, other, "has the name of", f" but {why}")
         self.add_details(cid, record)
         self.report.contacts_created += 1
         return cid
@@ -225,6 +329,8 @@ class Matcher:
                 )
                 self.handles[handle] = cid
                 added += 1
+            elif owner != cid and handle[0] in WEAK_CHANNELS:
+                added += self._share(cid, record, handle, owner)
             elif owner != cid:
                 self.warn(record, f"{handle[0]} {handle[1]} already belongs to contact #{owner}")
         for ref in record.refs:
@@ -260,7 +366,38 @@ class Matcher:
                 added += 1
         return added > 0
 
+    def _share(self, cid: int, record: ContactRecord, handle: tuple[str, str], owner: int) -> int:
+        """Keep ``handle``, which contact ``owner`` holds, as contact ``cid``'s
+        ``shared-CHANNEL`` key (``"VALUE NAME"``): it finds them again on the next
+        import, and `rave dupes` lists the pair. 1 when the key is new."""
+        channel, value = handle
+        ref = (SHARED + channel, f"{value} {normalize.fold(record.name)}")
+        if ref in self.refs:
+            return 0
+        self.conn.execute(
+            "INSERT INTO contact_ref (source, key, contact_id) VALUES (?, ?, ?)", (*ref, cid)
+        )
+        self.refs[ref] = cid
+        self._kept_apart(record, cid, owner, f"shares {value} with")
+        return 1
+
+    def _kept_apart(
+        self, record: ContactRecord, cid: int, other: int, how: str, why: str = ""
+    ) -> None:
+        """Warn once per pair that contact ``cid`` (from ``record``) was kept apart from
+        contact ``other``: "NAME (#cid) HOW #other OTHER'S NAME WHY: kept apart; ..." """
+        if (other, cid) in self.warned or other == cid or len(self.report.warnings) >= MAX_WARNINGS:
+            return
+        self.warned.add((other, cid))
+        row = self.conn.execute("SELECT name FROM contact WHERE id = ?", (other,)).fetchone()
+        them = f"#{other} {row[0]}" if row else f"#{other}"
+        self.warn(
+            record,
+            f"{record.name} (#{cid}) {how} {them}{why}: kept apart; "
+            f"`rave merge '#{other}' '#{cid}'` if they are one",
+        )
+
     def warn(self, record: ContactRecord, message: str) -> None:
         where = f"line {record.line}: " if record.line else ""
-        if len(self.report.warnings) < 50:
+        if len(self.report.warnings) < MAX_WARNINGS:
             self.report.warnings.append(where + message)

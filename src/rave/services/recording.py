@@ -12,7 +12,7 @@ from typing import Any
 
 from rave import choices, contact_tally, db, normalize, timeutil
 from rave.config import RankConfig
-from rave.errors import BadInputError, NotFoundError, RaveError, UsageError
+from rave.errors import BadInputError, RaveError, UsageError
 from rave.queries import channels, contacts, people, records, states
 from rave.scoring.model import assess
 
@@ -78,11 +78,15 @@ def _log_one(session: Any, request: LogRequest, now: datetime) -> LogResult:
     involved: list[records.ContactRef] = []
     created: list[int] = []
     for ref in request.refs:
-        try:
-            contact = people.find_contact(conn, ref)
-        except NotFoundError:
-            if not request.create or ref.strip().startswith("#"):
-                raise
+        # --create attaches only to whom the reference names (or a whole word of one
+        # name): a typo or a beginning of someone's name may be a new person (Paula next
+        # to Paul), so it is refused (exit 4), naming them
+        found = (
+            people.find_for_create(conn, ref) if request.create else people.find_contact(conn, ref)
+        )
+        if found is not None:
+            contact = found
+        else:
             name = normalize.clean_name(ref)
             new_id = store.add_contact(session=session, name=name, now=now, fields={"tier": "none"})
             contact = records.ContactRef(new_id, name)
