@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import pytest
 from rich.cells import cell_len
 from rich.console import Console
 
-from conftest import ANSI, Rave, rave_executable
+from conftest import ANSI, Rave, run_on_terminal
 from rave.cli import render, tables
 
 NAME = "Maximiliana Evangelina Castellanos-Villanueva de la Fuente"
@@ -270,11 +269,6 @@ def test_lines_wrap_at_words_on_a_terminal_only(capsys: pytest.CaptureFixture[st
 def test_list_pages_when_taller_than_the_screen(
     rave: Rave, rave_home: Path, tmp_path: Path
 ) -> None:
-    import fcntl
-    import pty
-    import struct
-    import termios
-
     people = tmp_path / "people.csv"
     people.write_text(
         "name,tier\n" + "".join(f"Person {n:04d},B\n" for n in range(2000)), encoding="utf-8"
@@ -283,31 +277,10 @@ def test_list_pages_when_taller_than_the_screen(
     paged = tmp_path / "paged.txt"
 
     def run(*args: str, pager: str) -> tuple[int, str]:
-        leader, follower = pty.openpty()
-        fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 20, 80, 0, 0))
         env = {**os.environ, "RAVE_HOME": str(rave_home), "TERM": "xterm-256color"}
         env.update(PAGER=pager)
         env.pop("COLUMNS", None)
-        process = subprocess.Popen(
-            [rave_executable(), *args],
-            stdin=follower,
-            stdout=follower,
-            stderr=follower,
-            env=env,
-            start_new_session=True,
-        )
-        os.close(follower)
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:  # EIO: the other side is closed
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        os.close(leader)
-        return process.wait(timeout=60), b"".join(chunks).decode("utf-8", "replace")
+        return run_on_terminal(args, env, size=(20, 80))
 
     code, seen = run("list", pager=f"cat > '{paged}'")
     assert code == 0, seen

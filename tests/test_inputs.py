@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import Rave, rave_executable, run_cron
+from conftest import Rave, run_cron, run_on_terminal
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FORMATS = ("linkedin", "linkedin-messages", "vcard", "google", "csv", "json")
@@ -134,34 +133,12 @@ def test_bidi_controls_never_reach_the_output_and_the_store_keeps_them(rave: Rav
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
 def test_bidi_controls_never_reach_a_terminal(rave: Rave, rave_home: Path) -> None:
     """On a terminal the text goes through Rich (tables, styles): the same rule."""
-    import pty
-
     _bidi_store(rave)
     for args in (("list",), ("show", "Ana"), ("today",), ("show", "\u202eNobody")):
-        leader, follower = pty.openpty()
         env = {**os.environ, "RAVE_HOME": str(rave_home), "TERM": "xterm-256color"}
         env.pop("NO_COLOR", None)
-        process = subprocess.Popen(
-            [rave_executable(), *args],
-            stdin=subprocess.DEVNULL,
-            stdout=follower,
-            stderr=follower,
-            env=env,
-        )
-        os.close(follower)
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:  # EIO: the other side is closed
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        process.wait(timeout=60)
-        os.close(leader)
-        seen = b"".join(chunks).decode("utf-8", "replace")
-        assert process.returncode in (0, 3), (args, seen)
+        code, seen = run_on_terminal(args, env)
+        assert code in (0, 3), (args, seen)
         assert "evil" in seen or "Nobody" in seen, (args, seen)
         assert not set(seen) & set(BIDI), (args, seen)
 
