@@ -81,11 +81,6 @@ class RaveGroup(TyperGroup):
 
         name, command, rest = super().resolve_command(ctx, args)
         if command is not None:
-            import shlex
-
-            from rave import undo_log
-
-            undo_log.COMMAND_LINE.set(shlex.join(["rave", *args]))  # what `rave undo` names
             params.install(command, ctx)
             _refuse_undecodable(command)
         return name, command, rest
