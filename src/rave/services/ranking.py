@@ -11,13 +11,15 @@ from typing import TYPE_CHECKING
 from rave import db, timeutil
 from rave.config import BalanceConfig, Paths, RankConfig, load_rank, load_settings
 from rave.errors import UsageError
-from rave.queries import contacts, people, records, states
+from rave.queries import states
 from rave.queries.broadcast import broadcast_facts
 from rave.scoring import mix
 from rave.scoring.model import Assessment, Ranking, assess, rank
 
 if TYPE_CHECKING:
     from typing import Unpack
+
+    from rave.queries import records
 
 # --- ranking ------------------------------------------------------------------------------
 
@@ -97,6 +99,8 @@ def today_view(
 
 
 def why(paths: Paths, ref: str, *, as_of: datetime) -> WhyResult:
+    from rave.queries import people
+
     config = rank_config(paths)
     unlisted: dict[str, int] = {}
     with db.reading(paths.db) as conn:
@@ -121,6 +125,8 @@ def why(paths: Paths, ref: str, *, as_of: datetime) -> WhyResult:
 
 
 def snooze(path: Path, ref: str, until: date | None) -> tuple[records.ContactRef, datetime | None]:
+    from rave.queries import people
+
     """Hide a contact from `today` until the start of ``until`` (local), or unsnooze."""
     from rave import store
 
@@ -153,6 +159,8 @@ class Digest:
 
 
 def digest(paths: Paths, *, as_of: datetime, limit: int | None = None) -> Digest:
+    from rave.queries import contacts
+
     """The morning summary: today's list, the follow-ups due by today (local) and the
     broadcast nudge."""
     settings = load_settings(paths.config)
