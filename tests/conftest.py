@@ -10,7 +10,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from typer.testing import CliRunner
@@ -140,3 +140,43 @@ def run_on_terminal(
         chunks.append(chunk)
     os.close(leader)
     return process.wait(timeout=60), b"".join(chunks).decode("utf-8", "replace")
+
+
+_PROBE = """
+import sys
+from rave.cli import app
+code = 0
+try:
+    app(args=sys.argv[1:], prog_name="rave")
+except SystemExit as exc:
+    code = exc.code
+import json
+orm = sys.modules.get("sqlmodel")
+tables = sorted(orm.SQLModel.metadata.tables) if orm else []
+sys.stderr.write("\\nPROBE=" + json.dumps([code, sorted(sys.modules), tables]) + "\\n")
+"""
+
+
+class Probe(NamedTuple):
+    exit_code: int | str | None
+    modules: frozenset[str]  # every module the command imported
+    tables: list[str]  # the SQLModel tables it defined
+    stdout: str
+
+
+def probe(home: Path, *args: str) -> Probe:
+    """Run ``rave ARGS`` in a fresh interpreter, as cron would, and report what it
+    loaded: start-up cost is a matter of which modules a command imports."""
+    out = subprocess.run(
+        [sys.executable, "-c", _PROBE, *args],
+        capture_output=True,
+        text=True,
+        env=cron_env(home),
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+        check=False,
+    )
+    found = [line for line in out.stderr.splitlines() if line.startswith("PROBE=")]
+    assert found, out.stderr
+    code, modules, tables = json.loads(found[-1].removeprefix("PROBE="))
+    return Probe(code, frozenset(modules), tables, out.stdout)

@@ -6,13 +6,11 @@ settles them. `rave log --create` never attaches to a near match."""
 from __future__ import annotations
 
 import csv
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import Rave, cron_env
+from conftest import Rave, probe
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GOOGLE_HEADER = (
@@ -225,29 +223,11 @@ def test_create_logs_onto_the_named_and_creates_the_new(rave: Rave) -> None:
 
 # --- rapidfuzz only where a typo is looked up -------------------------------------------
 
-PROBE = """
-import sys
-from rave.cli import app
-try:
-    app(args=sys.argv[1:], prog_name="rave")
-except SystemExit as exc:
-    sys.stderr.write(f"EXIT={exc.code}\\n")
-sys.stderr.write(f"RAPIDFUZZ={'rapidfuzz' in sys.modules}\\n")
-"""
-
 
 def _loads_rapidfuzz(home: Path, *args: str) -> tuple[bool, str]:
-    out = subprocess.run(
-        [sys.executable, "-c", PROBE, *args],
-        capture_output=True,
-        text=True,
-        env=cron_env(home),
-        stdin=subprocess.DEVNULL,
-        timeout=60,
-        check=False,
-    )
-    assert "EXIT=0" in out.stderr, out.stderr
-    return "RAPIDFUZZ=True" in out.stderr, out.stdout
+    found = probe(home, *args)
+    assert found.exit_code == 0, found
+    return "rapidfuzz" in found.modules, found.stdout
 
 
 def test_only_a_typo_loads_rapidfuzz(rave: Rave, rave_home: Path) -> None:

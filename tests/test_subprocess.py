@@ -5,13 +5,12 @@ the ORM."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import ANSI, cron_env, run_cron
+from conftest import ANSI, probe, run_cron
+from rave.cli import COMMANDS
 
 
 @pytest.fixture
@@ -89,37 +88,17 @@ def test_note_reads_stdin(seeded: Path) -> None:
     assert detail["notes"][0]["text"] == "private detail"
 
 
-PROBE = """
-import sys
-from rave.cli import app
-try:
-    app(args=sys.argv[1:], prog_name="rave")
-except SystemExit:
-    pass
-heavy = sorted(m for m in ("pydantic", "sqlalchemy", "sqlmodel") if m in sys.modules)
-sys.stderr.write("HEAVY=" + ",".join(heavy) + "\\n")
-from rave.cli import COMMANDS
-commands = sorted({f"rave.cli.{module}" for module, _ in COMMANDS.values()} & set(sys.modules))
-sys.stderr.write("COMMANDS=" + ",".join(commands) + "\\n")
-orm = sys.modules.get("sqlmodel")
-tables = sorted(orm.SQLModel.metadata.tables) if orm else []
-sys.stderr.write("TABLES=" + ",".join(tables) + "\\n")
-"""
+HEAVY = ("pydantic", "sqlalchemy", "sqlmodel")
 
 
 def _probe(home: Path, *args: str) -> dict[str, str]:
-    out = subprocess.run(
-        [sys.executable, "-c", PROBE, *args],
-        capture_output=True,
-        text=True,
-        env=cron_env(home),
-        stdin=subprocess.DEVNULL,
-        timeout=60,
-        check=False,
-    )
-    found = dict(line.split("=", 1) for line in out.stderr.splitlines() if "=" in line)
-    assert "HEAVY" in found, out.stderr
-    return found
+    found = probe(home, *args)
+    commands = {f"rave.cli.{module}" for module, _ in COMMANDS.values()} & found.modules
+    return {
+        "HEAVY": ",".join(m for m in HEAVY if m in found.modules),
+        "COMMANDS": ",".join(sorted(commands)),
+        "TABLES": ",".join(found.tables),
+    }
 
 
 def heavy_modules(home: Path, *args: str) -> str:
