@@ -78,3 +78,13 @@ def tier(value: str) -> str:
     if word.lower() in ("none", "-", ""):
         return "none"
     raise UsageError(f"unknown tier {value!r}", hint="use A, B, C, D or none")
+
+
+# What you record, and the letter of its references (``i12``, ``n3``, ``p4``, ``f2``:
+# `rave history`, `change`, `delete`; ``#12`` stays a contact).
+RECORD_LETTERS = {"interaction": "i", "note": "n", "post": "p", "followup": "f"}
+
+
+def ref(record_type: str, record_id: int) -> str:
+    """The reference of a record: ``ref("followup", 2)`` → ``f2``."""
+    return f"{RECORD_LETTERS[record_type]}{record_id}"

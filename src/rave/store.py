@@ -337,10 +337,14 @@ def complete_followup(*, session: Session, followup_id: int, now: datetime) -> b
     from rave.models.followup import FollowUp
 
     if not 0 < followup_id < 2**63:
-        raise NotFoundError(f"no follow-up f{followup_id}", hint="see `rave followups`")
+        raise NotFoundError(
+            f"no follow-up {choices.ref('followup', followup_id)}", hint="see `rave followups`"
+        )
     followup = session.get(FollowUp, followup_id)
     if followup is None:
-        raise NotFoundError(f"no follow-up f{followup_id}", hint="see `rave followups`")
+        raise NotFoundError(
+            f"no follow-up {choices.ref('followup', followup_id)}", hint="see `rave followups`"
+        )
     if followup.done_at is not None:
         return False
     session.execute(update(FollowUp).where(col(FollowUp.id) == followup_id).values(done_at=now))

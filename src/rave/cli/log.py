@@ -210,7 +210,7 @@ def post(
         as_json,
         result,
         payloads.post,
-        lambda done: render.line(f"Recorded post p{done.id} on {done.channel}"),
+        lambda done: render.line(f"Recorded post {choices.ref('post', done.id)} on {done.channel}"),
     )
 
 
@@ -237,12 +237,15 @@ def followup_done(
     as_json: JsonOpt = False,
 ) -> None:
     """Mark a follow-up as done."""
+    from rave import choices
     from rave.cli import payloads, render
     from rave.queries import entries
     from rave.services import recording
 
     ref = followup_ref.strip()
-    kind, followup_id = entries.parse_ref(ref if not ref.isdigit() else f"f{ref}")
+    kind, followup_id = entries.parse_ref(
+        choices.RECORD_LETTERS["followup"] + ref if ref.isdigit() else ref
+    )
     if kind != "followup":
         from rave.errors import UsageError
 
@@ -250,9 +253,10 @@ def followup_done(
     row, changed = recording.complete_followup(paths(ctx).db, followup_id)
 
     def view(row: "records.FollowUpRow") -> None:
+        ref = choices.ref("followup", row.id)
         if changed:
-            render.line(f"Done: follow-up f{row.id} for {row.contact_name}: {row.text}")
+            render.line(f"Done: follow-up {ref} for {row.contact_name}: {row.text}")
         else:
-            render.info(f"Follow-up f{row.id} was already done.")
+            render.info(f"Follow-up {ref} was already done.")
 
     render.answer(as_json, row, payloads.followup, view)

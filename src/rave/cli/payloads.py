@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 def followup(row: records.FollowUpRow) -> dict[str, Any]:
     return {
         "id": row.id,
-        "ref": f"f{row.id}",
+        "ref": choices.ref("followup", row.id),
         "contact_id": row.contact_id,
         "contact_name": row.contact_name,
         "text": row.text,
@@ -51,7 +51,7 @@ def contact_summary(row: records.ContactSummary) -> dict[str, Any]:
 def interaction(row: records.InteractionRow) -> dict[str, Any]:
     return {
         "id": row.id,
-        "ref": f"i{row.id}",
+        "ref": choices.ref("interaction", row.id),
         "when": timeutil.iso_z(row.when),
         "kind": row.kind,
         "direction": row.direction,
@@ -83,7 +83,7 @@ def contact_detail(row: records.ContactDetail) -> dict[str, Any]:
         "notes": [
             {
                 "id": n.id,
-                "ref": f"n{n.id}",
+                "ref": choices.ref("note", n.id),
                 "text": n.text,
                 "created_at": timeutil.iso_z(n.created_at),
             }
@@ -103,7 +103,7 @@ def contact_detail(row: records.ContactDetail) -> dict[str, Any]:
 def logged(result: recording.LogResult) -> dict[str, Any]:
     return {
         "id": result.id,
-        "ref": f"i{result.id}",
+        "ref": choices.ref("interaction", result.id),
         "when": timeutil.iso_z(result.when),
         "kind": result.kind,
         "direction": result.direction,
@@ -119,7 +119,7 @@ def logged(result: recording.LogResult) -> dict[str, Any]:
 def post(result: recording.PostResult) -> dict[str, Any]:
     return {
         "id": result.id,
-        "ref": f"p{result.id}",
+        "ref": choices.ref("post", result.id),
         "text": result.text,
         "channel": result.channel,
         "url": result.url,

@@ -8,7 +8,7 @@ import itertools
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from rave import timeutil
+from rave import choices, timeutil
 from rave.cli import render, tables
 from rave.scoring import mix
 
@@ -111,7 +111,7 @@ def contact(detail: records.ContactDetail) -> None:
         ["ref", "when", "", "kind", "channel", "note"],
         [
             [
-                f"i{i.id}",
+                choices.ref("interaction", i.id),
                 f"{timeutil.show_date(i.when)} ({timeutil.ago(i.when, now)})",
                 _ARROWS[i.direction] + (" !" if i.awaiting_reply else ""),
                 i.kind,

@@ -231,7 +231,7 @@ def followups(rows: list[records.FollowUpRow]) -> None:
         ["ref", "contact", "follow-up", "due", "state"],
         [
             [
-                f"f{r.id}",
+                choices.ref("followup", r.id),
                 r.contact_name,
                 r.text,
                 "" if r.due is None else r.due.isoformat(),
@@ -305,7 +305,8 @@ def logged(result: LogResult, *, horizon_days: float) -> None:
         render.info(f"Created #{cid} (tier none): set a tier with `rave edit #{cid} --tier B`")
     for item in result.followups:
         due_text = f", due {item.due.isoformat()}" if item.due else ""
-        render.line(f"Follow-up f{item.id} for {item.contact_name}: {item.text}{due_text}")
+        ref = choices.ref("followup", item.id)
+        render.line(f"Follow-up {ref} for {item.contact_name}: {item.text}{due_text}")
 
 
 def logged_line(result: LogResult, horizon_days: float) -> str:
@@ -316,7 +317,7 @@ def logged_line(result: LogResult, horizon_days: float) -> str:
     kind = "missed call" if missed and result.kind != "broadcast" else result.kind
     text = (
         f"Logged {kind} {verb} {names} on {result.channel}, "
-        f"{timeutil.ago(result.when, timeutil.utcnow())} (i{result.id})"
+        f"{timeutil.ago(result.when, timeutil.utcnow())} ({choices.ref('interaction', result.id)})"
     )
     if result.shown == "reply":
         text += "; awaiting your reply"

@@ -166,7 +166,9 @@ def followups(
 def followup(conn: sqlite3.Connection, followup_id: int) -> FollowUpRow:
     rows = _followups(conn, "f.id = ?", (followup_id,))
     if not rows:
-        raise NotFoundError(f"no follow-up f{followup_id}", hint="see `rave followups`")
+        raise NotFoundError(
+            f"no follow-up {choices.ref('followup', followup_id)}", hint="see `rave followups`"
+        )
     return rows[0]
 
 

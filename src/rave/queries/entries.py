@@ -10,12 +10,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from rave import timeutil
+from rave import choices, timeutil
 from rave.errors import NotFoundError, UsageError
 from rave.queries.records import ContactRef
 
-#: Each kind of entry: the letter of its references, and how people call it.
-TYPES = {"interaction": "i", "note": "n", "post": "p", "followup": "f"}
+#: Each kind of entry (with the letter of its references), and how people call it.
+TYPES = choices.RECORD_LETTERS
 WORDS = {"interaction": "interaction", "note": "note", "post": "post", "followup": "follow-up"}
 _BY_LETTER = {letter: kind for kind, letter in TYPES.items()}
 _REF = re.compile(r"^\s*([a-z])\s*(\d+)\s*$", re.I)
@@ -42,7 +42,7 @@ class Entry:
 
     @property
     def ref(self) -> str:
-        return f"{TYPES[self.type]}{self.id}"
+        return choices.ref(self.type, self.id)
 
 
 def parse_ref(text: str) -> tuple[str, int]:
@@ -55,7 +55,7 @@ def parse_ref(text: str) -> tuple[str, int]:
         raise UsageError(f"{shown!r} is not a record reference{extra}", hint=REF_HINT)
     digits = match.group(2).lstrip("0")
     if not digits or len(digits) > 18:  # no row has id 0, nor one past SQLite's integers
-        ref = f"{TYPES[kind]}{digits or 0}"
+        ref = choices.ref(kind, int(digits or 0))
         raise NotFoundError(f"no {WORDS[kind]} {ref}", hint="see `rave history`")
     return kind, int(digits)
 
@@ -158,7 +158,7 @@ def entry(conn: sqlite3.Connection, kind: str, record_id: int) -> Entry:
     sql = _BRANCHES[kind].format(where=_BY_ID[kind])
     row = conn.execute(sql, {"rid": record_id}).fetchone()
     if row is None:
-        ref = f"{TYPES[kind]}{record_id}"
+        ref = choices.ref(kind, record_id)
         raise NotFoundError(f"no {WORDS[kind]} {ref}", hint="see `rave history`")
     return _entry(tuple(row))
 
