@@ -23,7 +23,6 @@ import shlex
 import sqlite3
 import sys
 from collections.abc import Iterator
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -51,20 +50,13 @@ KEEP_COMMANDS = 100
 KEEP_STEPS = 1_000_000
 _LABEL_LENGTH = 200
 
-#: The command being run, as typed (``rave log ana -c linkedin``), when the command line
-#: knows it; otherwise :func:`command_line` reads it from ``sys.argv``.
-COMMAND_LINE: ContextVar[str | None] = ContextVar("rave_command_line", default=None)
-
-
 def command_line() -> str:
-    """What was run, for `rave undo` to name it: ``COMMAND_LINE`` if set, else the
-    arguments of the ``rave`` script (or ``python -m rave``); "" when unknown (rave used
-    as a library). Bytes that are not UTF-8 are replaced, long lines shortened."""
-    said = COMMAND_LINE.get()
-    if said is None:
-        program = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
-        ours = program is not None and "rave" in (program.name, program.parent.name)
-        said = shlex.join(["rave", *sys.argv[1:]]) if ours else ""
+    """What was run, for `rave undo` to name it: the arguments of the ``rave`` script
+    (or ``python -m rave``); "" when unknown (rave used as a library, or a test runner).
+    Bytes that are not UTF-8 are replaced, long lines shortened."""
+    program = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+    ours = program is not None and "rave" in (program.name, program.parent.name)
+    said = shlex.join(["rave", *sys.argv[1:]]) if ours else ""
     said = said.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     return said if len(said) <= _LABEL_LENGTH else said[: _LABEL_LENGTH - 1] + "…"
 
