@@ -50,6 +50,7 @@ KEEP_COMMANDS = 100
 KEEP_STEPS = 1_000_000
 _LABEL_LENGTH = 200
 
+
 def command_line() -> str:
     """What was run, for `rave undo` to name it: the arguments of the ``rave`` script
     (or ``python -m rave``); "" when unknown (rave used as a library, or a test runner).
