@@ -236,6 +236,30 @@ CREATE TABLE undo_step (
 """
 
 
+# Version 5 (the history issue): the name's parts as the source split them (vCard ``N``,
+# First/Last Name columns), kept to be exported as such; a handle's text as the user or the
+# file gave it (``typed``, NULL when it is the stored value itself: phones are stored in
+# E.164, ``+33698765432``, an extension kept apart as ``;ext=12``); the pairs of contacts
+# the user said are two people (`rave dupes --apart`), never listed as duplicates again;
+# and the source key of a follow-up an import made (a calendar event's UID and occurrence),
+# so a second import of the same calendar adds nothing.
+_V5 = """
+ALTER TABLE contact ADD COLUMN given_name TEXT;
+ALTER TABLE contact ADD COLUMN family_name TEXT;
+ALTER TABLE handle ADD COLUMN typed TEXT;
+ALTER TABLE followup ADD COLUMN external_key TEXT;
+CREATE UNIQUE INDEX ix_followup_external_key ON followup (external_key);
+CREATE TABLE distinct_pair (
+    contact_id INTEGER NOT NULL REFERENCES contact (id) ON DELETE CASCADE,
+    other_id INTEGER NOT NULL REFERENCES contact (id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (contact_id, other_id),
+    CHECK (contact_id < other_id)
+);
+CREATE INDEX ix_distinct_pair_other_id ON distinct_pair (other_id);
+"""
+
+
 def _fill_tallies(conn: sqlite3.Connection) -> None:
     from rave import contact_tally
 
@@ -249,6 +273,7 @@ MIGRATIONS: tuple[tuple[str, Callable[[sqlite3.Connection], None] | None], ...] 
     (_V2, None),
     (_V3, _fill_tallies),
     (_V4, None),
+    (_V5, None),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -43,6 +43,7 @@ TABLES = (
     "interaction_contact",
     "followup",
     "post",
+    "distinct_pair",
 )
 #: The log keeps the last KEEP_COMMANDS commands, and drops older ones once it holds more
 #: than about KEEP_STEPS changed rows; the last command is always kept whole.

@@ -34,3 +34,6 @@ class Contact(Table, table=True):
     snoozed_until: datetime | None = Field(default=None, sa_column=when_column(nullable=True))
     created_at: datetime = Field(sa_column=when_column())
     updated_at: datetime = Field(sa_column=when_column())
+    # the name's parts as a source split them (schema 5); None when no source said
+    given_name: str | None = Field(default=None, sa_column=text_column())
+    family_name: str | None = Field(default=None, sa_column=text_column())

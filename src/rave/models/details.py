@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field
 
 from rave.models import contact  # noqa: F401  (the table these point to)
@@ -35,6 +35,8 @@ class Handle(Table, table=True):
     contact_id: int = Field(sa_column=fk_column("contact.id"))
     channel: str = Field(sa_column=text_column(nullable=False))
     value: str = Field(sa_column=text_column(nullable=False))
+    # as the user or the file gave it, None when that is ``value`` itself (schema 5)
+    typed: str | None = Field(default=None, sa_column=text_column())
 
 
 class Tag(Table, table=True):
@@ -65,4 +67,23 @@ class Note(Table, table=True):
     id: int | None = Field(default=None, primary_key=True)
     contact_id: int = Field(sa_column=fk_column("contact.id"))
     text: str = Field(sa_column=text_column(nullable=False))
+    created_at: datetime = Field(sa_column=when_column())
+
+
+class DistinctPair(Table, table=True):
+    """Two contacts the user said are two people: never listed as duplicates again. The
+    lower id comes first."""
+
+    __tablename__ = "distinct_pair"
+    __table_args__ = (
+        CheckConstraint("contact_id < other_id"),
+        Index("ix_distinct_pair_other_id", "other_id"),
+    )
+
+    contact_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True)
+    )
+    other_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True)
+    )
     created_at: datetime = Field(sa_column=when_column())

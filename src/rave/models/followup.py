@@ -16,6 +16,7 @@ class FollowUp(Table, table=True):
     __table_args__ = (
         Index("ix_followup_contact_id", "contact_id"),
         Index("ix_followup_done_at", "done_at", "due"),
+        Index("ix_followup_external_key", "external_key", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -27,3 +28,6 @@ class FollowUp(Table, table=True):
     due: date | None = Field(default=None, sa_column=Column(ISODate(), nullable=True))
     done_at: datetime | None = Field(default=None, sa_column=when_column(nullable=True))
     created_at: datetime = Field(sa_column=when_column())
+    # the source key of a follow-up an import made (a calendar event's UID and
+    # occurrence): the same event is never added twice (schema 5)
+    external_key: str | None = Field(default=None, sa_column=text_column())
