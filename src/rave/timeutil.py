@@ -218,6 +218,13 @@ def parse_moment(text: str, *, now: datetime, what: str = "a date") -> datetime:
     raise _bad(raw, what, EXAMPLES_PAST)
 
 
+def parse_since(text: str, *, now: datetime, what: str = "--since") -> datetime:
+    """The start of a period: a moment (``3h``) as itself, a day (``2026-01-01``,
+    ``monday``, ``2w``) from its first second, so that the whole day counts."""
+    moment = parse_moment(text, now=now, what=what)
+    return day_bounds(moment)[0] if names_a_day(text) else moment
+
+
 def parse_future_date(text: str, *, now: datetime, what: str = "a due date") -> date:
     """A local calendar date ahead: ``today``, ``tomorrow``, ``3d``/``2w``/``1m`` ahead,
     weekday names (the next one), ISO dates. Used by ``--due`` and ``snooze``."""

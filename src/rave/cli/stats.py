@@ -63,7 +63,7 @@ def stats_command(
     from rave.services import stats
 
     until = moment(as_of)
-    start = None if since is None else timeutil.parse_moment(since, now=until, what="--since")
+    start = None if since is None else timeutil.parse_since(since, now=until)
     report = stats.report(paths(ctx), until=until, since=start, by=by.strip().lower())
     render.answer(as_json, report, payloads.stats, view)
 

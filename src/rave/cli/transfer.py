@@ -24,6 +24,10 @@ IMPORT_FORMATS = {
     "outlook": "Outlook CSV, also Google's Outlook CSV export",
     "csv": "rave's own CSV",
     "json": "rave's own export",
+    "mbox": "a mailbox file: mutt, Thunderbird, Gmail Takeout",
+    "maildir": "a Maildir folder: mutt, aerc, notmuch, offlineimap",
+    "ics": "a calendar: an .ics file or a folder of them (vdirsyncer, khal)",
+    "whatsapp": "WhatsApp's Export chat text",
 }
 EXPORT_FORMATS = {
     "json": "everything, lossless",
@@ -66,7 +70,9 @@ def import_(
     file: Annotated[
         Path,
         typer.Argument(
-            metavar="FILE", help="The file to read (- for stdin).", dir_okay=False, allow_dash=True
+            metavar="FILE",
+            help="The file to read (- for stdin); a folder for maildir and ics.",
+            allow_dash=True,
         ),
     ],
     dry_run: Annotated[
@@ -90,11 +96,29 @@ def import_(
             ),
         ),
     ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            metavar="WHEN",
+            help="Only what happened since WHEN (messages, mail, events, chats).",
+        ),
+    ] = None,
+    create: Annotated[
+        bool,
+        typer.Option(
+            "--create",
+            help="Make a contact (tier none) of everyone met in mail, events or chats.",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Import contacts (and LinkedIn messages) from another tool's export, all or nothing.
-    Re-importing the same file changes nothing."""
-    from rave import choices, config
+    """Import contacts, and your messages, mail, meetings and chats, from the files other
+    tools keep, all or nothing. Re-importing the same file changes nothing.
+
+    Mail, calendars and chats become interactions with the contacts you have (--create
+    for the others): run it every night from cron and only what is new is added."""
+    from rave import choices, config, timeutil
     from rave.cli import payloads, render, views
     from rave.errors import UsageError
     from rave.services import imports
@@ -107,6 +131,19 @@ def import_(
     from_stdin = str(file) == "-"
     if not from_stdin and ("\x00" in str(file) or not file.exists()):
         raise UsageError(f"no such file: {render.printable(str(file))}")
+    if not from_stdin and file.is_dir() and chosen not in imports.FOLDER_FORMATS:
+        raise UsageError(
+            f"{render.printable(str(file))} is a folder; {chosen} reads a file",
+            hint=f"only {' and '.join(imports.FOLDER_FORMATS)} read a folder",
+        )
+    if since is not None and chosen not in imports.DATED_FORMATS:
+        raise UsageError(f"--since does not apply to {chosen}: its records have no date")
+    if create and chosen not in imports.CAPTURE_READERS:
+        raise UsageError(
+            f"--create does not apply to {chosen}",
+            hint=f"it is for {', '.join(imports.CAPTURE_READERS)}; other imports create anyway",
+        )
+    start = None if since is None else timeutil.parse_since(since, now=timeutil.utcnow())
     you = config.load_me(paths(ctx).config).merged(config.me_from_options(me or ()))
     with render.progress(f"importing {imports.STDIN if from_stdin else file.name}") as tick:
         report = imports.import_file(
@@ -118,6 +155,8 @@ def import_(
             tags=tag or (),
             me=you,
             progress=tick,
+            since=start,
+            create=create,
         )
     render.answer(as_json, report, payloads.import_report, views.import_report)
 

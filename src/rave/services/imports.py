@@ -26,7 +26,27 @@ from rave.formats._common import closes_conversation
 from rave.services import json_import
 from rave.services.matcher import ImportReport, Matcher, Progress
 
-FORMATS = ("linkedin", "linkedin-messages", "vcard", "google", "outlook", "csv", "json")
+#: Capture formats (``services.capture``): each a parser module and its reader.
+CAPTURE_READERS = {
+    "mbox": ("rave.formats.mail", "read_mbox"),
+    "maildir": ("rave.formats.mail", "read_maildir"),
+    "ics": ("rave.formats.calendar", "read_calendar"),
+    "whatsapp": ("rave.formats.whatsapp", "read_chat"),
+}
+FORMATS = (
+    "linkedin",
+    "linkedin-messages",
+    "vcard",
+    "google",
+    "outlook",
+    "csv",
+    "json",
+    *CAPTURE_READERS,
+)
+FOLDER_FORMATS = ("maildir", "ics")
+"""The formats that also read a folder (a Maildir; a vdir of ``.ics`` files)."""
+DATED_FORMATS = ("linkedin-messages", *CAPTURE_READERS)
+"""The formats whose records have a date: ``--since`` applies to them."""
 STDIN = "<stdin>"
 """The name of an import read from stdin, in messages and in the report."""
 
@@ -55,6 +75,30 @@ def _contact_records(fmt: str, file: Path, stats: ParseStats) -> Iterator[Contac
     from rave.formats import ravecsv
 
     return ravecsv.read_contacts(file, stats=stats)
+
+
+def _capture(job: _Job, matcher: Matcher, file: Path, stats: ParseStats, now: datetime) -> None:
+    import importlib
+
+    from rave.services import capture
+
+    module, name = CAPTURE_READERS[job.fmt]
+    reader: capture.Reader = getattr(importlib.import_module(module), name)
+    records = reader(file, job.me, stats, now)
+    options = capture.Options(me=job.me, since=job.since, create=job.create)
+    capture.write(matcher, records, options, stats, job.progress)
+
+
+def _since(
+    messages: Iterator[MessageRecord], since: datetime, stats: ParseStats
+) -> Iterator[MessageRecord]:
+    from rave.services.capture import BEFORE_SINCE
+
+    for message in messages:
+        if message.when < since:
+            stats.skip(BEFORE_SINCE)
+        else:
+            yield message
 
 
 def _is_you(record: ContactRecord, me: MeConfig) -> bool:
@@ -141,6 +185,8 @@ class _Job:
     tags: tuple[str, ...]
     me: MeConfig
     progress: Progress
+    since: datetime | None = None
+    create: bool = False
 
 
 def import_file(
@@ -153,14 +199,28 @@ def import_file(
     tags: Iterable[str] = (),
     me: MeConfig | None = None,
     progress: Progress | None = None,
+    since: datetime | None = None,
+    create: bool = False,
 ) -> ImportReport:
     """Import ``source`` in format ``fmt`` in one transaction (rolled back for a dry run).
     ``source`` is a file, or a stream such as stdin: that is read whole into a private
     temporary file first, and called ``<stdin>`` in messages and the report. ``me``
     (``[me]`` and ``--me``) is never made a contact: your own card is skipped and
-    counted as "you", and it tells whose LinkedIn messages these are."""
+    counted as "you", and it tells whose messages these are. ``since`` leaves out what
+    happened before it (the dated formats, :data:`DATED_FORMATS`); ``create`` makes a
+    contact of everyone a capture format meets (``services.capture``)."""
     me = me if me is not None else MeConfig()
-    job = _Job(db_path, fmt, dry_run, tier, tuple(tags), me, progress or (lambda _count: None))
+    job = _Job(
+        db_path,
+        fmt,
+        dry_run,
+        tier,
+        tuple(tags),
+        me,
+        progress or (lambda _count: None),
+        since,
+        create,
+    )
     if isinstance(source, Path):
         return _run(job, source)
     with safefile.private_copy(source) as copy:
@@ -233,7 +293,11 @@ def _import(job: _Job, file: Path) -> ImportReport:
                 messages = linkedin_messages.read_messages(
                     file, me=job.me.profiles, names=job.me.names, stats=stats
                 )
+                if job.since is not None:
+                    messages = _since(messages, job.since, stats)
                 _import_messages(matcher, messages, now, tick)
+            elif fmt in CAPTURE_READERS:
+                _capture(job, matcher, file, stats, now)
             else:
                 for count, record in enumerate(_contact_records(fmt, file, stats), 1):
                     tick(count)

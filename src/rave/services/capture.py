@@ -1,0 +1,264 @@
+"""Capture: what a user's mail, calendar and chat programs already keep becomes history.
+
+Each capture parser (``formats.mail`` for mbox and Maildir, ``formats.calendar`` for
+iCalendar files, ``formats.whatsapp`` for WhatsApp's "Export chat") reads its files and
+yields :class:`Captured` records: one exchange, with the people on the other side known
+by what the file says of them (a name, an address, a number). This module writes them,
+inside the import's one transaction, with the same rules for every source:
+
+- **Who**: a party is the contact one of whose handles it carries (an email address, a
+  phone number; a value two people share, kept as a ``shared-…`` key, goes to the one of
+  that name), else the one contact of exactly that name or alias that has no handle of
+  that kind yet (the handle is then added, so the next message finds them by it). Nobody
+  else is created unless ``--create`` (then as any import creates: tier ``none`` unless
+  ``--tier``). One message to several contacts is one interaction with all of them;
+  a record with nobody known is skipped and counted.
+- **Once**: every record has a source key (a Message-ID, a calendar UID and occurrence, a
+  chat line's time and author); one already in the store is counted, not written again,
+  so importing the same mailbox every night adds only what is new.
+- **When**: ``--since`` leaves out what happened before it. A record with ``due`` (a
+  future meeting) becomes a follow-up for each person, due that day, instead of an
+  interaction.
+- ``needs_reply`` comes from the conversation itself (spec/scoring.md, reply lane): the
+  parser sets it on an inbound message that is the last of its thread and not a closing
+  "thanks"; the ranking's fold settles what you answered afterwards.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from rave import normalize, timeutil
+from rave.config import MeConfig
+from rave.formats import ContactRecord, ParseStats
+from rave.services.matcher import SHARED, Matcher, Progress
+
+PHONE_CHANNELS = ("phone", "sms", "whatsapp")
+UNKNOWN = "nobody you know"
+"""The skip reason of a record with nobody known on the other side."""
+BEFORE_SINCE = "before --since"
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    """Someone on the other side, as the file names them: a display name and handles
+    (``(channel, normalised value)``, e.g. ``("email", "ana@example.org")``), either of
+    which may be missing."""
+
+    name: str | None
+    handles: tuple[tuple[str, str], ...] = ()
+
+    def shown(self) -> str:
+        return self.name or (self.handles[0][1] if self.handles else "someone")
+
+
+@dataclass(frozen=True, slots=True)
+class Captured:
+    """One exchange read from mail, a calendar or a chat.
+
+    ``when`` is aware UTC. ``external_key`` is the same on every import of the same
+    source (``mbox:<Message-ID>``, ``ics:<UID>|<occurrence>``, …). ``direction`` is
+    ``in``, ``out`` or ``both`` (a meeting); ``started_by`` (``me``/``them``) only for
+    ``both``. ``note`` is what the history shows (a subject and first lines, a meeting's
+    summary). ``due`` set: a future event, written as a follow-up due that day (with
+    ``note`` as its text) rather than an interaction. ``where`` names the record in
+    messages (``line 12``, ``message <id@host>``)."""
+
+    external_key: str
+    when: datetime
+    channel: str
+    direction: str
+    others: tuple[Party, ...]
+    note: str | None = None
+    kind: str = "chat"
+    needs_reply: bool = False
+    started_by: str | None = None
+    due: date | None = None
+    where: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """What `rave import` was told for a capture format."""
+
+    me: MeConfig
+    since: datetime | None = None
+    create: bool = False
+
+
+Reader = Callable[[Path, MeConfig, ParseStats, datetime], Iterator[Captured]]
+"""A capture parser: ``(file or folder, you, stats, now) → records``. It raises
+``BadInputError`` (exit 65) on data it cannot read, naming the file and the line or
+message; it never yields you as a party."""
+
+
+class People:
+    """Finds (or, with ``create``, makes) the contact a :class:`Party` is."""
+
+    def __init__(self, matcher: Matcher, *, create: bool) -> None:
+        self.matcher = matcher
+        self.create = create
+        self.unknown: dict[str, int] = {}  # who was left out, for the report's warning
+        self._by_name: dict[str, list[int]] | None = None
+        self._memo: dict[Party, int | None] = {}
+
+    def _names(self) -> dict[str, list[int]]:
+        """Folded names and aliases → contacts, read once per import."""
+        if self._by_name is None:
+            by_name: dict[str, list[int]] = {
+                key: list(ids) for key, ids in self.matcher.names.items()
+            }
+            for cid, key in self.matcher.conn.execute("SELECT contact_id, alias_key FROM alias"):
+                if cid not in by_name.setdefault(key, []):
+                    by_name[key].append(cid)
+            self._by_name = by_name
+        return self._by_name
+
+    def find(self, party: Party) -> int | None:
+        if party not in self._memo:
+            self._memo[party] = self._find(party)
+        return self._memo[party]
+
+    def _find(self, party: Party) -> int | None:
+        matcher = self.matcher
+        key = normalize.fold(party.name) if party.name else ""
+        for channel, value in party.handles:
+            group = "phone" if channel in PHONE_CHANNELS else channel
+            shared = matcher.refs.get((SHARED + group, f"{value} {key}")) if key else None
+            if shared is not None:
+                return shared
+            for candidate in (channel, *PHONE_CHANNELS) if group == "phone" else (channel,):
+                found = matcher.handles.get((candidate, value))
+                if found is not None:
+                    return found
+        ids = self._names().get(key, []) if key else []
+        if len(ids) == 1 and self._may_add(ids[0], party):
+            record = self._record(party, ids[0])
+            matcher.add_details(ids[0], record)
+            return ids[0]
+        if self.create:
+            return self._created(party)
+        self.unknown[party.shown()] = self.unknown.get(party.shown(), 0) + 1
+        return None
+
+    def _may_add(self, cid: int, party: Party) -> bool:
+        """A namesake is the party when it has no handle of the kinds the party brings
+        (else the party, writing from another address, may well be someone else)."""
+        channels = {"phone" if c in PHONE_CHANNELS else c for c, _ in party.handles}
+        if not channels:
+            return True
+        held = {
+            "phone" if row[0] in PHONE_CHANNELS else row[0]
+            for row in self.matcher.conn.execute(
+                "SELECT DISTINCT channel FROM handle WHERE contact_id = ?", (cid,)
+            )
+        }
+        return not channels & held
+
+    @staticmethod
+    def _record(party: Party, cid: int | None = None) -> ContactRecord:
+        name = party.name or (party.handles[0][1] if party.handles else "")
+        record = ContactRecord(name=name, id=cid)
+        for channel, value in party.handles:
+            if channel == "email":
+                record.emails.append(value)
+            elif channel == "phone":
+                record.phones.append(value)
+            else:
+                record.handles.append((channel, value))
+        return record
+
+    def _created(self, party: Party) -> int:
+        record = self._record(party)
+        cid = self.matcher.create(record)
+        self._names().setdefault(normalize.fold(record.name), []).append(cid)
+        return cid
+
+
+def write(
+    matcher: Matcher,
+    records: Iterable[Captured],
+    options: Options,
+    stats: ParseStats,
+    progress: Progress,
+) -> None:
+    """Write ``records`` (module docstring): interactions, or follow-ups for future
+    events, linked to the contacts their parties are."""
+    people = People(matcher, create=options.create)
+    conn = matcher.conn
+    for count, record in enumerate(records, 1):
+        progress(count)
+        if options.since is not None and record.when < options.since:
+            stats.skip(BEFORE_SINCE)
+            continue
+        if record.due is None and _seen(conn, "interaction", record.external_key):
+            matcher.report.already_present += 1
+            continue
+        ids = list(dict.fromkeys(cid for p in record.others if (cid := people.find(p)) is not None))
+        if not ids:
+            stats.skip(UNKNOWN)
+            continue
+        if record.due is not None:
+            _follow_ups(matcher, record, ids)
+            continue
+        cursor = conn.execute(
+            """INSERT INTO interaction (kind, direction, channel, happened_at, note,
+                   needs_reply, source, external_key, created_at, started_by)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (
+                record.kind,
+                record.direction,
+                record.channel,
+                timeutil.to_db(record.when),
+                record.note or None,
+                int(record.needs_reply and record.direction == "in"),
+                matcher.report.format,
+                record.external_key,
+                matcher.now,
+                record.started_by if record.direction == "both" else None,
+            ),
+        )
+        assert cursor.lastrowid is not None
+        matcher.link(cursor.lastrowid, ids)
+        matcher.report.interactions_created += 1
+    if people.unknown:
+        _warn_unknown(matcher, people.unknown, create=options.create)
+
+
+def _seen(conn: sqlite3.Connection, table: str, key: str) -> bool:
+    return (
+        conn.execute(f"SELECT 1 FROM {table} WHERE external_key = ?", (key,)).fetchone() is not None
+    )
+
+
+def _follow_ups(matcher: Matcher, record: Captured, ids: list[int]) -> None:
+    """One follow-up per person, keyed by the event and the person: written once."""
+    assert record.due is not None
+    for cid in ids:
+        key = f"{record.external_key}|{cid}"
+        if _seen(matcher.conn, "followup", key):
+            matcher.report.already_present += 1
+            continue
+        matcher.conn.execute(
+            """INSERT INTO followup (contact_id, text, due, created_at, external_key)
+               VALUES (?, ?, ?, ?, ?)""",
+            (cid, record.note or "meeting", record.due.isoformat(), matcher.now, key),
+        )
+        matcher.report.followups_created += 1
+
+
+def _warn_unknown(matcher: Matcher, unknown: dict[str, int], *, create: bool) -> None:
+    """One warning naming the people most often left out (they may be worth adding)."""
+    if create:
+        return
+    top = sorted(unknown.items(), key=lambda item: (-item[1], item[0]))
+    shown = ", ".join(f"{who} ({n})" for who, n in top[:5])
+    more = f" and {len(top) - 5} more" if len(top) > 5 else ""
+    matcher.report.warnings.append(
+        f"{len(top)} people you have no contact for were left out: {shown}{more}; "
+        "add them with `rave add`, or import again with --create"
+    )
