@@ -18,12 +18,17 @@ from typer.testing import CliRunner
 from rave.cli import app
 
 RAVE_ENV = ("RAVE_DB", "RAVE_HOME", "RAVE_CONFIG", "NO_COLOR", "FORCE_COLOR")
+# the locale names the default phone region (rave.phones): a test sets its own
+LOCALE_ENV = ("LC_ALL", "LC_TELEPHONE", "LC_MESSAGES", "LANG")
 
 
 @pytest.fixture(autouse=True)
 def rave_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in RAVE_ENV:
+    from rave import phones
+
+    for name in (*RAVE_ENV, *LOCALE_ENV):
         monkeypatch.delenv(name, raising=False)
+    phones.configure(None)  # no default region left by a test before
     home = tmp_path / "rave-home"
     monkeypatch.setenv("RAVE_HOME", str(home))
     monkeypatch.setenv("COLUMNS", "100")

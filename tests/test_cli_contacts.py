@@ -48,9 +48,14 @@ def test_add_then_show_everything_given(rave: Rave) -> None:
     assert shown["cadence_days"] == 14
     assert shown["aliases"] == ["Anita"]
     assert shown["tags"] == ["client", "paris"]
-    assert {"channel": "email", "value": "ana@example.com"} in shown["handles"]
-    assert {"channel": "linkedin", "value": "https://linkedin.com/in/anap"} in shown["handles"]
-    assert {"channel": "phone", "value": "+3361234"} in shown["handles"]
+    assert {"channel": "email", "value": "ana@example.com", "typed": None} in shown["handles"]
+    assert {
+        "channel": "linkedin",
+        "value": "https://linkedin.com/in/anap",
+        "typed": None,
+    } in shown["handles"]
+    phone = {"channel": "phone", "value": "+3361234", "typed": "+33 6 12 34"}
+    assert phone in shown["handles"]  # as typed, beside the form it is matched under
     assert (shown["why"], shown["offer"], shown["met"]) == (
         "runs the Lyon meetup",
         "intro to our designer",

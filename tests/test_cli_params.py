@@ -55,7 +55,9 @@ def test_paths_are_checked_like_typer_does(rave: Rave, tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert f"file '{tmp_path}' is a directory." in " ".join(result.stderr.split())
     result = rave("import", "vcard", str(tmp_path))
-    assert result.exit_code == 2 and "is a directory" in result.stderr
+    assert result.exit_code == 2
+    assert "is a folder; vcard reads a file" in result.stderr
+    assert "only maildir and ics read a folder" in result.stderr
 
 
 def test_values_arrive_converted(rave: Rave, tmp_path: Path) -> None:

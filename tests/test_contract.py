@@ -60,7 +60,7 @@ def test_show_keys(rave: Rave) -> None:
     data = rave("show", "Ana", "--json").json()
     assert set(data) >= SHOW_KEYS
     assert set(data["balance"]) == {"broadcast", "chat", "engage"}
-    assert set(data["handles"][0]) == {"channel", "value"}
+    assert set(data["handles"][0]) == {"channel", "value", "typed"}
     assert set(data["notes"][0]) >= NOTE_KEYS
     assert set(data["followups"][0]) >= FOLLOWUP_KEYS
     assert set(data["interactions"][0]) >= INTERACTION_KEYS

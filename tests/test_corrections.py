@@ -266,7 +266,7 @@ def test_edit_drops_handles_and_aliases(rave: Rave, seeded: Path) -> None:
         "anita",
         "--json",
     ).json()
-    assert edited["handles"] == [{"channel": "email", "value": "ana@new.example"}]
+    assert edited["handles"] == [{"channel": "email", "value": "ana@new.example", "typed": None}]
     assert edited["aliases"] == []
     # the old address is free for someone else now
     assert rave("edit", "Bo Chen", "--email", "ana@example.com").exit_code == 0

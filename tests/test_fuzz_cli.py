@@ -889,7 +889,7 @@ def json_files(draw: st.DrawFn) -> bytes:
     ] if count else []  # fmt: skip
     document: dict[str, Any] = {
         "format": value(st.just("rave")),
-        "version": value(st.sampled_from([1, 2]), st.sampled_from([3, 0, "2"])),
+        "version": value(st.sampled_from([1, 2, 3]), st.sampled_from([4, 0, "2"])),
         "contacts": contacts,
         "interactions": interactions,
         "posts": posts,

@@ -89,6 +89,8 @@ def test_a_shared_family_email_is_two_people(rave: Rave, tmp_path: Path) -> None
         "drop_name": "Marie Dupont",
         "reasons": ["same email famille@dupont.example"],
         "merge": "rave merge '#1' '#2'",
+        "apart": "rave apart '#1' '#2'",
+        "marked_apart": False,
     }
     shown = rave("dupes")
     assert shown.exit_code == 0

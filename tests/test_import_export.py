@@ -379,7 +379,7 @@ def test_json_round_trip_is_identical(
     first = tmp_path / "first.json"
     assert rave("export", "json", "-o", str(first)).exit_code == 0
     document = json.loads(first.read_text())
-    assert document["format"] == "rave" and document["version"] == 2
+    assert document["format"] == "rave" and document["version"] == 3
     monkeypatch.setenv("RAVE_HOME", str(tmp_path / "elsewhere"))
     assert rave("import", "json", str(first)).exit_code == 0
     assert rave("export", "json").stdout == first.read_text()
@@ -634,7 +634,11 @@ def test_vcard_export_writes_n_from_the_name_not_split_at_the_last_space(rave: R
     assert "N:van Beethoven;Ludwig;;;" in lines
 
 
-def test_reimporting_your_own_export_changes_nothing(rave: Rave, tmp_path: Path) -> None:
+def test_reimporting_your_own_export_changes_nothing(
+    rave: Rave, tmp_path: Path, rave_home: Path
+) -> None:
+    rave_home.mkdir(parents=True)  # national numbers are read in France
+    (rave_home / "config.toml").write_text('[phone]\nregion = "FR"\n', encoding="utf-8")
     for fmt, path in (
         ("linkedin", FIXTURES / "linkedin" / "Connections.csv"),
         ("vcard", FIXTURES / "vcard" / "contacts_3.0.vcf"),
@@ -643,10 +647,18 @@ def test_reimporting_your_own_export_changes_nothing(rave: Rave, tmp_path: Path)
     ):
         assert rave("import", fmt, str(path)).exit_code == 0
     _store(rave)  # people added by hand: with and without an email or a profile
+    # phone numbers in national and international spellings, one with an extension
+    jean = ("--phone", "06 98 76 54 32", "--phone", "+1 757 555 0100 ext. 12")
+    assert rave("add", "Jean Dupont", *jean).exit_code == 0
+    marie = ("--phone", "+33 6 11 22 33 44", "--handle", "whatsapp=0033 6 55 44 33 22")
+    assert rave("add", "Marie Dupont", *marie).exit_code == 0
     before = snapshot(rave)
     for fmt in ("vcard", "csv", "json"):
         target = tmp_path / f"mine.{fmt}"
         assert rave("export", fmt, "-o", str(target)).exit_code == 0
+        if fmt == "vcard":  # the numbers as typed, read back as the numbers stored
+            lines = target.read_text(encoding="utf-8").splitlines()
+            assert {"TEL:+33 6 98 76 54 32", "TEL:+33 6 11 22 33 44"} <= set(lines)
         report = rave("import", fmt, str(target), "--json").json()
         assert (report["contacts_created"], report["contacts_updated"]) == (0, 0), fmt
         assert report["interactions_created"] == report["notes_created"] == 0, fmt

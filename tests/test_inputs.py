@@ -231,7 +231,7 @@ def test_a_huge_cadence_in_a_rave_csv_is_exit_65(rave: Rave, keep_me: str, tmp_p
 @pytest.mark.parametrize(
     ("text", "said"),
     [
-        ("[rnak]\nlimit = 3\n", "unknown section [rnak] (known: [rank], [balance], [me])"),
+        ("[rnak]\nlimit = 3\n", "unknown section [rnak] (known: [rank], [balance], [me], [phone])"),
         ("[rank]\nlimit = 3\n[colours]\nname = 'red'\n", "unknown section [colours]"),
         ("limit = 3\n[rank]\n", "limit: unknown key outside a section"),
     ],

@@ -18,6 +18,8 @@ def seeded(rave_home: Path, rave) -> Path:
     """A small store, written in-process (fast); the tests then run the real script."""
     for args in (
         ("add", "Ana Pérez", "--tier", "B", "--email", "ana@example.com"),
+        # a phone number: read commands show it without reading it again (phonenumbers)
+        ("edit", "Ana", "--phone", "+44 20 7946 0958"),
         ("add", "[bold red]Bob[/]", "--tier", "A"),
         ("log", "Ana", "--in", "-c", "email", "-n", "asked about the workshop " + "x" * 150),
         (
@@ -88,7 +90,7 @@ def test_note_reads_stdin(seeded: Path) -> None:
     assert detail["notes"][0]["text"] == "private detail"
 
 
-HEAVY = ("pydantic", "sqlalchemy", "sqlmodel")
+HEAVY = ("phonenumbers", "pydantic", "sqlalchemy", "sqlmodel")
 
 
 def _probe(home: Path, *args: str) -> dict[str, str]:
@@ -103,7 +105,8 @@ def _probe(home: Path, *args: str) -> dict[str, str]:
 
 def heavy_modules(home: Path, *args: str) -> str:
     """The ORM and validation libraries a command imported (pydantic comes with Typer's
-    own conversions unless rave.cli.params spares it)."""
+    own conversions unless rave.cli.params spares it), and phonenumbers, which only a
+    command reading a phone number needs."""
     return _probe(home, *args)["HEAVY"]
 
 

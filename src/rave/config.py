@@ -1,5 +1,5 @@
-"""Settings: where the files are, and the ``[rank]``, ``[balance]`` and ``[me]`` sections
-of ``config.toml``.
+"""Settings: where the files are, and the ``[rank]``, ``[balance]``, ``[me]`` and
+``[phone]`` sections of ``config.toml``.
 
 Path precedence, highest first: ``--db PATH``, ``RAVE_DB``, ``RAVE_HOME`` (a folder with
 both ``rave.db`` and ``config.toml``), then platformdirs (``appauthor=False``).
@@ -250,7 +250,7 @@ def rank_from_table(table: dict[str, Any]) -> RankConfig:
     return config
 
 
-SECTIONS = ("rank", "balance", "me")
+SECTIONS = ("rank", "balance", "me", "phone")
 
 
 def load_config(path: Path) -> dict[str, Any]:
@@ -499,10 +499,57 @@ def load_me(path: Path) -> MeConfig:
     return me_from_table(_section(path, load_config(path), "me"))
 
 
+# --- [phone] ------------------------------------------------------------------------------
+
+PHONE_KEYS = ("region",)
+
+
+@dataclass(frozen=True)
+class PhoneConfig:
+    """How phone numbers are read (``rave.phones``): ``region`` is the country whose
+    national numbers you write without a country code (``FR`` reads ``06 98 76 54 32``
+    as ``+33698765432``), upper-case; None: the locale's country (``LANG=fr_FR.UTF-8``),
+    if any."""
+
+    region: str | None = None
+
+
+def phone_from_table(table: dict[str, Any]) -> PhoneConfig:
+    """Build a PhoneConfig from a parsed ``[phone]`` table. An unknown key, a value that
+    is not text, and a region libphonenumber has no plan for are a ConfigError naming
+    the key (checking the region imports ``phonenumbers``: only commands that read a
+    number, and `rave doctor`, come here)."""
+    for key in table:
+        if key not in PHONE_KEYS:
+            raise ConfigError(f"config [phone] {key}: unknown key (known: {', '.join(PHONE_KEYS)})")
+    value = table.get("region")
+    if value is None:
+        return PhoneConfig()
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(
+            f"config [phone] region: expected a country code, got {value!r}",
+            hint='for example region = "FR"',
+        )
+    from rave import phones
+
+    region = value.strip().upper()
+    if not phones.is_region(region):
+        raise ConfigError(
+            f"config [phone] region: {value!r} is not a region phonenumbers knows",
+            hint='use a two-letter country code, for example region = "FR", "US" or "GB"',
+        )
+    return PhoneConfig(region)
+
+
+def load_phone(path: Path) -> PhoneConfig:
+    return phone_from_table(_section(path, load_config(path), "phone"))
+
+
 def validate(path: Path) -> None:
     """Read every section as the commands do (what ``rave doctor`` checks): a
     ConfigError for the first bad value."""
     data = load_config(path)
     rank_from_table(_section(path, data, "rank"))
     balance_from_table(_section(path, data, "balance"))
+    phone_from_table(_section(path, data, "phone"))  # first: [me] phones are read in it
     me_from_table(_section(path, data, "me"))

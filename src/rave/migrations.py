@@ -240,7 +240,7 @@ CREATE TABLE undo_step (
 # First/Last Name columns), kept to be exported as such; a handle's text as the user or the
 # file gave it (``typed``, NULL when it is the stored value itself: phones are stored in
 # E.164, ``+33698765432``, an extension kept apart as ``;ext=12``); the pairs of contacts
-# the user said are two people (`rave dupes --apart`), never listed as duplicates again;
+# the user said are two people (`rave apart`), never listed as duplicates again;
 # and the source key of a follow-up an import made (a calendar event's UID and occurrence),
 # so a second import of the same calendar adds nothing.
 _V5 = """
@@ -266,6 +266,82 @@ def _fill_tallies(conn: sqlite3.Connection) -> None:
     contact_tally.rebuild(conn)
 
 
+_PHONE_CHANNELS = ("phone", "sms", "whatsapp")
+_SHARED_PHONES = tuple(f"shared-{channel}" for channel in _PHONE_CHANNELS)
+
+
+def _phones_in_e164(conn: sqlite3.Connection) -> None:
+    """Version 5's step: every phone, SMS and WhatsApp handle in the form ``rave.phones``
+    stores (E.164 where the number can be read; national numbers read in the default
+    region: ``[phone] region``, else the locale's), the value it had kept as ``typed``.
+    A value that cannot be read any more (``*123#``) stays as it was: nothing is lost.
+
+    Two handles that become one value: on one contact, one is kept (the one already in
+    that form, else the first); on two contacts, the older contact keeps it and the other
+    gets it as a ``shared-CHANNEL`` key (``"VALUE NAME"``), the way an import records a
+    number two people share (``services.matcher``): the next import finds them both, and
+    `rave dupes` lists the pair. The ``shared-...`` keys are renormalised too.
+    ``phonenumbers`` is imported only when there is a phone number to read."""
+    marks = ", ".join("?" for _ in _PHONE_CHANNELS)
+    rows = conn.execute(
+        f"""SELECT h.id, h.contact_id, h.channel, h.value, c.name_key
+              FROM handle h JOIN contact c ON c.id = h.contact_id
+             WHERE h.channel IN ({marks})
+             ORDER BY c.created_at, c.id, h.id""",
+        _PHONE_CHANNELS,
+    ).fetchall()
+    refs = conn.execute(
+        f"SELECT source, key FROM contact_ref WHERE source IN ({marks}) ORDER BY rowid",
+        _SHARED_PHONES,
+    ).fetchall()
+    if not rows and not refs:
+        return
+    from rave import normalize, phones
+    from rave.errors import UsageError
+
+    region = phones.default_region()
+
+    def renormalised(channel: str, value: str) -> str:
+        try:
+            return normalize.normalize_handle(channel, value, region=region)
+        except UsageError:
+            return value
+
+    rank: dict[int, int] = {}  # contacts, oldest first
+    found = []
+    for handle_id, contact_id, channel, value, name_key in rows:
+        new = renormalised(channel, value)
+        first = (rank.setdefault(contact_id, len(rank)), value != new, handle_id)
+        found.append((first, handle_id, contact_id, channel, value, name_key, new))
+    found.sort()
+    kept: dict[tuple[str, str], tuple[int, int]] = {}  # (channel, new value) → its handle
+    for _, handle_id, contact_id, channel, _value, name_key, new in found:
+        keeper, owner = kept.setdefault((channel, new), (handle_id, contact_id))
+        if keeper == handle_id:
+            continue
+        # given up (before any handle takes its new value: the values stay unique)
+        conn.execute("DELETE FROM handle WHERE id = ?", (handle_id,))
+        if owner != contact_id:
+            conn.execute(
+                "INSERT OR IGNORE INTO contact_ref (source, key, contact_id) VALUES (?, ?, ?)",
+                (f"shared-{channel}", f"{new} {name_key}", contact_id),
+            )
+    for _, handle_id, _contact_id, channel, value, _name_key, new in found:
+        if value != new and kept[(channel, new)][0] == handle_id:
+            conn.execute(
+                "UPDATE handle SET value = ?, typed = ? WHERE id = ?", (new, value, handle_id)
+            )
+    for source, key in refs:
+        value, _, name_key = key.partition(" ")
+        new = renormalised(source.removeprefix("shared-"), value)
+        if new != value:
+            conn.execute(
+                "UPDATE OR IGNORE contact_ref SET key = ? WHERE source = ? AND key = ?",
+                (f"{new} {name_key}", source, key),
+            )
+            conn.execute("DELETE FROM contact_ref WHERE source = ? AND key = ?", (source, key))
+
+
 #: Migration N brings a store from version N - 1 to version N: its SQL, then an optional
 #: step in Python that fills what the SQL created.
 MIGRATIONS: tuple[tuple[str, Callable[[sqlite3.Connection], None] | None], ...] = (
@@ -273,7 +349,7 @@ MIGRATIONS: tuple[tuple[str, Callable[[sqlite3.Connection], None] | None], ...] 
     (_V2, None),
     (_V3, _fill_tallies),
     (_V4, None),
-    (_V5, None),
+    (_V5, _phones_in_e164),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -7,6 +7,7 @@ import re
 import unicodedata
 from urllib.parse import urlsplit
 
+from rave import phones
 from rave.choices import CHANNELS, channel
 from rave.errors import UsageError
 
@@ -65,9 +66,13 @@ def normalize_url(value: str) -> str:
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-def normalize_handle(channel_name: str, value: str) -> str:
+def normalize_handle(
+    channel_name: str, value: str, *, region: str | phones.UseDefault | None = phones.DEFAULT
+) -> str:
     """The normal form a handle is stored and matched under. Raises UsageError for a
-    value that cannot be a handle of that channel."""
+    value that cannot be a handle of that channel. Phone numbers (``phone``, ``sms``,
+    ``whatsapp``) are read by ``rave.phones``: E.164, national numbers read in
+    ``region`` (by default the process default, ``phones.default_region``)."""
     text = clean_text(value)
     if not text:
         raise UsageError(f"an empty {channel_name} handle")
@@ -76,11 +81,8 @@ def normalize_handle(channel_name: str, value: str) -> str:
         if not _EMAIL.match(text):
             raise UsageError(f"{value!r} is not an email address")
         return text
-    if channel_name in ("phone", "sms", "whatsapp"):
-        digits = re.sub(r"[^\d+]", "", text)
-        if len(re.sub(r"\D", "", digits)) < 3:
-            raise UsageError(f"{value!r} is not a phone number")
-        return ("+" if digits.startswith("+") else "") + digits.replace("+", "")
+    if channel_name in phones.CHANNELS:
+        return phones.normalize(text, region=region)
     if channel_name == "twitter":
         text = text.lower()
         for prefix in ("https://", "http://", "www.", "mobile.", "twitter.com/", "x.com/"):
@@ -94,15 +96,33 @@ def normalize_handle(channel_name: str, value: str) -> str:
     return text.lower()
 
 
-def parse_handle(spec: str) -> tuple[str, str]:
-    """``CHANNEL=VALUE`` → (channel, normalised value)."""
+def typed_handle(channel_name: str, value: str) -> tuple[str, str, str | None]:
+    """``(channel, normal value, typed)``: the handle as stored, and beside it what the
+    user or the file wrote when that is worth keeping: a phone number's own spelling
+    (``06 98 76 54 32`` beside ``+33698765432``), None when it is the stored value
+    itself. Other channels keep no spelling (an email's case, a URL's ``www.`` mean
+    nothing)."""
+    normal = normalize_handle(channel_name, value)
+    if channel_name not in phones.CHANNELS:
+        return channel_name, normal, None
+    typed = " ".join(clean_text(value).split())
+    return channel_name, normal, typed if typed != normal else None
+
+
+def split_handle(spec: str) -> tuple[str, str]:
+    """``CHANNEL=VALUE`` → (channel, VALUE as given)."""
     if "=" not in spec:
         raise UsageError(
             f"--handle {spec!r}: expected CHANNEL=VALUE",
             hint="for example --handle linkedin=https://linkedin.com/in/ana",
         )
     name, value = spec.split("=", 1)
-    chan = channel(name)
+    return channel(name), value
+
+
+def parse_handle(spec: str) -> tuple[str, str]:
+    """``CHANNEL=VALUE`` → (channel, normalised value)."""
+    chan, value = split_handle(spec)
     return chan, normalize_handle(chan, value)
 
 

@@ -104,15 +104,21 @@ def _contact(session: Session, contact_id: int) -> Contact:
     return contact
 
 
-def _add_handles(session: Session, contact_id: int, handles: Iterable[tuple[str, str]]) -> None:
+# A handle to add: (channel, normal value), or with the text as typed (None: the value
+# itself), as ``normalize.typed_handle`` gives it.
+HandleValue = tuple[str, str] | tuple[str, str, str | None]
+
+
+def _add_handles(session: Session, contact_id: int, handles: Iterable[HandleValue]) -> None:
     from rave.models.details import Handle
 
-    for channel, value in handles:
+    for channel, value, *typed in handles:
         owner = session.exec(
             select(Handle).where(col(Handle.channel) == channel, col(Handle.value) == value)
         ).first()
         if owner is None:
-            session.add(Handle(contact_id=contact_id, channel=channel, value=value))
+            spelled = typed[0] if typed else None
+            session.add(Handle(contact_id=contact_id, channel=channel, value=value, typed=spelled))
             session.flush()
         elif owner.contact_id != contact_id:
             other = _contact(session, owner.contact_id)
@@ -149,7 +155,7 @@ def add_contact(
     name: str,
     now: datetime,
     fields: dict[str, Any] | None = None,
-    handles: Iterable[tuple[str, str]] = (),
+    handles: Iterable[HandleValue] = (),
     tags: Iterable[str] = (),
     aliases: Iterable[str] = (),
 ) -> int:
@@ -169,6 +175,13 @@ def add_contact(
     return contact_id
 
 
+def _spelled(contact: Contact) -> str | None:
+    """The name a contact's given and family names spell (``Mary Ann`` ``van der
+    Berg``), None when it has neither."""
+    parts = [p for p in (contact.given_name, contact.family_name) if p]
+    return " ".join(parts) if parts else None
+
+
 def update_contact(
     *,
     session: Session,
@@ -176,7 +189,7 @@ def update_contact(
     now: datetime,
     name: str | None = None,
     fields: dict[str, Any] | None = None,
-    handles: Iterable[tuple[str, str]] = (),
+    handles: Iterable[HandleValue] = (),
     tags: Iterable[str] = (),
     untag: Iterable[str] = (),
     aliases: Iterable[str] = (),
@@ -185,8 +198,12 @@ def update_contact(
 
     contact = _contact(session, contact_id)
     if name is not None:
-        contact.name = normalize.clean_name(name)
-        contact.name_key = normalize.fold(contact.name)
+        clean = normalize.clean_name(name)
+        if clean != contact.name and clean != _spelled(contact):
+            # the source's given and family names described the old name
+            contact.given_name = contact.family_name = None
+        contact.name = clean
+        contact.name_key = normalize.fold(clean)
     for key, value in (fields or {}).items():
         if key not in choices.CONTACT_FIELDS:
             raise ValueError(f"unknown contact field {key}")
@@ -253,6 +270,9 @@ def merge_contacts(*, session: Session, keep_id: int, drop_id: int, now: datetim
     for key in choices.CONTACT_FIELDS:
         if key != "tier" and getattr(keep, key) is None and getattr(drop, key) is not None:
             setattr(keep, key, getattr(drop, key))
+    no_parts = keep.given_name is None and keep.family_name is None
+    if no_parts and keep.name in (drop.name, _spelled(drop)):  # DROP's parts fit KEEP's name
+        keep.given_name, keep.family_name = drop.given_name, drop.family_name
     order = "ABCDn"  # the closer tier of the two wins
     if order.index(drop.tier[0]) < order.index(keep.tier[0]):
         keep.tier = drop.tier
@@ -263,6 +283,30 @@ def merge_contacts(*, session: Session, keep_id: int, drop_id: int, now: datetim
     session.flush()
     delete_contact(session=session, contact_id=drop_id)
     contact_tally.rebuild(raw(session), [keep_id])
+
+
+def set_apart(
+    *, session: Session, contact_id: int, other_id: int, apart: bool, now: datetime
+) -> bool:
+    """Mark two contacts as two people (``apart``), so `rave dupes` leaves them out, or
+    take the mark back; True when that changed anything. The row holds the lower id
+    first (the table's check); it is deleted with either contact, a merge included."""
+    from rave.models.details import DistinctPair
+
+    if contact_id == other_id:
+        raise RaveError("a contact is always the same person as itself")
+    first, second = sorted((contact_id, other_id))
+    _contact(session, first)
+    _contact(session, second)
+    found = session.get(DistinctPair, (first, second))
+    if apart == (found is not None):
+        return False
+    if found is None:
+        session.add(DistinctPair(contact_id=first, other_id=second, created_at=now))
+    else:
+        session.delete(found)
+    session.flush()
+    return True
 
 
 def add_note(*, session: Session, contact_id: int, text: str, now: datetime) -> int:

@@ -41,7 +41,31 @@ def read(path: Path) -> list[ContactRecord]:
 def test_header_bom_and_crlf(tmp_path: Path) -> None:
     text = write(tmp_path / "c.csv", [ContactRecord(name="Ana", id=1, tier="A")])
     assert text.startswith("\ufeff" + ",".join(HEADER) + "\r\n")
-    assert text.endswith("1,Ana,A,,,,,,,,,,,,,\r\n")
+    assert text.endswith("1,Ana,A,,,,,,,,,,,,,,,\r\n")
+
+
+def test_given_and_family_names_have_their_columns_and_old_files_still_read(
+    tmp_path: Path,
+) -> None:
+    mary = ContactRecord(
+        name="Mary Ann van der Berg", given_name="Mary Ann", family_name="van der Berg"
+    )
+    text = write(tmp_path / "c.csv", [mary])
+    assert text.endswith(",Mary Ann,van der Berg\r\n")
+    (back,) = read(tmp_path / "c.csv")
+    assert (back.given_name, back.family_name) == ("Mary Ann", "van der Berg")
+    old = tmp_path / "old.csv"  # the header of rave CSV files before the name parts
+    old.write_text(
+        "\ufeffid,name,tier,aliases,emails,phones,handles,tags,company,title,location,why,"
+        "offer,met,cadence_days,birthday\r\n7,Mary Ann van der Berg,B,,,,,,,,,,,,,\r\n",
+        encoding="utf-8",
+        newline="",
+    )
+    stats = ParseStats()
+    (back,) = list(read_contacts(old, stats=stats))
+    assert (back.id, back.name, back.tier) == (7, "Mary Ann van der Berg", "B")
+    assert (back.given_name, back.family_name) == (None, None)
+    assert stats.warnings == []
 
 
 def test_formula_cells_are_prefixed_and_restored(tmp_path: Path) -> None:
@@ -157,7 +181,9 @@ MULTI_LINE = (
     .filter(lambda s: bool(s) and normalize.clean_text(s) == s)
 )
 EMAIL = st.from_regex(r"[a-z0-9][a-z0-9._+;\\=-]{0,8}@[a-z0-9]{1,8}\.[a-z]{2,4}", fullmatch=True)
-PHONE = st.from_regex(r"\+?[1-9][0-9]{5,11}", fullmatch=True)
+PHONE = st.from_regex(r"\+?[1-9][0-9]{5,11}", fullmatch=True).filter(
+    lambda p: normalize.normalize_handle("phone", p) == p  # a stored form (E.164 or digits)
+)
 SLUG = st.from_regex(r"[a-z0-9][a-z0-9_-]{0,15}", fullmatch=True)
 
 
@@ -196,6 +222,8 @@ CONTACT = st.builds(
     met=st.none() | MULTI_LINE,
     cadence_days=st.none() | st.integers(1, 3650),
     birthday=st.none() | BIRTHDAY,
+    given_name=st.none() | ONE_LINE,
+    family_name=st.none() | ONE_LINE,
 )
 
 FIELDS = [f for f in HEADER if f not in ("emails", "phones", "handles")] + [

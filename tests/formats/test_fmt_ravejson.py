@@ -20,6 +20,8 @@ def good() -> dict[str, Any]:
             {
                 "id": 1,
                 "name": "Zoë Müller",
+                "given_name": "Zoë",
+                "family_name": "Müller",
                 "tier": "A",
                 "cadence_days": 7,
                 "why": "mentor",
@@ -34,8 +36,12 @@ def good() -> dict[str, Any]:
                 "updated_at": "2026-01-02T10:00:00Z",
                 "aliases": ["Zo"],
                 "handles": [
-                    {"channel": "email", "value": "zoe@mueller.example"},
-                    {"channel": "linkedin", "value": "https://linkedin.com/in/zoe"},
+                    {"channel": "email", "value": "zoe@mueller.example", "typed": None},
+                    {
+                        "channel": "linkedin",
+                        "value": "https://linkedin.com/in/zoe",
+                        "typed": "linkedin.com/in/zoe/",
+                    },
                 ],
                 "tags": ["mentor"],
                 "refs": [{"source": "vcard-uid", "key": "ABC"}],
@@ -107,7 +113,7 @@ def test_good_document_passes() -> None:
     ("path", "value", "message"),
     [
         (["format"], "vcard", "not a rave export"),
-        (["version"], 3, "written by a newer rave (format version 3)"),
+        (["version"], 4, "written by a newer rave (format version 4)"),
         (["version"], "1", "unknown format version"),
         (["contacts"], {}, "'contacts' must be a list"),
         (["contacts", 1, "name"], DELETE, "contacts[1]: missing 'name'"),
@@ -122,6 +128,13 @@ def test_good_document_passes() -> None:
             "contacts[0]: 'created_at' must be a UTC",
         ),
         (["contacts", 0, "aliases"], "Zo", "contacts[0]: 'aliases' must be a list"),
+        (["contacts", 0, "given_name"], 5, "contacts[0]: 'given_name' must be a string"),
+        (["contacts", 0, "family_name"], "x" * 201, "contacts[0]: 'family_name' is longer"),
+        (
+            ["contacts", 0, "handles", 0, "typed"],
+            ["zoe"],
+            "contacts[0].handles[0]: 'typed' must be a string or null",
+        ),
         (["contacts", 0, "handles", 1, "channel"], "myspace", "contacts[0].handles[1]"),
         (
             ["contacts", 0, "handles", 0, "value"],
@@ -194,7 +207,7 @@ def test_dump_is_deterministic_and_loads_back(tmp_path: Path) -> None:
     assert text == second.getvalue()
     assert text.endswith("}\n")
     assert '"name": "Zoë Müller"' in text  # not \u escaped
-    assert text.startswith('{\n  "contacts": [')
+    assert text.startswith('{\n  "apart": [],\n  "contacts": [')
     path = tmp_path / "export.json"
     path.write_text(text, encoding="utf-8")
     assert load(path) == good()
@@ -211,7 +224,7 @@ def test_load_reports_json_syntax_errors_with_a_line(tmp_path: Path) -> None:
 
 def test_load_fills_missing_lists(tmp_path: Path) -> None:
     path = tmp_path / "export.json"
-    path.write_text(json.dumps({"format": "rave", "version": 2}), encoding="utf-8")
+    path.write_text(json.dumps({"format": "rave", "version": 3}), encoding="utf-8")
     assert load(path) == new_document(
         contacts=[], interactions=[], posts=[], notes=[], followups=[]
     )

@@ -189,11 +189,25 @@ def test_n_gives_the_given_and_family_names_and_the_writer_keeps_them() -> None:
     (ines, michael), _ = read(FIXTURES / "gmail_escapes.vcf")
     assert (ines.given_name, ines.family_name) == ("Ines", "Duarte")
     assert (michael.given_name, michael.family_name) == ("Michael", "Kreuzer")
-    assert "N:Kreuzer;Michael;;;\r\n" in written(michael)
+    assert "N:Kreuzer;Michael;;;PhD\r\n" in written(michael)  # as the card had it
     garcia = ContactRecord(
         name="Gabriel García Márquez", given_name="Gabriel", family_name="García Márquez"
     )
     assert "N:García Márquez;Gabriel;;;\r\n" in written(garcia)
+    mary = ContactRecord(
+        name="Mary Ann van der Berg", given_name="Mary Ann", family_name="van der Berg"
+    )
+    assert "N:van der Berg;Mary Ann;;;\r\n" in written(mary)
+    maria = ContactRecord(
+        name="María José García López", given_name="María José", family_name="García López"
+    )
+    assert "N:García López;María José;;;\r\n" in written(maria)  # the guess: López
+    dr = ContactRecord(
+        name="Dr. Mary Ann van der Berg, PhD", given_name="Mary Ann", family_name="van der Berg"
+    )
+    assert "N:van der Berg;Mary Ann;;Dr.;PhD\r\n" in written(dr)
+    titled = ContactRecord(name="Sir Elton John", given_name="Sir Elton", family_name="John")
+    assert "N:John;Sir Elton;;;\r\n" in written(titled)  # the title is in the parts already
 
 
 @pytest.mark.parametrize(

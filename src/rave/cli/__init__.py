@@ -253,9 +253,13 @@ def root(
         ),
     ] = False,
 ) -> None:
+    from rave import phones
     from rave.config import resolve_paths
 
     ctx.obj = resolve_paths(db)
+    # national phone numbers are read in this config's [phone] region (else the locale's),
+    # looked up only if this command reads a number; never the region of a command before
+    phones.configure(ctx.obj.config)
 
 
 def _quiet_broken_pipe() -> None:

@@ -61,6 +61,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Possible duplicates: contacts that share an email or phone number, a name, or an "
         "alias, which imports keep apart; each with the `rave merge` that joins them.",
     ),
+    "apart": (
+        "contacts",
+        "Mark two contacts as two people, so that `rave dupes` no longer lists them.",
+    ),
     "list": ("contacts", "List contacts."),
     "show": (
         "contacts",
@@ -95,8 +99,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "import": (
         "transfer",
-        "Import contacts (and LinkedIn messages) from another tool's export, all or nothing. "
-        "Re-importing the same file changes nothing.",
+        "Import contacts, and your messages, mail, meetings and chats, from the files other "
+        "tools keep, all or nothing. Re-importing the same file changes nothing.",
     ),
     "export": ("transfer", "Export your data. Files are written whole or not at all."),
     "paths": ("admin", "Show where rave keeps its database and config, and why there."),
@@ -174,7 +178,12 @@ EXAMPLES: dict[str, tuple[Example, ...]] = {
     ),
     "dupes": (
         ("rave dupes", "who may be one person, and the merge to run"),
-        ("rave dupes --json", "for scripts"),
+        ("rave dupes --all --json", "with the pairs marked apart, for scripts"),
+    ),
+    "apart": (
+        ('rave apart "Samuel Lee" "Sam Lee"', "two people: dupes leaves them out"),
+        ("rave apart '#3' '#4' --json", "by id, for scripts"),
+        ("rave apart --forget '#3' '#4'", "take the mark back"),
     ),
     "list": (
         ("rave list --tier A --sort recent", "your inner circle, latest first"),

@@ -1,4 +1,4 @@
-"""Contact commands: add, edit, rm, merge, dupes, list, show, note."""
+"""Contact commands: add, edit, rm, merge, dupes, apart, list, show, note."""
 
 import sys
 from typing import TYPE_CHECKING, Annotated
@@ -254,16 +254,49 @@ def merge(
 
 
 @app.command()
-def dupes(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+def dupes(
+    ctx: typer.Context,
+    all_: Annotated[
+        bool,
+        typer.Option("--all", "-a", help="Also the pairs marked as two people (`rave apart`)."),
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
     """Possible duplicates: contacts that share an email or phone number, a name, or an
     alias, which imports keep apart; each with the `rave merge` that joins them.
 
-    KEEP is the older contact. Two people who only look alike stay listed: merge only
-    those who are one."""
+    KEEP is the older contact. Merge only those who are one; `rave apart KEEP DROP` says
+    two are two people, and they are left out from then on (counted on stderr)."""
     from rave.cli import payloads, render, views
     from rave.services import contacts
 
-    render.answer(as_json, contacts.possible_duplicates(paths(ctx).db), payloads.dupes, views.dupes)
+    found = contacts.possible_duplicates(paths(ctx).db, with_apart=all_)
+    render.answer(as_json, found, payloads.dupes, views.dupes)
+    if as_json:
+        views.dupes_left_out(found)
+
+
+@app.command()
+def apart(
+    ctx: typer.Context,
+    contact: Annotated[str, contact_argument(help="One of the two.", metavar="WHO")],
+    other: Annotated[str, contact_argument(help="The other one.", metavar="OTHER")],
+    forget: Annotated[
+        bool,
+        typer.Option("--forget", help="Take the mark back: `rave dupes` may list them again."),
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Mark two contacts as two people, so that `rave dupes` no longer lists them.
+
+    Nothing is deleted, so it asks nothing; `rave merge` can still join them (the mark
+    goes with the contact merged away). `--forget` takes the mark back, and so does
+    `rave undo` right after."""
+    from rave.cli import payloads, render, views
+    from rave.services import contacts
+
+    result = contacts.mark_apart(paths(ctx).db, contact, other, forget=forget)
+    render.answer(as_json, result, payloads.apart, views.apart)
 
 
 @app.command("list")

@@ -68,7 +68,9 @@ def contact_detail(row: records.ContactDetail) -> dict[str, Any]:
         "name": row.name,
         "tier": row.tier,
         "aliases": list(row.aliases),
-        "handles": [{"channel": c, "value": v} for c, v in row.handles],
+        "handles": [
+            {"channel": c, "value": v, "typed": row.typed.get((c, v))} for c, v in row.handles
+        ],
         "tags": list(row.tags),
         "why": row.why,
         "offer": row.offer,
@@ -383,11 +385,14 @@ def undone(result: Undone) -> dict[str, Any]:
 
 
 if TYPE_CHECKING:
-    from rave.queries.dupes import DupePair
+    from rave.queries.dupes import Duplicates
+    from rave.services.contacts import Apart
 
 
-def dupes(pairs: list[DupePair]) -> list[dict[str, Any]]:
-    """`rave dupes --json`: each pair that may be one person, why, and the merge to run."""
+def dupes(result: Duplicates) -> list[dict[str, Any]]:
+    """`rave dupes --json`: each pair that may be one person, why, the merge that joins
+    them and the `rave apart` that stops listing them; ``marked_apart`` is true only for
+    the pairs `--all` adds. An array, as every list (how many were left out: stderr)."""
     return [
         {
             "keep_id": pair.keep.id,
@@ -396,9 +401,24 @@ def dupes(pairs: list[DupePair]) -> list[dict[str, Any]]:
             "drop_name": pair.drop.name,
             "reasons": list(pair.reasons),
             "merge": pair.merge,
+            "apart": pair.mark_apart,
+            "marked_apart": pair.apart,
         }
-        for pair in pairs
+        for pair in result.pairs
     ]
+
+
+def apart(result: Apart) -> dict[str, Any]:
+    """`rave apart --json`: the two contacts (lower id first), whether they are now marked
+    as two people, and whether this command changed that."""
+    return {
+        "contact_id": result.contact.id,
+        "contact_name": result.contact.name,
+        "other_id": result.other.id,
+        "other_name": result.other.name,
+        "apart": result.apart,
+        "changed": result.changed,
+    }
 
 
 def undo_cleared(result: Cleared) -> dict[str, Any]:

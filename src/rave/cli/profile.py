@@ -91,7 +91,10 @@ def contact(detail: records.ContactDetail) -> None:
             render.item(f"  {label + ':':<15}", value)
     _balance(f"  {'balance:':<15}", detail.balance)
     for channel, value in detail.handles:
-        if value:
+        typed = detail.typed.get((channel, value))
+        if typed:  # as the user wrote it, then the form rave matches it under
+            render.item(f"  {channel + ':':<15}", f"{typed} ({value})")
+        elif value:
             render.item(f"  {channel + ':':<15}", value)
     if detail.notes:
         render.section("Notes")

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 from rave import choices, timeutil
 from rave.cli import render, tables
 from rave.scoring import mix
-from rave.scoring.model import Assessment, Ranking, Suggestion, since_last
+from rave.scoring.model import Assessment, Ranking, Suggestion
+from rave.scoring.terms import since_last
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -278,6 +279,9 @@ def doctor(result: tuple[list[Check], Rebuilt | None]) -> None:
         render.error(f"{problems} problem{'s' if problems != 1 else ''} found")
 
 
+_CONTACT_FILES = ("linkedin", "linkedin-messages", "google", "outlook", "csv")  # rows
+
+
 def import_report(report: ImportReport) -> None:
     for warning in report.warnings[:10]:
         render.info(f"warning: {warning}")
@@ -289,9 +293,14 @@ def import_report(report: ImportReport) -> None:
         f"{report.contacts_updated} updated",
         f"{report.interactions_created} interactions",
     ]
+    if report.followups_created:
+        parts.append(f"{report.followups_created} follow-ups")
+    if report.followups_moved:
+        parts.append(f"{report.followups_moved} follow-ups moved")
     if report.skipped:
         reasons = ", ".join(f"{n} {why}" for why, n in report.skipped_reasons.items())
-        parts.append(f"{report.skipped} rows skipped" + (f" ({reasons})" if reasons else ""))
+        what = "rows" if report.format in _CONTACT_FILES else "records"
+        parts.append(f"{report.skipped} {what} skipped" + (f" ({reasons})" if reasons else ""))
     if report.already_present:
         parts.append(f"{report.already_present} already present")
     render.line(f"{verb} {PurePath(report.file).name} ({report.format}): " + ", ".join(parts))
@@ -398,6 +407,7 @@ _NOUNS = {
     "interaction_contact": ("person on an interaction", "people on interactions"),
     "followup": ("follow-up", "follow-ups"),
     "post": ("post", "posts"),
+    "distinct_pair": ("mark of two people", "marks of two people"),
 }
 
 
@@ -453,28 +463,58 @@ def undone(result: Undone) -> None:
 
 
 if TYPE_CHECKING:
-    from rave.queries.dupes import DupePair
+    from rave.queries.dupes import Duplicates
+    from rave.services.contacts import Apart
 
 
-def dupes(pairs: list[DupePair]) -> None:
-    """`rave dupes`: one row per pair, with the merge that joins them."""
+def dupes(result: Duplicates) -> None:
+    """`rave dupes`: one row per pair, with the merge that joins them, then how many
+    pairs marked as two people were left out."""
+    pairs = result.pairs
     if not pairs:
         render.info("No possible duplicates.")
-        return
-    tables.table(
-        ["keep", "drop", "why", "to merge them"],
-        [
+    else:
+        tables.table(
+            ["keep", "drop", "why", "to merge them"],
             [
-                f"#{p.keep.id} {p.keep.name}",
-                f"#{p.drop.id} {p.drop.name}",
-                "; ".join(p.reasons),
-                p.merge,
-            ]
-            for p in pairs
-        ],
-        shorten=("keep", "drop", "why"),
-    )
-    render.info("KEEP is the older contact; swap the two to keep the other's name.")
+                [
+                    f"#{p.keep.id} {p.keep.name}",
+                    f"#{p.drop.id} {p.drop.name}",
+                    "; ".join(p.reasons) + (" (marked as two people)" if p.apart else ""),
+                    p.merge,
+                ]
+                for p in pairs
+            ],
+            shorten=("keep", "drop", "why"),
+        )
+        render.info(
+            "KEEP is the older contact; swap the two to keep the other's name. "
+            "Two people? `rave apart KEEP DROP` and they are not listed again."
+        )
+    dupes_left_out(result)
+
+
+def dupes_left_out(result: Duplicates) -> None:
+    """On stderr, in text and JSON alike: how many pairs marked apart were left out."""
+    if result.left_out:
+        pairs = "1 pair" if result.left_out == 1 else f"{result.left_out} pairs"
+        render.info(
+            f"{pairs} marked as two people (`rave apart`) left out; `rave dupes --all` shows them."
+        )
+
+
+def apart(result: Apart) -> None:
+    """`rave apart`: what is marked now (stdout), or that nothing changed (stderr)."""
+    one = f"#{result.contact.id} {result.contact.name}"
+    two = f"#{result.other.id} {result.other.name}"
+    if result.apart and result.changed:
+        render.line(f"{one} and {two} are two people: `rave dupes` no longer lists them.")
+    elif result.changed:
+        render.line(f"Forgot that {one} and {two} are two people: `rave dupes` may list them.")
+    elif result.apart:
+        render.info(f"{one} and {two} were already marked as two people; nothing changed.")
+    else:
+        render.info(f"{one} and {two} were not marked as two people; nothing changed.")
 
 
 def undo_cleared(result: Cleared) -> None:

@@ -6,6 +6,7 @@ the CLI live elsewhere (``rave.services``); this package only knows about files.
 
 - ``linkedin``: ``read_connections(path)`` → ContactRecord (``Connections.csv``)
 - ``linkedin_messages``: ``read_messages(path, me=)`` → MessageRecord, ``find_me(path)``
+  (``linkedin_owner``: whose export it is, and so each message's direction)
 - ``vcard``: ``read_vcards(path)`` → ContactRecord; ``write_vcards(contacts, stream)``
 - ``google``: ``read_google(path)`` → ContactRecord (Google Contacts CSV)
 - ``outlook``: ``read_outlook(path)`` → ContactRecord (Outlook CSV, and Google's
@@ -79,12 +80,15 @@ class ContactRecord:
     ``("linkedin", profile URL)``, ``("vcard-uid", UID)``, ``("email", address)``.
     ``birthday`` is ``YYYY-MM-DD`` or ``--MM-DD`` (no year). ``tier`` and
     ``cadence_days`` are only set by rave's own CSV (None means "not given").
+    ``typed`` maps a phone value of ``phones`` or ``handles`` (``+33698765432``) to
+    the text the file gave for it when that differs (``06 98 76 54 32``): the store keeps
+    it beside the value, and the vCard writer writes it back.
     ``connected_on`` is LinkedIn's *Connected On* (a date, stored as 12:00 UTC).
     ``given_name`` and ``family_name`` are the name's parts as the source split them
     (vCard ``N``, First/Last Name columns; a middle name goes with the given name), None
-    when the source has no parts: the vCard writer writes ``N`` from them rather than
-    guessing where a name splits. (The store does not keep them yet: see
-    ``vcard.split_name`` for what an export of a stored contact writes.)
+    when the source has no parts: the store keeps them (schema 5) and the vCard writer
+    writes ``N`` from them rather than guessing where a name splits
+    (``vcard.split_name``, for a contact no source split).
     """
 
     name: str
@@ -109,6 +113,7 @@ class ContactRecord:
     connected_on: datetime | None = None
     given_name: str | None = None
     family_name: str | None = None
+    typed: dict[str, str] = field(default_factory=dict)
 
     def all_handles(self) -> list[tuple[str, str]]:
         """Emails, phones and other handles as one de-duplicated ``(channel, value)``

@@ -120,8 +120,9 @@ def add_value(
     line: int,
 ) -> None:
     """Normalise ``raw`` as a handle of ``channel`` and add it to the record (emails and
-    phones to their lists). A value that is not a valid handle is dropped with a
-    warning, not an error: one bad phone should not stop a whole import."""
+    phones to their lists; a phone number's spelling to ``record.typed``). A value that
+    is not a valid handle is dropped with a warning, not an error: one bad phone should
+    not stop a whole import."""
     raw = raw.strip()
     if not raw:
         return
@@ -129,10 +130,12 @@ def add_value(
         stats.drop(channel, f"{file}:{line}: dropped a {channel} value that is too long")
         return
     try:
-        value = normalize.normalize_handle(channel, raw)
+        _, value, typed = normalize.typed_handle(channel, raw)
     except UsageError as exc:
         stats.drop(channel, f"{file}:{line}: dropped {channel} {raw!r}: {exc.message}")
         return
+    if typed is not None:  # a phone number's own spelling, kept beside its E.164 form
+        record.typed.setdefault(value, typed)
     if channel == "email":
         if value not in record.emails:
             record.emails.append(value)

@@ -3,11 +3,13 @@
 Header (one row per contact, columns in this order on export; on import found by
 name, only ``name`` required, unknown columns ignored with a warning)::
 
-    id,name,tier,aliases,emails,phones,handles,tags,company,title,location,why,offer,met,cadence_days,birthday
+    id,name,tier,aliases,emails,phones,handles,tags,company,title,location,why,offer,met,cadence_days,birthday,given_name,family_name
 
 - ``id``: rave's contact id (empty for a new contact); ``tier``: ``A``-``D`` or
   ``none`` (empty: not given); ``cadence_days``: a whole number of days or empty;
-  ``birthday``: ``YYYY-MM-DD`` or ``--MM-DD``.
+  ``birthday``: ``YYYY-MM-DD`` or ``--MM-DD``; ``given_name``, ``family_name``: the
+  name's parts as a source split them (``Mary Ann``, ``van der Berg``), empty when no
+  source did (files of an older rave have neither column and import as before).
 - Multi-value columns (``aliases``, ``emails``, ``phones``, ``handles``, ``tags``)
   join their values with ``"; "``. Inside a value a literal ``;`` is written ``\\;``
   and a backslash ``\\\\``; on reading, ``\\;`` and ``\\\\`` are undone, any other
@@ -59,6 +61,8 @@ HEADER = (
     "met",
     "cadence_days",
     "birthday",
+    "given_name",
+    "family_name",
 )
 SEPARATOR = "; "
 
@@ -125,6 +129,8 @@ def _row(contact: ContactRecord) -> list[str]:
         contact.met or "",
         "" if contact.cadence_days is None else str(contact.cadence_days),
         contact.birthday or "",
+        contact.given_name or "",
+        contact.family_name or "",
     ]
     return [guard(cell) for cell in cells]
 
@@ -195,7 +201,13 @@ def _record(
     name = common.name([get("name")], file, line)
     if name is None:
         raise BadInputError(file, line, "name is empty")
-    record = ContactRecord(name=name, line=line, id=_int(get("id"), "id", file, line))
+    record = ContactRecord(
+        name=name,
+        line=line,
+        id=_int(get("id"), "id", file, line),
+        given_name=common.name([get("given_name")], file, line),
+        family_name=common.name([get("family_name")], file, line),
+    )
     try:
         if get("tier").strip():
             record.tier = choices.tier(get("tier"))

@@ -2,36 +2,45 @@
 
 Envelope::
 
-    {"format": "rave", "version": 2,
+    {"format": "rave", "version": 3,
      "contacts": [...], "interactions": [...], "posts": [...], "notes": [...],
-     "followups": [...]}
+     "followups": [...], "apart": [...]}
 
 Times are ISO 8601 UTC with a ``Z`` and whole seconds (``2026-03-01T14:30:00Z``, as
 ``timeutil.to_db``); ``due`` is a date ``YYYY-MM-DD``; ``birthday`` ``YYYY-MM-DD`` or
 ``--MM-DD``. Records (keys marked * are required; the others may be missing or null,
 except lists, which may be missing or ``[]``)::
 
-    contacts:     {id*, name*, tier, cadence_days, why, offer, met, company, title,
-                   location, birthday, snoozed_until, created_at, updated_at,
-                   aliases: [str], handles: [{channel, value}], tags: [str],
-                   refs: [{source, key}]}
+    contacts:     {id*, name*, given_name, family_name, tier, cadence_days, why, offer,
+                   met, company, title, location, birthday, snoozed_until, created_at,
+                   updated_at, aliases: [str], handles: [{channel, value, typed}],
+                   tags: [str], refs: [{source, key}]}
     interactions: {id*, kind*, direction*, channel*, when*, note, needs_reply, source,
                    external_key, created_at, started_by,
                    contact_ids*: [contact id, ...] (not empty)}
     posts:        {id*, text*, channel*, url, when*, created_at}
     notes:        {id*, contact_id*, text*, created_at}
-    followups:    {id*, contact_id*, interaction_id, text*, due, done_at, created_at}
+    followups:    {id*, contact_id*, interaction_id, text*, due, done_at, created_at,
+                   external_key}
+    apart:        {contact_id*, other_id*, created_at} (two contacts marked as two
+                   people, `rave apart`; contact_id < other_id)
 
 ``id`` values are positive integers, unique within their list, and so is an
 interaction's ``external_key`` (``""`` means none); ``contact_id``,
 ``contact_ids`` and ``interaction_id`` must name records of the same document; a handle
 (channel, value) and a ref (source, key) may belong to one contact only. ``tier`` is
 ``A``-``D`` or ``none``; ``kind``, ``direction`` and ``channel`` use the words of
-``rave.choices``. Keys not listed are ignored (a later version 2 may add keys); a
-document of a newer *version* is refused. Version 1 (before ranking v2) had no
-direction ``both``: :func:`load` reads a call, video call or meeting of such a document
-(a chat or engage on ``phone``, ``video`` or ``in_person``) as ``both``, started by
-whoever the direction said, as the schema-3 upgrade does to a store. :func:`dump` writes
+``rave.choices``. ``given_name`` and ``family_name`` are the name's parts as a source
+split them (vCard ``N``, First/Last Name columns), null when none did; a handle's
+``typed`` is its text as the user or the file gave it (``06 98 76 54 32``), null when
+that is ``value`` itself. Keys not listed are ignored (a later version 3 may add keys); a
+document of a newer *version* is refused. Older versions still load: version 2 (before
+store schema 5) has no name parts, no ``typed``, no follow-up ``external_key`` (the
+calendar event an import made it from) and no ``apart``, which read as null or empty; version 1
+(before ranking v2) had no direction ``both``: :func:`load` reads a call, video call or
+meeting of such a document (a chat or engage on ``phone``, ``video`` or ``in_person``)
+as ``both``, started by whoever the direction said, as the schema-3 upgrade does to a
+store. :func:`dump` writes
 sorted keys, 2-space indentation, UTF-8 (no ``\\u`` escapes) and a final newline, so the
 same store always gives the same bytes when the lists are in the same (id) order.
 """
@@ -53,7 +62,7 @@ from rave.formats._common import birthday as normalize_birthday
 from rave.formats._text import explain, open_text
 
 FORMAT = "rave"
-VERSION = 2  # 2: direction both and started_by (ranking v2)
+VERSION = 3  # 2: direction both and started_by (ranking v2); 3: name parts, typed
 KINDS = ("contacts", "interactions", "posts", "notes", "followups")
 
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
@@ -98,6 +107,12 @@ def _name(value: Any) -> str | None:
     if problem is None and len(value) > MAX_NAME_CHARS:
         problem = f"is longer than {MAX_NAME_CHARS} characters"
     return problem
+
+
+def _part(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return "must be a string"
+    return f"is longer than {MAX_NAME_CHARS} characters" if len(value) > MAX_NAME_CHARS else None
 
 
 def _time(value: Any) -> str | None:
@@ -152,6 +167,8 @@ _SPECS: dict[str, dict[str, tuple[Check, bool]]] = {
     "contacts": {
         "id": (_id, True),
         "name": (_name, True),
+        "given_name": (_part, False),
+        "family_name": (_part, False),
         "tier": (_one_of(choices.TIER_CHOICES), False),
         "cadence_days": (_days, False),
         "why": (_text, False),
@@ -202,7 +219,13 @@ _SPECS: dict[str, dict[str, tuple[Check, bool]]] = {
         "due": (_date, False),
         "done_at": (_time, False),
         "created_at": (_time, False),
+        "external_key": (_text, False),
     },
+}
+_APART: dict[str, tuple[Check, bool]] = {
+    "contact_id": (_id, True),
+    "other_id": (_id, True),
+    "created_at": (_time, False),
 }
 
 
@@ -236,6 +259,9 @@ class _Validator:
                 raise self.fail(at, f"'channel' must be one of {', '.join(choices.CHANNELS)}")
             if not isinstance(value, str):
                 raise self.fail(at, "'value' must be a string")
+            typed = handle.get("typed")
+            if typed is not None and not isinstance(typed, str):
+                raise self.fail(at, f"'typed' must be a string or null (got {_show(typed)})")
             try:
                 key = (channel, normalize.normalize_handle(channel, value))
             except UsageError as exc:
@@ -351,6 +377,39 @@ def _check_links(document: dict[str, Any], ids: dict[str, set[int]], checker: _V
         link = record.get("interaction_id")
         if link is not None and link not in ids["interactions"]:
             raise checker.fail(f"followups[{index}]", f"interaction {link} is not in the document")
+    keys: dict[str, str] = {}
+    for index, record in enumerate(document.get("followups", [])):
+        key = record.get("external_key")
+        if key:
+            if key in keys:
+                raise checker.fail(
+                    f"followups[{index}]", f"external_key {_show(key)} also belongs to {keys[key]}"
+                )
+            keys[key] = f"followups[{index}]"
+    _check_apart(document, contacts, checker)
+
+
+def _check_apart(document: dict[str, Any], contacts: set[int], checker: _Validator) -> None:
+    pairs = document.get("apart", [])
+    if not isinstance(pairs, list):
+        raise checker.fail("apart", "must be a list")
+    for index, record in enumerate(pairs):
+        where = f"apart[{index}]"
+        if not isinstance(record, dict):
+            raise checker.fail(where, "must be an object")
+        for key, (check, required) in _APART.items():
+            if record.get(key) is None:
+                if required:
+                    raise checker.fail(where, f"missing {key!r}")
+                continue
+            problem = check(record[key])
+            if problem:
+                raise checker.fail(where, f"{key!r} {problem} (got {_show(record[key])})")
+        for key in ("contact_id", "other_id"):
+            if record[key] not in contacts:
+                raise checker.fail(where, f"contact {record[key]} is not in the document")
+        if record["contact_id"] == record["other_id"]:
+            raise checker.fail(where, "a contact cannot be apart from itself")
 
 
 def load(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -378,7 +437,7 @@ def load(path: str | os.PathLike[str]) -> dict[str, Any]:
         if _depth(document) > MAX_DEPTH:
             raise BadInputError(source.file, None, _TOO_DEEP)
         validate(document, source.file)
-    for kind in KINDS:
+    for kind in (*KINDS, "apart"):
         document.setdefault(kind, [])
     if document["version"] == 1:
         _live_exchanges(document["interactions"])
@@ -421,8 +480,9 @@ def new_document(
     posts: list[dict[str, Any]],
     notes: list[dict[str, Any]],
     followups: list[dict[str, Any]],
+    apart: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The envelope around the five record lists."""
+    """The envelope around the record lists."""
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -431,6 +491,7 @@ def new_document(
         "posts": posts,
         "notes": notes,
         "followups": followups,
+        "apart": apart or [],
     }
 
 

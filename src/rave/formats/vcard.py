@@ -31,16 +31,20 @@ component) → company; ``TITLE``; ``NOTE``; ``CATEGORIES`` → tags (without Go
 location (city, country); ``UID`` → ref ``("vcard-uid", UID)``, then the emails as
 ``("email", …)`` refs. Property groups are honoured. Invalid emails or phones are
 dropped with a warning. A card rave wrote itself (``PRODID`` :data:`PRODID`, ``UID``
-``rave-contact-<id>@rave``) carries the contact id instead of keys, so importing your
-own export again changes nothing.
+``rave-contact-<id>@rave``) carries the contact id instead of keys, and no given or
+family name when its ``N`` is only :func:`split_name`'s guess, so importing your own
+export again changes nothing.
 
 Writing (:func:`write_vcards`): vCard 3.0, UTF-8, CRLF line ends, lines folded at 75
 octets without splitting a UTF-8 sequence (serialised here: vobject's folder measures
 short lines in characters, not octets). ``N`` comes from the record's given and family
-names when the source gave them, else from :func:`split_name` (``Michael Kreuzer, PhD``
-is ``N:Kreuzer;Michael;;;PhD``, not ``N:PhD;Michael Kreuzer,;;;``). ``UID`` is the
-contact's ``vcard-uid`` ref if it has one, else ``rave-contact-<id>@rave``, so
-exporting twice gives the same UIDs.
+names when the source gave them (``N:van der Berg;Mary Ann;;;``), a title or suffix of
+the name they leave out added, else from :func:`split_name` (``Michael Kreuzer, PhD``
+is ``N:Kreuzer;Michael;;;PhD``, not ``N:PhD;Michael Kreuzer,;;;``). ``TEL`` is a phone
+number that reads the same in any region: as typed when typed with its country code,
+else in its international form (``+33 6 98 76 54 32``), a number rave could not read
+as its digits. ``UID`` is the contact's ``vcard-uid`` ref if it has one, else
+``rave-contact-<id>@rave``, so exporting twice gives the same UIDs.
 """
 
 from __future__ import annotations
@@ -414,6 +418,8 @@ def _card_record(card: _Card, file: str, stats: ParseStats) -> ContactRecord:
         # rave's own export: matched back by the contact id (with the same name), and
         # no key added to the contact it came from: a re-import changes nothing
         record.id = int(own.group(1))
+        if _guessed(record):
+            record.given_name = record.family_name = None
     else:
         record.refs = [("vcard-uid", uid)] if uid else []
         if prodid != PRODID:  # rave wrote no UID of its own: the contact has it
@@ -550,10 +556,47 @@ def split_name(name: str) -> tuple[str, str, str, str, str]:
 
 def _name_parts(contact: ContactRecord) -> tuple[str, str, str, str, str]:
     """The ``N`` parts of a contact: the source's given and family names when it had
-    them, else :func:`split_name`."""
-    if contact.given_name or contact.family_name:
-        return contact.family_name or "", contact.given_name or "", "", "", ""
-    return split_name(contact.name)
+    them, else :func:`split_name`. A title or suffix that the name has and the parts
+    leave out is kept (``Dr. Mary Ann van der Berg, PhD`` with ``Mary Ann`` and ``van der
+    Berg`` is ``N:van der Berg;Mary Ann;;Dr.;PhD``)."""
+    guess = split_name(contact.name)
+    if not (contact.given_name or contact.family_name):
+        return guess
+    given, family = contact.given_name or "", contact.family_name or ""
+    words = set(f"{given} {family}".casefold().split())
+
+    def outside(part: str) -> str:
+        return part if part and not words & set(part.casefold().split()) else ""
+
+    return family, given, "", outside(guess[3]), outside(guess[4])
+
+
+def _guessed(record: ContactRecord) -> bool:
+    """Whether the ``N`` of a card rave wrote says no more than :func:`split_name`'s
+    guess from ``FN`` (what rave writes for a contact without parts): a re-import must
+    not keep rave's own guess as the parts a source gave."""
+    family, given, _, _, _ = split_name(record.name)
+    return (record.given_name, record.family_name) == (given or None, family or None)
+
+
+def _tel(value: str, contact: ContactRecord) -> str:
+    """A ``TEL``'s text, the same number wherever the card goes (another phone, a store
+    in another region): the number as the user or its source wrote it when written
+    with its country code (``+33 6 98 76 54 32``); else, for a number rave could read,
+    its international form (``06 98 76 54 32`` typed in France is written
+    ``+33 6 98 76 54 32``); else the stored digits. Importing the card again, anywhere,
+    finds the same number."""
+    from rave import normalize, phones
+    from rave.errors import UsageError
+
+    typed = contact.typed.get(value)
+    if typed and typed.lstrip().startswith("+"):
+        try:
+            if normalize.normalize_handle("phone", typed, region=None) == value:
+                return typed
+        except UsageError:
+            pass
+    return phones.international(value) or typed or value
 
 
 def _card_lines(contact: ContactRecord) -> list[str]:
@@ -568,12 +611,12 @@ def _card_lines(contact: ContactRecord) -> list[str]:
     if contact.aliases:
         lines.append("NICKNAME:" + ",".join(escape(a) for a in contact.aliases))
     lines += [f"EMAIL;TYPE=INTERNET:{escape(e)}" for e in contact.emails]
-    lines += [f"TEL:{escape(p)}" for p in contact.phones]
+    lines += [f"TEL:{escape(_tel(p, contact))}" for p in contact.phones]
     for channel, value in contact.handles:
         if channel == "email" and value not in contact.emails:
             lines.append(f"EMAIL;TYPE=INTERNET:{escape(value)}")
         elif channel in ("phone", "sms") and value not in contact.phones:
-            lines.append(f"TEL:{escape(value)}")
+            lines.append(f"TEL:{escape(_tel(value, contact))}")
         elif channel not in ("email", "phone", "sms"):
             lines += _handle_lines(channel, value)
     if contact.company:

@@ -246,13 +246,12 @@ def contact_detail(
             "SELECT alias FROM alias WHERE contact_id = ? ORDER BY id", (contact_id,)
         )
     )
-    handles = tuple(
-        (r[0], r[1])
-        for r in conn.execute(
-            "SELECT channel, value FROM handle WHERE contact_id = ? ORDER BY channel, value",
-            (contact_id,),
-        )
-    )
+    rows = conn.execute(
+        "SELECT channel, value, typed FROM handle WHERE contact_id = ? ORDER BY channel, value",
+        (contact_id,),
+    ).fetchall()
+    handles = tuple((r[0], r[1]) for r in rows)
+    typed = {(r[0], r[1]): r[2] for r in rows if r[2] is not None}
     notes = tuple(
         NoteRow(r[0], r[1], timeutil.from_db(r[2]))
         for r in conn.execute(
@@ -291,6 +290,7 @@ def contact_detail(
         warmth=float(row[14]),
         aliases=aliases,
         handles=handles,
+        typed=typed,
         notes=notes,
         followups=tuple(_followups(conn, "f.contact_id = ? AND f.done_at IS NULL", (contact_id,))),
         interactions=tuple(_interactions(conn, contact_id, as_of, timeline)),

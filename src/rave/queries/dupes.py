@@ -13,14 +13,16 @@ already holds, with no table of its own:
   the name of another contact.
 
 Names only a letter apart are not listed: Paul and Paula Martin, Jean and Jeanne Dupont
-are different people, and a list nobody can clear must not fill up with them. In each
-pair KEEP is the older contact (the lower id): `rave merge KEEP DROP` keeps its name
-and makes DROP's an alias.
+are different people. In each pair KEEP is the older contact (the lower id): `rave merge
+KEEP DROP` keeps its name and makes DROP's an alias. A pair the user marked as two people
+(`rave apart`, table ``distinct_pair``) is left out and counted, so the list can be
+cleared without merging anyone.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Container
 from dataclasses import dataclass
 
 from rave.queries.records import ContactRef
@@ -35,15 +37,48 @@ class DupePair:
     keep: ContactRef
     drop: ContactRef
     reasons: tuple[str, ...]
+    apart: bool = False  # the user marked them as two people (`rave apart`)
 
     @property
     def merge(self) -> str:
         """The command that joins them (ids quoted: a bare ``#`` starts a comment)."""
         return f"rave merge '#{self.keep.id}' '#{self.drop.id}'"
 
+    @property
+    def mark_apart(self) -> str:
+        """The command that says they are two people, so they are not listed again."""
+        return f"rave apart '#{self.keep.id}' '#{self.drop.id}'"
 
-def possible_duplicates(conn: sqlite3.Connection) -> list[DupePair]:
-    """Every pair that may be one person, by KEEP then DROP id."""
+
+@dataclass(frozen=True, slots=True)
+class Duplicates:
+    """What `rave dupes` lists, and how many pairs it left out as marked apart."""
+
+    pairs: tuple[DupePair, ...]
+    left_out: int  # pairs marked as two people that ``pairs`` does not hold
+
+
+def duplicates(conn: sqlite3.Connection, *, with_apart: bool = False) -> Duplicates:
+    """The possible duplicates without the pairs marked as two people (counted in
+    ``left_out``), or with them (``with_apart``, each flagged)."""
+    marked = {
+        (first, second)
+        for first, second in conn.execute("SELECT contact_id, other_id FROM distinct_pair")
+    }
+    pairs = possible_duplicates(conn, apart=marked)
+    if with_apart:
+        return Duplicates(pairs=tuple(pairs), left_out=0)
+    listed = tuple(pair for pair in pairs if not pair.apart)
+    return Duplicates(pairs=listed, left_out=len(pairs) - len(listed))
+
+
+def possible_duplicates(
+    conn: sqlite3.Connection,
+    *,
+    apart: Container[tuple[int, int]] = frozenset(),
+) -> list[DupePair]:
+    """Every pair that may be one person, by KEEP then DROP id; those in ``apart``
+    (lower id first) are flagged as marked apart."""
     reasons: dict[tuple[int, int], list[str]] = {}
 
     def note(a: int, b: int, reason: str) -> None:
@@ -82,7 +117,9 @@ def possible_duplicates(conn: sqlite3.Connection) -> list[DupePair]:
         return []
     names = _names(conn, {cid for pair in reasons for cid in pair})
     return [
-        DupePair(keep=names[keep], drop=names[drop], reasons=tuple(why))
+        DupePair(
+            keep=names[keep], drop=names[drop], reasons=tuple(why), apart=(keep, drop) in apart
+        )
         for (keep, drop), why in sorted(reasons.items())
     ]
 

@@ -14,7 +14,16 @@ from typing import Any
 
 from rave.choices import CONTACT_FIELDS
 
-_CONTACT_COLUMNS = ("id", "name", *CONTACT_FIELDS, "snoozed_until", "created_at", "updated_at")
+_CONTACT_COLUMNS = (
+    "id",
+    "name",
+    "given_name",
+    "family_name",
+    *CONTACT_FIELDS,
+    "snoozed_until",
+    "created_at",
+    "updated_at",
+)
 
 
 def _grouped(conn: sqlite3.Connection, sql: str) -> dict[int, list[Any]]:
@@ -25,10 +34,12 @@ def _grouped(conn: sqlite3.Connection, sql: str) -> dict[int, list[Any]]:
 
 
 def contacts(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
-    """Every contact with aliases, handles, tags and refs, by id."""
+    """Every contact with aliases, handles (each with the text as typed, None when it is
+    the value itself), tags and refs, by id."""
     aliases = _grouped(conn, "SELECT contact_id, alias FROM alias ORDER BY contact_id, id")
     handles = _grouped(
-        conn, "SELECT contact_id, channel, value FROM handle ORDER BY contact_id, channel, value"
+        conn,
+        "SELECT contact_id, channel, value, typed FROM handle ORDER BY contact_id, channel, value",
     )
     tags = _grouped(conn, "SELECT contact_id, tag FROM tag ORDER BY contact_id, tag")
     refs = _grouped(
@@ -39,7 +50,9 @@ def contacts(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
         record = dict(zip(_CONTACT_COLUMNS, row, strict=True))
         cid = record["id"]
         record["aliases"] = aliases.get(cid, [])
-        record["handles"] = [{"channel": c, "value": v} for c, v in handles.get(cid, [])]
+        record["handles"] = [
+            {"channel": c, "value": v, "typed": t} for c, v, t in handles.get(cid, [])
+        ]
         record["tags"] = tags.get(cid, [])
         record["refs"] = [{"source": s, "key": k} for s, k in refs.get(cid, [])]
         yield record
@@ -86,9 +99,24 @@ def notes(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
 
 
 def followups(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
-    keys = ("id", "contact_id", "interaction_id", "text", "due", "done_at", "created_at")
+    keys = (
+        "id",
+        "contact_id",
+        "interaction_id",
+        "text",
+        "due",
+        "done_at",
+        "created_at",
+        "external_key",
+    )
+    for row in conn.execute(f"SELECT {', '.join(keys)} FROM followup ORDER BY id"):
+        yield dict(zip(keys, row, strict=True))
+
+
+def apart(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
+    """The pairs marked as two people (`rave apart`), lower id first."""
+    keys = ("contact_id", "other_id", "created_at")
     for row in conn.execute(
-        "SELECT id, contact_id, interaction_id, text, due, done_at, created_at "
-        "FROM followup ORDER BY id"
+        "SELECT contact_id, other_id, created_at FROM distinct_pair ORDER BY contact_id, other_id"
     ):
         yield dict(zip(keys, row, strict=True))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 
@@ -89,3 +89,6 @@ class ContactDetail:
     warmth: float
     # (YYYY-MM, warmth at that month's end; the current month: now), oldest first
     warmth_trend: tuple[tuple[str, float], ...] = ()
+    # a handle's text as typed, where it differs from the stored value: (channel, value)
+    # → ``06 98 76 54 32`` for ("phone", "+33698765432")
+    typed: dict[tuple[str, str], str] = field(default_factory=dict)

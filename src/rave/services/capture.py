@@ -18,7 +18,8 @@ inside the import's one transaction, with the same rules for every source:
   so importing the same mailbox every night adds only what is new.
 - **When**: ``--since`` leaves out what happened before it. A record with ``due`` (a
   future meeting) becomes a follow-up for each person, due that day, instead of an
-  interaction.
+  interaction; when a later import writes the same record (same key) as having taken
+  place, those follow-ups are done.
 - ``needs_reply`` comes from the conversation itself (spec/scoring.md, reply lane): the
   parser sets it on an inbound message that is the last of its thread and not a closing
   "thanks"; the ranking's fold settles what you answered afterwards.
@@ -65,8 +66,10 @@ class Captured:
     ``in``, ``out`` or ``both`` (a meeting); ``started_by`` (``me``/``them``) only for
     ``both``. ``note`` is what the history shows (a subject and first lines, a meeting's
     summary). ``due`` set: a future event, written as a follow-up due that day (with
-    ``note`` as its text) rather than an interaction. ``where`` names the record in
-    messages (``line 12``, ``message <id@host>``)."""
+    ``note`` as its text) rather than an interaction; ``series`` (a calendar event's
+    UID) keeps one open follow-up per person per series: a meeting moved to another day
+    moves its follow-up rather than adding one. ``where`` names the record in messages
+    (``line 12``, ``message <id@host>``)."""
 
     external_key: str
     when: datetime
@@ -78,6 +81,7 @@ class Captured:
     needs_reply: bool = False
     started_by: str | None = None
     due: date | None = None
+    series: str | None = None
     where: str = ""
 
 
@@ -121,7 +125,10 @@ class People:
     def find(self, party: Party) -> int | None:
         if party not in self._memo:
             self._memo[party] = self._find(party)
-        return self._memo[party]
+        found = self._memo[party]
+        if found is None:  # counted per record, not once: the warning ranks by it
+            self.unknown[party.shown()] = self.unknown.get(party.shown(), 0) + 1
+        return found
 
     def _find(self, party: Party) -> int | None:
         matcher = self.matcher
@@ -142,7 +149,6 @@ class People:
             return ids[0]
         if self.create:
             return self._created(party)
-        self.unknown[party.shown()] = self.unknown.get(party.shown(), 0) + 1
         return None
 
     def _may_add(self, cid: int, party: Party) -> bool:
@@ -225,6 +231,7 @@ def write(
         assert cursor.lastrowid is not None
         matcher.link(cursor.lastrowid, ids)
         matcher.report.interactions_created += 1
+        _done(matcher, record.external_key, ids)
     if people.unknown:
         _warn_unknown(matcher, people.unknown, create=options.create)
 
@@ -236,12 +243,15 @@ def _seen(conn: sqlite3.Connection, table: str, key: str) -> bool:
 
 
 def _follow_ups(matcher: Matcher, record: Captured, ids: list[int]) -> None:
-    """One follow-up per person, keyed by the event and the person: written once."""
+    """One follow-up per person, keyed by the event and the person: written once; one
+    still open for the same series and person (the meeting was moved) is moved."""
     assert record.due is not None
     for cid in ids:
         key = f"{record.external_key}|{cid}"
         if _seen(matcher.conn, "followup", key):
             matcher.report.already_present += 1
+            continue
+        if record.series is not None and _moved(matcher, record, cid, key):
             continue
         matcher.conn.execute(
             """INSERT INTO followup (contact_id, text, due, created_at, external_key)
@@ -249,6 +259,34 @@ def _follow_ups(matcher: Matcher, record: Captured, ids: list[int]) -> None:
             (cid, record.note or "meeting", record.due.isoformat(), matcher.now, key),
         )
         matcher.report.followups_created += 1
+
+
+def _moved(matcher: Matcher, record: Captured, cid: int, key: str) -> bool:
+    """Move the open follow-up of ``record``'s series for contact ``cid`` to this
+    record (its day, text and key); False when there is none."""
+    assert record.due is not None
+    row = matcher.conn.execute(
+        "SELECT id FROM followup WHERE contact_id = ? AND done_at IS NULL"
+        " AND substr(external_key, 1, ?) = ? ORDER BY id LIMIT 1",
+        (cid, len(record.series or "") + 1, f"{record.series}|"),
+    ).fetchone()
+    if row is None:
+        return False
+    matcher.conn.execute(
+        "UPDATE followup SET due = ?, text = ?, external_key = ? WHERE id = ?",
+        (record.due.isoformat(), record.note or "meeting", key, row[0]),
+    )
+    matcher.report.followups_moved += 1
+    return True
+
+
+def _done(matcher: Matcher, key: str, ids: list[int]) -> None:
+    """The follow-ups an earlier import wrote for this record while it was ahead (a
+    meeting) are done now that it took place."""
+    matcher.conn.executemany(
+        "UPDATE followup SET done_at = ? WHERE external_key = ? AND done_at IS NULL",
+        [(matcher.now, f"{key}|{cid}") for cid in ids],
+    )
 
 
 def _warn_unknown(matcher: Matcher, unknown: dict[str, int], *, create: bool) -> None:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from typing import Unpack
 
     from rave.queries.contacts import ListFilters
-    from rave.queries.dupes import DupePair
+    from rave.queries.dupes import Duplicates
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,11 +64,13 @@ class ContactInput:
             raise UsageError(f"--cadence must be a number of days from 1 to {MAX_DAYS}")
         return out
 
-    def handle_pairs(self) -> list[tuple[str, str]]:
-        pairs = [("email", normalize.normalize_handle("email", e)) for e in self.emails]
-        pairs += [("phone", normalize.normalize_handle("phone", p)) for p in self.phones]
-        pairs += [normalize.parse_handle(h) for h in self.handles]
-        return pairs
+    def handle_values(self) -> list[tuple[str, str, str | None]]:
+        """``(channel, normal value, typed)`` of each email, phone and handle given: a
+        phone number is stored in E.164 with what the user typed beside it."""
+        values = [normalize.typed_handle("email", e) for e in self.emails]
+        values += [normalize.typed_handle("phone", p) for p in self.phones]
+        values += [normalize.typed_handle(*normalize.split_handle(h)) for h in self.handles]
+        return values
 
 
 # --- reads --------------------------------------------------------------------------------
@@ -120,7 +122,7 @@ def add_contact(path: Path, name: str, data: ContactInput, *, force: bool = Fals
 
     clean = normalize.clean_name(name)
     fields = data.fields()
-    handles = data.handle_pairs()
+    handles = data.handle_values()
     now = timeutil.utcnow()
     with store.writing(path) as session:
         same = people.same_name(store.raw(session), clean)
@@ -156,7 +158,7 @@ def edit_contact(
     from rave import store
 
     fields = data.fields()
-    handles = data.handle_pairs()
+    handles = data.handle_values()
     dropped = [normalize.parse_handle(h) for h in drop_handles]
     with store.writing(path) as session:
         contact = people.find_contact(store.raw(session), ref)
@@ -207,9 +209,47 @@ def add_note(path: Path, ref: str, text: str) -> tuple[records.ContactRef, int]:
         return contact, note_id
 
 
-def possible_duplicates(path: Path) -> list[DupePair]:
-    """`rave dupes`: pairs of contacts that may be one person (``queries.dupes``)."""
+def possible_duplicates(path: Path, *, with_apart: bool = False) -> Duplicates:
+    """`rave dupes`: pairs of contacts that may be one person (``queries.dupes``), without
+    those marked as two people unless ``with_apart``."""
     from rave.queries import dupes
 
     with db.reading(path) as conn:
-        return dupes.possible_duplicates(conn)
+        return dupes.duplicates(conn, with_apart=with_apart)
+
+
+@dataclass(frozen=True, slots=True)
+class Apart:
+    """`rave apart`: the two contacts (lower id first), whether they are now marked as
+    two people, and whether this command changed that."""
+
+    contact: records.ContactRef
+    other: records.ContactRef
+    apart: bool
+    changed: bool
+
+
+def mark_apart(path: Path, ref: str, other_ref: str, *, forget: bool = False) -> Apart:
+    """Say that two contacts are two people, so `rave dupes` no longer lists them (or,
+    with ``forget``, take that back). It destroys nothing, so it asks nothing; a mark
+    already there (or already gone) changes nothing and is not an error."""
+    from rave import store
+
+    with store.writing(path) as session:
+        conn = store.raw(session)
+        one = people.find_contact(conn, ref)
+        two = people.find_contact(conn, other_ref)
+        if one.id == two.id:
+            raise UsageError(
+                f"{ref!r} and {other_ref!r} are the same contact (#{one.id})",
+                hint="name two different contacts, as `rave dupes` lists them",
+            )
+        changed = store.set_apart(
+            session=session,
+            contact_id=one.id,
+            other_id=two.id,
+            apart=not forget,
+            now=timeutil.utcnow(),
+        )
+    first, second = sorted((one, two), key=lambda c: c.id)
+    return Apart(contact=first, other=second, apart=not forget, changed=changed)

@@ -26,6 +26,8 @@ def contact_record(rec: dict[str, Any]) -> ContactRecord:
     handles = [(h["channel"], h["value"]) for h in rec["handles"]]
     return ContactRecord(
         name=rec["name"],
+        given_name=rec["given_name"],
+        family_name=rec["family_name"],
         id=rec["id"],
         tier=rec["tier"],
         aliases=list(rec["aliases"]),
@@ -42,6 +44,8 @@ def contact_record(rec: dict[str, Any]) -> ContactRecord:
         cadence_days=rec["cadence_days"],
         birthday=rec["birthday"],
         refs=[(r["source"], r["key"]) for r in rec["refs"]],
+        # a phone number as typed (the vCard writer writes it); one number, one spelling
+        typed={h["value"]: h["typed"] for h in rec["handles"] if h.get("typed")},
     )
 
 
@@ -80,6 +84,7 @@ def _write(conn: sqlite3.Connection, fmt: str, stream: TextIO) -> int:
             posts=list(records.posts(conn)),
             notes=list(records.notes(conn)),
             followups=list(records.followups(conn)),
+            apart=list(records.apart(conn)),
         )
         ravejson.dump(document, stream)
         return sum(len(document[k]) for k in ravejson.KINDS)

@@ -38,6 +38,8 @@ def _insert(conn: sqlite3.Connection, table: str, values: dict[str, Any], wanted
 def _record(rec: dict[str, Any]) -> ContactRecord:
     return ContactRecord(
         name=rec["name"],
+        given_name=rec.get("given_name"),
+        family_name=rec.get("family_name"),
         aliases=list(rec.get("aliases") or []),
         handles=[(h["channel"], h["value"]) for h in rec.get("handles") or []],
         tags=list(rec.get("tags") or []),
@@ -64,7 +66,8 @@ def _contact(matcher: Matcher, rec: dict[str, Any]) -> int:
         ).fetchone()
         found = same[0] if same else None
     if found is not None:
-        if matcher.update(found, record):
+        updated = matcher.update(found, record)
+        if _typed(conn, int(found), rec) or updated:
             matcher.report.contacts_updated += 1
         return int(found)
     name = normalize.clean_name(rec["name"])
@@ -74,6 +77,8 @@ def _contact(matcher: Matcher, rec: dict[str, Any]) -> int:
         {
             "name": name,
             "name_key": normalize.fold(name),
+            "given_name": rec.get("given_name"),
+            "family_name": rec.get("family_name"),
             "tier": rec.get("tier") or "none",
             **{k: rec.get(k) for k in (*choices.CONTACT_FIELDS, "snoozed_until") if k != "tier"},
             "created_at": rec.get("created_at") or matcher.now,
@@ -86,11 +91,27 @@ def _contact(matcher: Matcher, rec: dict[str, Any]) -> int:
             "INSERT OR IGNORE INTO alias (contact_id, alias, alias_key) VALUES (?, ?, ?)",
             (cid, alias, normalize.fold(alias)),
         )
-    matcher.names.setdefault(normalize.fold(name), []).append(cid)
+    matcher.created(cid, name, record)  # a namesake kept apart is warned about
     record.aliases = []  # inserted verbatim above
     matcher.add_details(cid, record)
+    _typed(conn, cid, rec)
     matcher.report.contacts_created += 1
     return cid
+
+
+def _typed(conn: sqlite3.Connection, cid: int, rec: dict[str, Any]) -> bool:
+    """Give the contact's handles the text as typed that the document has for them,
+    where the store has none (never overwritten: a re-import changes nothing); True
+    when any was given."""
+    changed = 0
+    for handle in rec.get("handles") or []:
+        if handle.get("typed") not in (None, handle["value"]):  # NULL: the value itself
+            changed += conn.execute(
+                "UPDATE handle SET typed = ? WHERE contact_id = ? AND channel = ? "
+                "AND value = ? AND typed IS NULL",
+                (handle["typed"], cid, handle["channel"], handle["value"]),
+            ).rowcount
+    return changed > 0
 
 
 def _same_interaction(
@@ -122,6 +143,7 @@ def _exists(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...], fresh: 
 
 
 TEXT_KEYS = ("name", "why", "offer", "met", "company", "title", "location", "note", "text", "url")
+NAME_PARTS = ("given_name", "family_name")  # one line each, null when nothing is left
 REQUIRED_TEXT = ("name", "text")  # must still hold text once cleaned
 
 
@@ -139,6 +161,9 @@ def _clean(document: dict[str, Any], file: Path) -> None:
                         raise BadInputError(
                             str(file), None, f"{kind}[{index}]: {key!r} holds no printable text"
                         )
+            for key in NAME_PARTS if kind == "contacts" else ():
+                if isinstance(rec.get(key), str):
+                    rec[key] = " ".join(normalize.clean_text(rec[key]).split()) or None
             if kind == "contacts":
                 try:
                     normalize.clean_name(rec["name"])
@@ -151,6 +176,8 @@ def _clean(document: dict[str, Any], file: Path) -> None:
                     cleaned = (normalize.clean_text(v) for v in rec[key] if isinstance(v, str))
                     rec[key] = [v for v in cleaned if v]
             for handle in rec.get("handles") or []:
+                if isinstance(handle.get("typed"), str):
+                    handle["typed"] = normalize.clean_text(handle["typed"]) or None
                 try:
                     handle["value"] = normalize.normalize_handle(handle["channel"], handle["value"])
                 except UsageError as exc:
@@ -239,6 +266,16 @@ def import_document(matcher: Matcher, file: Path, tick: Progress) -> None:
             "due": rec.get("due"),
             "done_at": rec.get("done_at"),
             "created_at": rec.get("created_at") or matcher.now,
+            "external_key": rec.get("external_key") or None,  # "" is no key
         }
-        match = "contact_id, text, created_at"
+        # a follow-up a calendar import made is the same one wherever its key is
+        match = "external_key" if values["external_key"] else "contact_id, text, created_at"
         report.followups_created += add("followup", match, values, rec["id"])
+    for rec in document["apart"]:
+        low, high = sorted((contacts[rec["contact_id"]], contacts[rec["other_id"]]))
+        if low != high:  # two records of the document the store holds as one contact
+            conn.execute(
+                "INSERT OR IGNORE INTO distinct_pair (contact_id, other_id, created_at) "
+                "VALUES (?, ?, ?)",
+                (low, high, rec.get("created_at") or matcher.now),
+            )

@@ -8,7 +8,9 @@ contact only on a *strong key*:
    recorded earlier), rave's own id with the same name, or one of its profile handles
    (LinkedIn, X, ...);
 2. else the same name (or an alias) with one of its email addresses or phone numbers,
-   unless both have LinkedIn profiles and they differ;
+   unless both have LinkedIn profiles and they differ (phone numbers compare in their
+   stored form, ``rave.phones``: ``06 98 76 54 32`` read in France and
+   ``+33 6 98 76 54 32`` are one number);
 3. else, for a record with no key at all, its name within the same source (plus
    LinkedIn's connection date), unless their phone numbers or companies differ.
 
@@ -21,7 +23,8 @@ if they are one. A matched contact gains the record's missing handles, tags, ali
 keys and its empty fields are filled; a LinkedIn connections import also brings company,
 title and location up to date (LinkedIn is where people keep those current; other sources
 only fill gaps, so importing several sources in any order settles). The tier you chose
-is never changed.
+is never changed, nor the name: the source's given and family names are kept beside it
+(vCard ``N``, First/Last Name columns) when the contact has none yet, for the exports.
 
 Writes use the import's connection (plain ``INSERT``s rather than ORM objects) so that
 a 30,000-row LinkedIn export imports in seconds; the schema is the one the ORM models
@@ -48,9 +51,27 @@ SHARED = "shared-"  # contact_ref source of a value kept apart: "shared-email", 
 MAX_WARNINGS = 50  # kept in the report; `rave dupes` lists every pair kept apart
 OVERWRITE = ("company", "title", "location")
 FILL = ("why", "offer", "met", "birthday", "cadence_days")
+NAME_PARTS = ("given_name", "family_name")  # filled together, never overwritten
 
 Progress = Callable[[int], None]
 RAVE_UID = re.compile(r"rave-contact-(\d+)@rave")
+
+
+def _name_parts(current: dict[str, Any], record: ContactRecord) -> dict[str, Any]:
+    """The given and family names ``record`` brings to a contact that has none (as
+    ``{column: value}``; empty when it brings nothing). Parts are the source's split of
+    *its* name, so they are taken only when that name is the contact's (after `rave
+    edit --name` or a match on an alias or initials it may not be) or when they spell
+    the contact's name; and they are never overwritten (names are yours: an import does
+    not rename, so it does not re-split either)."""
+    if current["given_name"] is not None or current["family_name"] is not None:
+        return {}
+    if not (record.given_name or record.family_name):
+        return {}
+    spelled = " ".join(p for p in (record.given_name, record.family_name) if p)
+    if current["name"] not in (normalize.clean_name(record.name), spelled):
+        return {}
+    return {"given_name": record.given_name, "family_name": record.family_name}
 
 
 @dataclass
@@ -64,6 +85,7 @@ class ImportReport:
     notes_created: int = 0
     posts_created: int = 0
     followups_created: int = 0
+    followups_moved: int = 0
     already_present: int = 0
     skipped: int = 0
     skipped_reasons: dict[str, int] = field(default_factory=dict)
@@ -265,8 +287,9 @@ class Matcher:
             met = f"connected on LinkedIn {record.connected_on:%Y-%m-%d}"
         cursor = self.conn.execute(
             """INSERT INTO contact (name, name_key, tier, cadence_days, why, offer, met,
-                   company, title, location, birthday, created_at, updated_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   company, title, location, birthday, created_at, updated_at,
+                   given_name, family_name)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 name,
                 normalize.fold(name),
@@ -281,26 +304,36 @@ class Matcher:
                 record.birthday,
                 self.now,
                 self.now,
+                record.given_name,
+                record.family_name,
             ),
         )
         cid = int(cursor.lastrowid or 0)
-        namesakes = list(self.names.get(normalize.fold(name), []))
-        self.names.setdefault(normalize.fold(name), []).append(cid)
-        apart = self.apart if self.apart_record is record else {}
-        for other in [*apart, *namesakes][:1]:  # one is enough: `rave dupes` lists them all
-            why = apart.get(other, "no email, phone or profile in common")
-            self._kept_apart(record, cid, other, "has the name of", f" but {why}")
+        self.created(cid, name, record)
         self.add_details(cid, record)
         self.report.contacts_created += 1
         return cid
 
+    def created(self, cid: int, name: str, record: ContactRecord) -> None:
+        """Take note of contact ``cid``, just written for ``record`` under ``name``, and
+        warn once if a namesake (or the contact ``find`` set aside for this record) was
+        kept apart from it. Every import that creates contacts calls this, rave's own
+        JSON included, so each says the same."""
+        key = normalize.fold(name)
+        namesakes = list(self.names.get(key, []))
+        self.names.setdefault(key, []).append(cid)
+        apart = self.apart if self.apart_record is record else {}
+        for other in [*apart, *namesakes][:1]:  # one is enough: `rave dupes` lists them all
+            why = apart.get(other, "no email, phone or profile in common")
+            self._kept_apart(record, cid, other, "has the name of", f" but {why}")
+
     def update(self, cid: int, record: ContactRecord) -> bool:
-        columns = OVERWRITE + FILL
+        columns = (*OVERWRITE, *FILL, *NAME_PARTS, "name")
         row = self.conn.execute(
             f"SELECT {', '.join(columns)} FROM contact WHERE id = ?", (cid,)
         ).fetchone()
         current = dict(zip(columns, row, strict=True))
-        changes: dict[str, Any] = {}
+        changes: dict[str, Any] = _name_parts(current, record)
         for key in OVERWRITE if self.overwrite else ():
             value = getattr(record, key)
             if value and value != current[key]:
@@ -323,9 +356,10 @@ class Matcher:
         for handle in record.all_handles():
             owner = self.handles.get(handle)
             if owner is None:
+                typed = record.typed.get(handle[1]) if handle[0] in PHONE_CHANNELS else None
                 self.conn.execute(
-                    "INSERT INTO handle (contact_id, channel, value) VALUES (?, ?, ?)",
-                    (cid, *handle),
+                    "INSERT INTO handle (contact_id, channel, value, typed) VALUES (?, ?, ?, ?)",
+                    (cid, *handle, typed),
                 )
                 self.handles[handle] = cid
                 added += 1
@@ -389,6 +423,12 @@ class Matcher:
         if (other, cid) in self.warned or other == cid or len(self.report.warnings) >= MAX_WARNINGS:
             return
         self.warned.add((other, cid))
+        marked = self.conn.execute(  # the user said they are two people (`rave apart`)
+            "SELECT 1 FROM distinct_pair WHERE contact_id = ? AND other_id = ?",
+            (min(cid, other), max(cid, other)),
+        ).fetchone()
+        if marked:
+            return
         row = self.conn.execute("SELECT name FROM contact WHERE id = ?", (other,)).fetchone()
         them = f"#{other} {row[0]}" if row else f"#{other}"
         self.warn(
