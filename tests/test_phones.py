@@ -283,7 +283,7 @@ def test_phone_settings_are_read(tmp_path: Path) -> None:
 
 def test_me_phones_are_read_in_the_region(rave_home: Path) -> None:
     path = set_region(rave_home, "FR", '[me]\nphones = ["06 98 76 54 32"]\n')
-    phones.configure(path)
+    phones.configure(lambda: config.load_phone(path).region)
     assert config.load_me(path).phones == ("+33698765432",)
 
 

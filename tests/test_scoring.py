@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from rave.cli.payloads import suggestion_dict, why_dict
 from rave.config import ALL_TIERS, RankConfig
-from rave.scoring.model import Assessment, assess, rank, recent_out_window, shorten, sort_key
+from rave.scoring.actions import shorten
+from rave.scoring.model import Assessment, assess, rank, sort_key
 from rave.scoring.state import (
     ACTIONS,
     HIDDEN,
@@ -28,6 +29,7 @@ from rave.scoring.state import (
     derive_state,
     warmth_weight,
 )
+from rave.scoring.terms import recent_out_window
 
 AS_OF = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 CONFIG = RankConfig()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import os
 import pty
 import select
@@ -18,6 +19,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -525,6 +527,42 @@ def test_two_first_uses_at_once_both_work_and_keep_one_copy(rave_home: Path) -> 
     with contextlib.closing(sqlite3.connect(copy)) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
     assert not list(rave_home.glob(".rave.db.upgrade-*"))
+
+
+def test_a_first_use_waits_for_another_rave_switching_the_store_to_wal(
+    rave: Rave, rave_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The race of two first uses, made certain: the other rave holds the write lock of a
+    # store still in rollback mode (its own switch to WAL under way) when this one
+    # switches. SQLite refuses the switch at once then, busy timeout or not: rave must
+    # wait for the other (here: the other finishes when rave pauses to try again).
+    store = rave_home / "rave.db"
+    v1_store(store)
+    other = sqlite3.connect(store, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    waited = []
+
+    def the_other_finishes(seconds: float) -> None:
+        waited.append(seconds)
+        if other.in_transaction:
+            other.execute("COMMIT")
+            other.execute("PRAGMA journal_mode = WAL")
+
+    clock = SimpleNamespace(monotonic=time.monotonic, sleep=the_other_finishes)
+    monkeypatch.setattr(db, "time", clock)
+    try:
+        out = rave("list", "--json")
+    finally:
+        other.close()
+    assert out.exit_code == 0, out.stderr
+    assert {c["name"] for c in json.loads(out.stdout)} == {"Ana Pérez", "Bob Stone"}
+    assert waited  # it did meet the other's lock
+    with contextlib.closing(sqlite3.connect(store)) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == migrations.SCHEMA_VERSION
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    (copy,) = rave_home.glob("rave.db.v1-*.bak")  # the store as it was, kept once
+    with contextlib.closing(sqlite3.connect(copy)) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
 
 
 KILLED_AT_THE_COPY = """

@@ -21,6 +21,7 @@ import errno
 import os
 import sqlite3
 import stat
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from rave.errors import Interrupted, LockedError, StoreError, StoreMissing
 from rave.scoring.state import warmth_weight
 
 BUSY_TIMEOUT_MS = 15_000
+WAL_RETRY_SECONDS = 0.01  # between tries of the switch to WAL (see _use_wal)
 FILE_MODE = 0o600
 DIR_MODE = 0o700
 
@@ -44,8 +46,28 @@ def _pragmas(conn: sqlite3.Connection, *, where: str, wal: bool) -> None:
     # mode) touches it.
     migrations.check_store(conn, where)
     if wal:
-        conn.execute("PRAGMA journal_mode = WAL")
+        _use_wal(conn)
     conn.execute("PRAGMA synchronous = NORMAL")
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch the store to WAL, waiting up to the busy timeout for another rave doing
+    the same. On a store still in rollback mode (a new one, or one an older rave wrote)
+    the switch reads the header, then upgrades that read to a write to change it; SQLite
+    never calls the busy handler for such an upgrade (waiting could deadlock), so while
+    another connection holds the write lock (a second rave making the same switch) it
+    fails at once with SQLITE_BUSY, whatever ``busy_timeout`` says. Tried again, it
+    waits for the other's switch and then finds WAL already set."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            code = getattr(exc, "sqlite_errorcode", None) or 0
+            if code & 0xFF != sqlite3.SQLITE_BUSY or time.monotonic() >= deadline:
+                raise
+        time.sleep(WAL_RETRY_SECONDS)
 
 
 def file_kind(mode: int) -> str:

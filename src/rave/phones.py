@@ -25,9 +25,10 @@ can be normalised again safely (a migration, an import of rave's own export).
 The **default region** reads numbers written without a country code. Whoever calls
 :func:`normalize` may pass ``region=``; otherwise the process default applies:
 
-- the CLI calls :func:`configure` once per command with the config file it uses; the
-  region is then read, only when a number is first normalised, from ``[phone] region``
-  in that file, else from the locale (:func:`locale_region`: ``fr_FR.UTF-8`` → ``FR``;
+- the CLI calls :func:`configure` once per command with a function that reads
+  ``[phone] region`` of the config file it uses (this module never imports the config,
+  which imports it); the region is then read, only when a number is first normalised,
+  from there, else from the locale (:func:`locale_region`: ``fr_FR.UTF-8`` → ``FR``;
   ``C``, ``POSIX`` or nothing set → no region);
 - a library caller may set it once with :func:`set_default_region`.
 
@@ -39,8 +40,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
-from pathlib import Path
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Final
 
 from rave.errors import ConfigError, UsageError
@@ -67,10 +67,10 @@ _TERRITORY = re.compile(r"^[A-Za-z]{2,3}_([A-Za-z]{2})(?:[.@]|$)")
 class _Default:
     """How the process default region is found (see the module docstring)."""
 
-    __slots__ = ("config", "region", "resolved")
+    __slots__ = ("configured", "region", "resolved")
 
-    def __init__(self, config: Path | None = None) -> None:
-        self.config = config
+    def __init__(self, configured: Callable[[], str | None] | None = None) -> None:
+        self.configured = configured
         self.region: str | None = None
         self.resolved = False
 
@@ -78,13 +78,13 @@ class _Default:
 _default = _Default()
 
 
-def configure(config: Path | None) -> None:
-    """Take the default region from ``[phone] region`` of ``config`` (else the locale),
-    read when first needed. The CLI calls this at the start of every command, so that
-    commands run one after another in one process (tests, a library) never keep the
-    region of the one before."""
+def configure(configured: Callable[[], str | None] | None) -> None:
+    """Take the default region from ``configured()`` (the config's ``[phone] region``;
+    None: not set), else the locale, read when first needed. The CLI calls this at the
+    start of every command, so that commands run one after another in one process
+    (tests, a library) never keep the region of the one before."""
     global _default
-    _default = _Default(config)
+    _default = _Default(configured)
 
 
 def set_default_region(region: str | None) -> None:
@@ -102,10 +102,8 @@ def default_region() -> str | None:
     a ConfigError (exit 1); a locale naming no region libphonenumber knows is no region."""
     if not _default.resolved:
         region = None
-        if _default.config is not None:
-            from rave import config
-
-            region = config.load_phone(_default.config).region
+        if _default.configured is not None:
+            region = _default.configured()
         if region is None:
             import os
 

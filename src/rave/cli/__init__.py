@@ -259,7 +259,14 @@ def root(
     ctx.obj = resolve_paths(db)
     # national phone numbers are read in this config's [phone] region (else the locale's),
     # looked up only if this command reads a number; never the region of a command before
-    phones.configure(ctx.obj.config)
+    config_file = ctx.obj.config
+
+    def configured_region() -> str | None:
+        from rave import config
+
+        return config.load_phone(config_file).region
+
+    phones.configure(configured_region)
 
 
 def _quiet_broken_pipe() -> None:
