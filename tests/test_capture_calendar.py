@@ -836,3 +836,9 @@ def test_a_meeting_moved_to_another_day_moves_its_follow_up(rave: Rave, tmp_path
     ]
     again = imported(rave, path)
     assert (again["followups_created"], again["followups_moved"]) == (0, 0)
+
+
+def test_a_calendar_given_as_another_format_is_refused_with_the_right_one(rave: Rave) -> None:
+    out = rave("import", "vcard", str(GOOGLE))
+    assert out.exit_code == 65, out
+    assert "import it as ics: rave import ics FILE" in out.stderr

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from conftest import Rave, cron_env, run_cron
 from rave.cli import COMMANDS, app
+from test_capture_mail import maildir_copy
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -129,6 +130,7 @@ def workdir(rave: Rave, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path
     work.mkdir()
     shutil.copy(FIXTURES / "linkedin" / "Connections.csv", work / "Connections.csv")
     shutil.copy(FIXTURES / "vcard" / "contacts_3.0.vcf", work / "contacts.vcf")
+    maildir_copy(FIXTURES / "mail" / "maildir", work / "Mail")
     monkeypatch.chdir(work)
     assert rave("export", "json", "-o", "rave.json").exit_code == 0
     return work

@@ -224,7 +224,7 @@ EXAMPLES: dict[str, tuple[Example, ...]] = {
     ),
     "import": (
         ("rave import linkedin Connections.csv --dry-run", "what would change"),
-        ("rave import vcard contacts.vcf --tag phone", "tag everyone it brings"),
+        ("rave import maildir Mail --since 2w", "your recent mail"),
         ("rave import json - < rave.json", "from stdin"),
     ),
     "export": (

@@ -279,7 +279,7 @@ def doctor(result: tuple[list[Check], Rebuilt | None]) -> None:
         render.error(f"{problems} problem{'s' if problems != 1 else ''} found")
 
 
-_CONTACT_FILES = ("linkedin", "linkedin-messages", "google", "outlook", "csv")  # rows
+_CAPTURED = ("mbox", "maildir", "ics", "whatsapp")  # messages and events, not rows
 
 
 def import_report(report: ImportReport) -> None:
@@ -299,7 +299,7 @@ def import_report(report: ImportReport) -> None:
         parts.append(f"{report.followups_moved} follow-ups moved")
     if report.skipped:
         reasons = ", ".join(f"{n} {why}" for why, n in report.skipped_reasons.items())
-        what = "rows" if report.format in _CONTACT_FILES else "records"
+        what = "records" if report.format in _CAPTURED else "rows"
         parts.append(f"{report.skipped} {what} skipped" + (f" ({reasons})" if reasons else ""))
     if report.already_present:
         parts.append(f"{report.already_present} already present")

@@ -13,6 +13,10 @@ the CLI live elsewhere (``rave.services``); this package only knows about files.
   "Outlook CSV" export)
 - ``ravecsv``: ``read_contacts(path)`` → ContactRecord; ``write_contacts(contacts, stream)``
 - ``ics``: ``write_ics(followups, snoozes, stream)``
+- ``mail``: ``read_mbox`` / ``read_maildir(path, me, stats, now)``, ``calendar``:
+  ``read_calendar`` (an ``.ics`` file or a vdir folder), ``whatsapp``: ``read_chat`` (an
+  "Export chat" ``.txt`` or ``.zip``) → ``services.capture.Captured``: what your mail,
+  calendar and chats say happened, written by ``services.capture``
 - ``ravejson``: ``load(path)``, ``validate(document, file)``, ``dump(document, stream)``
 
 Conventions shared by every parser:
@@ -43,6 +47,7 @@ Conventions shared by every parser:
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -174,6 +179,15 @@ class ParseStats:
     warnings: list[str] = field(default_factory=list)
     warnings_omitted: int = 0
     encoding: str | None = None
+    # told the rows read so far by a parser that reads a whole file before it yields
+    # (a mailbox: threads end only at its end), so that a progress line moves meanwhile
+    progress: Callable[[int], None] | None = field(default=None, compare=False, repr=False)
+
+    def read_row(self) -> None:
+        """Count a row (a card, a message) read, and say so to ``progress``."""
+        self.rows += 1
+        if self.progress is not None:
+            self.progress(self.rows)
 
     @property
     def skipped_total(self) -> int:

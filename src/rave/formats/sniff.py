@@ -36,14 +36,13 @@ KINDS = {
 _EXPECTED = {"json": "a rave JSON export"}
 """How the format a file was given as is named, where it differs from :data:`KINDS`."""
 
-IMPORTABLE = ("linkedin", "linkedin-messages", "vcard", "google", "outlook", "csv", "json")
+IMPORTABLE = ("linkedin", "linkedin-messages", "vcard", "google", "outlook", "csv", "json", "ics")
 """The kinds ``rave import`` reads (the hint is then ``rave import KIND FILE``); a test
 keeps them among ``rave.services.imports.FORMATS``."""
 
 _ADVICE = {
     "thunderbird": "export the address book as vCard (.vcf) and import that: "
     "rave import vcard FILE",
-    "ics": "this is a calendar, not an address book",
 }
 
 _GOOGLE_NUMBERED = re.compile(r".+ \d+ - .+")  # E-mail 1 - Value, Phone 2 - Label...

@@ -84,6 +84,7 @@ def _capture(job: _Job, matcher: Matcher, file: Path, stats: ParseStats, now: da
 
     module, name = CAPTURE_READERS[job.fmt]
     reader: capture.Reader = getattr(importlib.import_module(module), name)
+    stats.progress = job.progress  # a reader that reads all first ticks as it reads
     records = reader(file, job.me, stats, now)
     options = capture.Options(me=job.me, since=job.since, create=job.create)
     capture.write(matcher, records, options, stats, job.progress)
