@@ -3,7 +3,8 @@ from spec/scoring.md (version 2), "Events" and "Per-contact state".
 
 Production has one derivation, the fold (``scoring.Tally``); this is the other one, and
 it lives in tests/ only. Every field is computed on its own, by a plain search over the
-whole history taken in ``(when, id)`` order: no incremental fold, nothing shared between
+whole history taken in ``(when, gid)`` order (ties of a second by global id, the same on
+every machine; by id for events without one): no incremental fold, nothing shared between
 fields, quadratic where that is the obvious way. Slow and obvious is the point.
 
 How the spec's words are read here (and, unless a test says otherwise, by the fold):
@@ -11,7 +12,7 @@ How the spec's words are read here (and, unless a test says otherwise, by the fo
 - "meaningful" = chat or engage; a direction is ``in`` (from them), ``out`` (from you)
   or ``both`` (a live exchange: a call that connected, a meeting);
 - "yours" = ``out`` or ``both`` (you took part); "theirs" = ``in``;
-- "after X" = later than X in ``(when, id)`` order; "since the latest X" with no X at
+- "after X" = later than X in ``(when, gid)`` order; "since the latest X" with no X at
   all = the whole history.
 """
 
@@ -51,6 +52,11 @@ def heard_from_them(e: Event) -> bool:
     return meaningful(e) and e.direction in ("in", "both")
 
 
+def order(e: Event) -> tuple[datetime, str, int]:
+    """Where an event stands in a history: its time, then its global id, then its id."""
+    return (e.when, e.gid, e.id)
+
+
 def latest(events: Sequence[Event]) -> Event | None:
     return events[-1] if events else None
 
@@ -63,11 +69,11 @@ def after(history: Sequence[Event], e: Event | None) -> list[Event]:
     """The events of ``history`` after ``e`` (all of them when ``e`` is None)."""
     if e is None:
         return list(history)
-    return [f for f in history if (f.when, f.id) > (e.when, e.id)]
+    return [f for f in history if order(f) > order(e)]
 
 
 def before(history: Sequence[Event], e: Event) -> list[Event]:
-    return [f for f in history if (f.when, f.id) < (e.when, e.id)]
+    return [f for f in history if order(f) < order(e)]
 
 
 def unanswered_asks(history: Sequence[Event]) -> list[Event]:
@@ -108,10 +114,11 @@ def naive_state(
     offer: str | None = None,
     handles: Sequence[str] = (),
     config: RankConfig = DEFAULT_CONFIG,
+    contact_gid: str = "",
 ) -> ContactState:
     """The state of a contact with these events and notes as of ``as_of``, field by field
     from the spec's definitions (same signature and result as ``scoring.derive_state``)."""
-    history = sorted((e for e in events if e.when <= as_of), key=lambda e: (e.when, e.id))
+    history = sorted((e for e in events if e.when <= as_of), key=order)
     # the contact's own cadence, else the tier's, else (tier none) the longest there is
     if cadence_days is not None:
         cadence = float(cadence_days)
@@ -239,6 +246,7 @@ def naive_state(
         recent_in_meaningful=recent_in,
         talking_point=talking_point,
         warmth=warmth,
+        contact_gid=contact_gid,
     )
 
 
@@ -262,18 +270,20 @@ def naive_states(
     and fields as read back from the store (what ``queries.contact_states`` should give)."""
     out = []
     contacts = conn.execute(
-        "SELECT id, name, tier, cadence_days, snoozed_until, why, offer FROM contact ORDER BY id"
+        "SELECT id, name, tier, cadence_days, snoozed_until, why, offer, gid"
+        " FROM contact ORDER BY id"
     ).fetchall()
-    for cid, name, tier, cadence_days, snoozed_until, why, offer in contacts:
+    for cid, name, tier, cadence_days, snoozed_until, why, offer, contact_gid in contacts:
         rows = conn.execute(
-            "SELECT i.id, i.happened_at, i.kind, i.direction, i.channel, i.needs_reply, i.note"
+            "SELECT i.id, i.happened_at, i.kind, i.direction, i.channel, i.needs_reply, i.note,"
+            "       i.gid"
             "  FROM interaction i JOIN interaction_contact ic ON ic.interaction_id = i.id"
             " WHERE ic.contact_id = ?",
             (cid,),
         )
         events = [
-            Event(iid, timeutil.from_db(at), kind, direction, channel, bool(needs_reply), note)
-            for iid, at, kind, direction, channel, needs_reply, note in rows
+            Event(iid, timeutil.from_db(at), kind, direction, channel, bool(needs_reply), note, gid)
+            for iid, at, kind, direction, channel, needs_reply, note, gid in rows
         ]
         notes = [
             (timeutil.from_db(at), text)
@@ -299,6 +309,7 @@ def naive_states(
                 # the handles' channels in the contract's order, as contact_states gives them
                 handles=[c for c in choices.CHANNELS if c in known],
                 config=config,
+                contact_gid=contact_gid,
             )
         )
     return out

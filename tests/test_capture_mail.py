@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 
 from conftest import Rave, run_cron
 from rave.formats import EXCERPT_CHARS
-from rave.formats.mail import addresses, fresh_lines, html_text, note_of
+from rave.formats.mail_body import fresh_lines, html_text, note_of
+from rave.formats.mail_headers import addresses
 
 FIXTURES = Path(__file__).parent / "fixtures" / "mail"
 MUTT = FIXTURES / "mutt.mbox"  # Sam's inbox, as mutt keeps it
@@ -395,6 +396,45 @@ def test_a_message_marked_answered_owes_nothing(rave: Rave, tmp_path: Path) -> N
     imported(rave, "maildir", folder, "--me", ME)
     quick = stored(rave)["mail:cah7quick01@mail.lima.example.org"]
     assert quick["needs_reply"] is False
+    assert reply_lane(rave) == ["Cy Dee"]
+
+
+def test_only_mail_addressed_to_you_owes_a_reply(rave: Rave, tmp_path: Path) -> None:
+    """Copied (Cc), or sent to a list or an alias you are on: logged, but nobody waits for
+    your answer; the same question in To does wait."""
+    people(rave)
+    path = mbox(
+        tmp_path / "inbox",
+        message(
+            "Ana Lima <ana@lima.example.org>",
+            "all@corp.example.com",
+            "Office closed Friday",
+            "Mon, 10 Mar 2025 09:00:00 +0000",
+            "Could everyone confirm they saw this?",
+            mid="alias@lima",
+        ),
+        message(
+            "Bo Chen <bo.chen@example.net>",
+            "Dana Ruiz <dana.ruiz@corp.example.com>",
+            "Budget",
+            "Mon, 10 Mar 2025 10:00:00 +0000",
+            "Dana, can you send the figures?",
+            mid="cc@chen",
+            extra=f"Cc: Sam Rivera <{ME}>",
+        ),
+        message(
+            "Cy Dee <cy@example.com>",
+            f"Sam Rivera <{ME}>",
+            "Lunch?",
+            "Mon, 10 Mar 2025 11:00:00 +0000",
+            "Are you free on Thursday?",
+            mid="to@dee",
+        ),
+    )
+    report = imported(rave, "mbox", path, "--me", ME)
+    assert report["interactions_created"] == 3
+    owed = {key: item["needs_reply"] for key, item in stored(rave).items()}
+    assert owed == {"mail:alias@lima": False, "mail:cc@chen": False, "mail:to@dee": True}
     assert reply_lane(rave) == ["Cy Dee"]
 
 

@@ -494,6 +494,32 @@ def test_a_zip_without_a_chat_is_refused(rave: Rave, tmp_path: Path) -> None:
     assert "no WhatsApp chat in this zip: expected _chat.txt" in out.stderr
 
 
+@pytest.mark.parametrize("damage", ["deflate", "checksum"])
+def test_a_damaged_zip_is_bad_input_naming_the_file(
+    rave: Rave, tmp_path: Path, damage: str
+) -> None:
+    """The zip's directory reads, its chat does not: damaged compressed data, or data that
+    no longer matches its checksum. Exit 65 naming the file, nothing written."""
+    add(rave, "Dee Evans")
+    chat = "[13/02/2024, 14:02:11] Dee Evans: Are we still on for Friday?\n" * 40
+    path = tmp_path / "WhatsApp Chat - Dee Evans.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("_chat.txt", chat.encode())
+    data = bytearray(path.read_bytes())
+    start = 30 + len("_chat.txt")  # the member's data, after its local header
+    if damage == "deflate":
+        data[start : start + 8] = b"\xff" * 8
+    else:  # a changed byte inside the data: it inflates, its CRC-32 differs
+        with zipfile.ZipFile(path) as archive:
+            size = archive.getinfo("_chat.txt").compress_size
+        data[start + size // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    out = rave("import", "whatsapp", str(path), *ME)
+    assert out.exit_code == 65, out
+    assert str(path) in out.stderr and "Traceback" not in out.stderr
+    assert rave("history", "--json").json() == []
+
+
 # --- which date order -----------------------------------------------------------------
 
 

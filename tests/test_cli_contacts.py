@@ -144,6 +144,7 @@ def test_list_filters_and_sorts(rave: Rave) -> None:
     rows = rave("list", "--json").json()
     assert set(rows[0]) == {
         "id",
+        "gid",
         "name",
         "tier",
         "tags",

@@ -10,9 +10,12 @@ from conftest import Rave
 
 ISO_Z = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 
-LIST_KEYS = {"id", "name", "tier", "tags", "company", "title", "last_meaningful_at", "warmth"}
+# "gid" (issue 18): the record's global id, what another machine knows it by
+LIST_KEYS = {"id", "gid", "name", "tier", "tags", "company", "title", "last_meaningful_at"}
+LIST_KEYS |= {"warmth"}
 SHOW_KEYS = {
     "id",
+    "gid",
     "name",
     "tier",
     "aliases",
@@ -32,9 +35,11 @@ SHOW_KEYS = {
     "balance",
     "warmth",
 }
-NOTE_KEYS = {"id", "ref", "text", "created_at"}
-FOLLOWUP_KEYS = {"id", "ref", "contact_id", "contact_name", "text", "due", "done_at", "created_at"}
-INTERACTION_KEYS = {"id", "ref", "when", "kind", "direction", "channel", "note", "needs_reply"}
+NOTE_KEYS = {"id", "gid", "ref", "text", "created_at"}
+FOLLOWUP_KEYS = {"id", "gid", "ref", "contact_id", "contact_name", "text", "due", "done_at"}
+FOLLOWUP_KEYS |= {"created_at"}
+INTERACTION_KEYS = {"id", "gid", "ref", "when", "kind", "direction", "channel", "note"}
+INTERACTION_KEYS |= {"needs_reply"}
 LOG_KEYS = {"id", "ref", "when", "kind", "direction", "channel", "note", "needs_reply", "contacts"}
 POST_KEYS = {"id", "ref", "text", "channel", "url", "when"}
 PATHS_KEYS = {"db", "db_source", "config", "config_source"}

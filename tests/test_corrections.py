@@ -24,6 +24,7 @@ ENTRY_KEYS = {
     "ref",
     "type",
     "id",
+    "gid",
     "when",
     "contacts",
     "text",

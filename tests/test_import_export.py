@@ -455,13 +455,13 @@ def test_failed_export_keeps_the_old_file_and_leaves_no_temp(
     _store(rave)
     target = tmp_path / "out.vcf"
     target.write_text("old\n")
-    from rave.formats import vcard
+    from rave.formats import vcard_write
 
     def explode(contacts, stream):  # a failure half way through writing
         stream.write("BEGIN:VCARD\r\n")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(vcard, "write_vcards", explode)
+    monkeypatch.setattr(vcard_write, "write_vcards", explode)
     out = rave("export", "vcard", "-o", str(target))
     assert out.exit_code == 1 and "No space left" in out.stderr
     assert target.read_text() == "old\n"

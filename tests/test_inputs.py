@@ -390,3 +390,15 @@ def test_an_export_with_nobody_in_it_is_not_empty(
     out = rave("import", fmt, str(path), "--json")
     assert out.exit_code == 0, out
     assert out.json()["contacts_created"] == 0
+
+
+@pytest.mark.skipif(not Path("/proc/self/mem").exists(), reason="needs Linux /proc")
+@pytest.mark.parametrize("fmt", ["mbox", "vcard", "whatsapp"])
+def test_an_input_that_cannot_be_read_is_named_not_taken_for_the_output(
+    rave: Rave, fmt: str
+) -> None:
+    rave("add", "Ana")
+    result = rave("import", fmt, "/proc/self/mem")  # opens, then every read fails (EIO)
+    assert result.exit_code == 1, result
+    assert "cannot read /proc/self/mem" in result.stderr
+    assert "cannot write" not in result.stderr and "Traceback" not in result.stderr

@@ -170,7 +170,7 @@ def _contact_fields(path: Path, fmt: str) -> list[tuple[object, ...]]:
     rave's own guess in its vCards, so a card does not tell them apart from none)."""
     import json
 
-    from rave.formats import vcard
+    from rave.formats import vcard_write
 
     document = json.loads(_export(path, "json"))
     return sorted(
@@ -182,7 +182,7 @@ def _contact_fields(path: Path, fmt: str) -> list[tuple[object, ...]]:
             tuple(sorted((h["channel"], h["value"]) for h in c["handles"])),
             (c["given_name"], c["family_name"])
             if fmt == "csv"
-            else vcard._name_parts(exports.contact_record(c)),
+            else vcard_write._name_parts(exports.contact_record(c)),
         )
         for c in document["contacts"]
     )

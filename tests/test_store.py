@@ -56,7 +56,13 @@ def test_models_and_migrations_describe_the_same_schema(tmp_path: Path) -> None:
     # contact_tally is derived data written in plain SQL only (rave.contact_tally), not a model:
     # defining it for the ORM would cost every write command its import
     tally_columns = [c[0] for c in from_migrations.pop("contact_tally")[0]]  # type: ignore[index]
-    assert tally_columns == ["contact_id", "latest_at", "latest_id", *contact_tally.COLUMNS]
+    assert tally_columns == [
+        "contact_id",
+        "latest_at",
+        "latest_id",
+        "latest_gid",
+        *contact_tally.COLUMNS,
+    ]
     # the undo log is written by TEMP triggers and read by `rave undo` in plain SQL only
     # (rave.undo_log): no command writes it through the ORM
     undo = {table: [c[0] for c in from_migrations.pop(table)[0]] for table in UNDO_TABLES}  # type: ignore[index]

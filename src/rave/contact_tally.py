@@ -36,7 +36,9 @@ _MOMENT_LISTS = frozenset({"recent", "recent_in"})
 _WORD_LISTS = frozenset({"channels"})  # channel names: no spaces
 _FLAGS = frozenset({"responded", "last_out_answer"})
 COLUMNS = tuple(f.name for f in fields(Tally) if f.name != "latest")
-_SELECT = ", ".join(f"t.{name}" for name in ("latest_at", "latest_id", *COLUMNS))
+# the latest event's moment, id and gid (the fold's order is (when, gid): ``Tally.latest``)
+_LATEST = ("latest_at", "latest_id", "latest_gid")
+_SELECT = ", ".join(f"t.{name}" for name in (*_LATEST, *COLUMNS))
 
 
 def select_columns(alias: str = "t") -> str:
@@ -44,10 +46,10 @@ def select_columns(alias: str = "t") -> str:
     return _SELECT.replace("t.", f"{alias}.")
 
 
-# positions in a row of select_columns (after latest_at and latest_id) of what is not
-# stored as itself
+# positions in a row of select_columns (after the latest event's) of what is not stored
+# as itself
 def _at(names: frozenset[str]) -> tuple[int, ...]:
-    return tuple(2 + COLUMNS.index(name) for name in sorted(names))
+    return tuple(len(_LATEST) + COLUMNS.index(name) for name in sorted(names))
 
 
 _MOMENTS_AT, _MOMENT_LISTS_AT = _at(_MOMENTS), _at(_MOMENT_LISTS)
@@ -68,13 +70,14 @@ def from_row(row: Sequence[Any]) -> Tally:
         values[at] = values[at].split()
     for at in _FLAGS_AT:
         values[at] = bool(values[at])
-    return Tally((moment(values[0]), values[1]), *values[2:])
+    return Tally((moment(values[0]), values[2], values[1]), *values[3:])
 
 
 def to_row(tally: Tally) -> tuple[Any, ...]:
     """The column values of ``tally`` (which has events), in ``select_columns`` order."""
     assert tally.latest is not None
-    out: list[Any] = [timeutil.to_db(tally.latest[0]), tally.latest[1]]
+    when, gid, event_id = tally.latest
+    out: list[Any] = [timeutil.to_db(when), event_id, gid]
     for name in COLUMNS:
         value = getattr(tally, name)
         if name in _MOMENTS:
@@ -91,21 +94,24 @@ def to_row(tally: Tally) -> tuple[Any, ...]:
 
 _EVENTS = """
 SELECT ic.contact_id, i.id, i.happened_at, i.kind, i.direction, i.channel, i.needs_reply,
-       i.note
+       i.note, COALESCE(i.gid, '')
   FROM interaction_contact ic JOIN interaction i ON i.id = ic.interaction_id
 """
+# each contact's events in the fold's order: ties of a second by global id (``Event``)
+_ORDER = " ORDER BY ic.contact_id, i.happened_at, i.gid, i.id"
 
 
 def _folded(rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[int, Tally]]:
-    """(contact, tally) for rows of _EVENTS ordered by contact, then (when, id)."""
+    """(contact, tally) for rows of _EVENTS ordered by contact, then (when, gid)."""
     cid: int | None = None
     tally = Tally()
-    for contact_id, iid, at, kind, direction, channel, needs_reply, note in rows:
+    for contact_id, iid, at, kind, direction, channel, needs_reply, note, gid in rows:
         if contact_id != cid:
             if cid is not None:
                 yield cid, tally
             cid, tally = contact_id, Tally()
-        event = Event(iid, timeutil.from_db(at), kind, direction, channel, bool(needs_reply), note)
+        when = timeutil.from_db(at)
+        event = Event(iid, when, kind, direction, channel, bool(needs_reply), note, gid)
         tally.add(event)
     if cid is not None:
         yield cid, tally
@@ -113,7 +119,7 @@ def _folded(rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[int, Tally]]:
 
 _INSERT = (
     f"INSERT OR REPLACE INTO contact_tally (contact_id, {_SELECT.replace('t.', '')})"
-    f" VALUES ({', '.join('?' * (len(COLUMNS) + 3))})"
+    f" VALUES ({', '.join('?' * (len(COLUMNS) + len(_LATEST) + 1))})"
 )
 
 
@@ -141,7 +147,7 @@ def folded_as_of(
     for start in range(0, len(ids), 500):
         rows = conn.execute(
             _EVENTS + " WHERE ic.contact_id IN (SELECT value FROM json_each(?))"
-            " AND i.happened_at <= ? ORDER BY ic.contact_id, i.happened_at, i.id",
+            " AND i.happened_at <= ?" + _ORDER,
             (json.dumps(ids[start : start + 500]), timeutil.to_db(as_of)),
         )
         folded.update(_folded(rows))
@@ -153,7 +159,7 @@ def rebuild(conn: sqlite3.Connection, contact_ids: Iterable[int] | None = None) 
     number of tallies written. Runs inside the caller's transaction."""
     if contact_ids is None:
         conn.execute("DELETE FROM contact_tally")
-        rows = conn.execute(_EVENTS + " ORDER BY ic.contact_id, i.happened_at, i.id")
+        rows = conn.execute(_EVENTS + _ORDER)
         return _write_all(conn, rows)
     import json  # here: a rebuild is rare (a merge, an import, a back-dated log)
 
@@ -166,8 +172,7 @@ def rebuild(conn: sqlite3.Connection, contact_ids: Iterable[int] | None = None) 
             (chunk,),
         )
         rows = conn.execute(
-            _EVENTS + " WHERE ic.contact_id IN (SELECT value FROM json_each(?))"
-            " ORDER BY ic.contact_id, i.happened_at, i.id",
+            _EVENTS + " WHERE ic.contact_id IN (SELECT value FROM json_each(?))" + _ORDER,
             (chunk,),
         )
         written += _write_all(conn, rows)
@@ -214,7 +219,7 @@ def add_event(conn: sqlite3.Connection, contact_ids: Iterable[int], event: Event
             f"SELECT {_SELECT} FROM contact_tally t WHERE t.contact_id = ?", (contact_id,)
         ).fetchone()
         tally = Tally() if row is None else from_row(row)
-        if tally.latest is not None and tally.latest >= (event.when, event.id):
+        if tally.latest is not None and tally.latest >= (event.when, event.gid, event.id):
             stale.append(contact_id)  # back-dated: fold the history again
             continue
         tally.add(event)

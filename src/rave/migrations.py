@@ -342,14 +342,122 @@ def _phones_in_e164(conn: sqlite3.Connection) -> None:
             conn.execute("DELETE FROM contact_ref WHERE source = ? AND key = ?", (source, key))
 
 
+# Version 6 (issue 18, stable identity): a global id, ``gid``, on every record people make
+# (rave.gid: a UUIDv7, or a UUIDv5 of the source key an import made it from), unique, and
+# given by a trigger to a row another program inserts without one (``rave.gid.sql_triggers``:
+# plain SQL, so the ``sqlite3`` shell gets ids too). The per-contact fold orders ties by
+# gid (every replica folds alike): the tallies remember the gid of their latest event and
+# are made anew, in the new order.
+_GID_TABLES = ("contact", "interaction", "note", "post", "followup")
+
+
+def _gid_sql() -> str:
+    from rave import gid
+
+    parts = [f"ALTER TABLE {table} ADD COLUMN gid TEXT;" for table in _GID_TABLES]
+    parts += [f"CREATE UNIQUE INDEX ix_{table}_gid ON {table} (gid);" for table in _GID_TABLES]
+    parts += [f"{sql};" for table in _GID_TABLES for sql in gid.sql_triggers(table)]
+    parts.append("DROP TABLE contact_tally;")
+    parts.append(
+        _TALLY_TABLE.replace(
+            "latest_id INTEGER NOT NULL,",
+            "latest_id INTEGER NOT NULL,\n    latest_gid TEXT NOT NULL,",
+        )
+    )
+    return "\n".join(parts)
+
+
+_V6 = _gid_sql()
+
+
+def _global_ids(conn: sqlite3.Connection) -> None:
+    """Version 6's step: every existing row its gid. Deterministic where the row has a
+    source key, as an import would make it today: an interaction's ``external_key``; a
+    follow-up's (its calendar event) with its contact's gid; a contact with external keys
+    (``contact_ref``: an import made it) from the strongest of them and its handles
+    (``gid.contact_keys``). Every other row a UUIDv7 of its ``created_at``, in
+    ``(created_at, id)`` order, so that ids sort like creation. Then the tallies are
+    folded anew, ties now in gid order."""
+    from rave import gid
+
+    def millis(text: str | None) -> int:
+        try:
+            return gid.millis(datetime.fromisoformat(str(text).replace("Z", "+00:00")))
+        except (ValueError, OverflowError, OSError):
+            return 0
+
+    def fill(table: str, rows: list[tuple[int, str | None, str | None]]) -> dict[int, str]:
+        """rows: (id, deterministic gid or None, created_at), in creation order."""
+        sequence, used, given = gid.Sequence(), set(), {}
+        for row_id, derived, created in rows:
+            value = derived if derived is not None and derived not in used else None
+            given[row_id] = value or sequence.at(millis(created))
+            used.add(given[row_id])
+        conn.executemany(
+            f"UPDATE {table} SET gid = ? WHERE id = ?", [(v, k) for k, v in given.items()]
+        )
+        return given
+
+    refs: dict[int, set[tuple[str, str]]] = {}
+    for source, key, cid in conn.execute("SELECT source, key, contact_id FROM contact_ref"):
+        refs.setdefault(cid, set()).add((source, key))
+    handles: dict[int, set[tuple[str, str]]] = {}
+    for channel, value, cid in conn.execute("SELECT channel, value, contact_id FROM handle"):
+        handles.setdefault(cid, set()).add((channel, value))
+    contacts: list[tuple[int, str | None, str | None]] = []
+    claimed: set[str] = set()
+    for cid, name_key, created in conn.execute(
+        "SELECT id, name_key, created_at FROM contact ORDER BY created_at, id"
+    ):
+        keys = gid.contact_keys(refs[cid], handles.get(cid, ()), name_key) if cid in refs else []
+        free = (g for g in (gid.contact(s, k) for s, k in keys) if g not in claimed)
+        derived = next(free, None)
+        if derived is not None:
+            claimed.add(derived)
+        contacts.append((cid, derived, created))
+    contact_gids = fill("contact", contacts)
+    fill(
+        "interaction",
+        [
+            (iid, None if key is None else gid.interaction(key), created)
+            for iid, key, created in conn.execute(
+                "SELECT id, external_key, created_at FROM interaction ORDER BY created_at, id"
+            )
+        ],
+    )
+    fill(
+        "followup",
+        [
+            (
+                fid,
+                None
+                if key is None or cid not in contact_gids
+                else gid.followup(gid.event_key(key), contact_gids[cid]),
+                created,
+            )
+            for fid, key, cid, created in conn.execute(
+                "SELECT id, external_key, contact_id, created_at FROM followup"
+                " ORDER BY created_at, id"
+            )
+        ],
+    )
+    for table in ("note", "post"):
+        sql = f"SELECT id, NULL, created_at FROM {table} ORDER BY created_at, id"
+        fill(table, list(conn.execute(sql)))
+    _fill_tallies(conn)
+
+
 #: Migration N brings a store from version N - 1 to version N: its SQL, then an optional
-#: step in Python that fills what the SQL created.
+#: step in Python that fills what the SQL created. (Version 3 made the tallies and once
+#: filled them; version 6 makes them anew and fills them, so version 3 no longer does:
+#: today's fold cannot run on the schema of version 3.)
 MIGRATIONS: tuple[tuple[str, Callable[[sqlite3.Connection], None] | None], ...] = (
     (_V1, None),
     (_V2, None),
-    (_V3, _fill_tallies),
+    (_V3, None),
     (_V4, None),
     (_V5, _phones_in_e164),
+    (_V6, _global_ids),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

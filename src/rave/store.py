@@ -350,7 +350,8 @@ def add_interaction(
         session.add(InteractionContact(interaction_id=interaction_id, contact_id=contact_id))
     session.flush()
     stored = timeutil.from_db(timeutil.to_db(when))  # as the store keeps it: whole seconds
-    event = Event(interaction_id, stored, kind, direction, channel, needs_reply, note)
+    gid = interaction.gid  # ties of a second fold in gid order
+    event = Event(interaction_id, stored, kind, direction, channel, needs_reply, note, gid)
     contact_tally.add_event(raw(session), people, event)
     return interaction_id
 

@@ -105,7 +105,16 @@ def _triggers(table: str, columns: list[str], keys: list[str]) -> Iterator[str]:
         + _joined([f'quote(OLD."{c}")' for c in columns], ", ")
         + " || ')'",
     }
-    changed = " OR ".join(f'OLD."{c}" IS NOT NEW."{c}"' for c in columns)
+    # A gid given to a row that had none is not recorded: only the schema's trigger does
+    # that (``rave.gid.sql_triggers``), to a row the same command inserted, whose
+    # recorded insert already takes it back (recorded, its revert would come after the
+    # row is gone, whichever trigger SQLite fires first).
+    changed = " OR ".join(
+        f'(OLD."{c}" IS NOT NULL AND OLD."{c}" IS NOT NEW."{c}")'
+        if c == "gid"
+        else f'OLD."{c}" IS NOT NEW."{c}"'
+        for c in columns
+    )
     for op, sql in inverse.items():
         when = f" WHEN {changed}" if op == "update" else ""
         contacts = _CONTACTS.get((table, op), "NULL")

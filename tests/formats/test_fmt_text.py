@@ -97,8 +97,12 @@ def test_format_modules_do_not_import_vobject_or_icalendar_at_import_time() -> N
     code = (
         "import sys\n"
         "from rave.formats import google, ics, linkedin, linkedin_messages\n"
-        "from rave.formats import ravecsv, ravejson, vcard\n"
-        "print(sorted(m for m in ('vobject', 'icalendar', 'sqlalchemy') if m in sys.modules))\n"
+        "from rave.formats import ravecsv, ravejson, vcard, vcard_write\n"
+        "from rave.formats import calendar, calendar_events, calendar_recurrence\n"
+        "from rave.formats import mail, mail_body, mail_files, mail_headers, mail_owner\n"
+        "from rave.formats import whatsapp, whatsapp_layout, whatsapp_messages, whatsapp_people\n"
+        "heavy = ('vobject', 'icalendar', 'dateutil', 'sqlalchemy')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True

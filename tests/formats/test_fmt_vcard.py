@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from rave import normalize
 from rave.errors import BadInputError
 from rave.formats import ContactRecord, ParseStats
-from rave.formats.vcard import fold, read_vcards, split_name, write_vcards
+from rave.formats.vcard import read_vcards
+from rave.formats.vcard_write import fold, split_name, write_vcards
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "vcard"
 

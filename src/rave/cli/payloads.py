@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 def followup(row: records.FollowUpRow) -> dict[str, Any]:
     return {
         "id": row.id,
+        "gid": row.gid,
         "ref": choices.ref("followup", row.id),
         "contact_id": row.contact_id,
         "contact_name": row.contact_name,
@@ -38,6 +39,7 @@ def followup(row: records.FollowUpRow) -> dict[str, Any]:
 def contact_summary(row: records.ContactSummary) -> dict[str, Any]:
     return {
         "id": row.id,
+        "gid": row.gid,
         "name": row.name,
         "tier": row.tier,
         "tags": list(row.tags),
@@ -51,6 +53,7 @@ def contact_summary(row: records.ContactSummary) -> dict[str, Any]:
 def interaction(row: records.InteractionRow) -> dict[str, Any]:
     return {
         "id": row.id,
+        "gid": row.gid,
         "ref": choices.ref("interaction", row.id),
         "when": timeutil.iso_z(row.when),
         "kind": row.kind,
@@ -65,6 +68,7 @@ def interaction(row: records.InteractionRow) -> dict[str, Any]:
 def contact_detail(row: records.ContactDetail) -> dict[str, Any]:
     return {
         "id": row.id,
+        "gid": row.gid,
         "name": row.name,
         "tier": row.tier,
         "aliases": list(row.aliases),
@@ -85,6 +89,7 @@ def contact_detail(row: records.ContactDetail) -> dict[str, Any]:
         "notes": [
             {
                 "id": n.id,
+                "gid": n.gid,
                 "ref": choices.ref("note", n.id),
                 "text": n.text,
                 "created_at": timeutil.iso_z(n.created_at),
@@ -349,6 +354,7 @@ def entry(item: Entry) -> dict[str, Any]:
         "ref": item.ref,
         "type": item.type,
         "id": item.id,
+        "gid": item.gid,
         "when": timeutil.iso_z(item.when),
         "contacts": [{"id": c.id, "name": c.name} for c in item.contacts],
         "text": item.text,

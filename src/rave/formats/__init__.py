@@ -7,7 +7,8 @@ the CLI live elsewhere (``rave.services``); this package only knows about files.
 - ``linkedin``: ``read_connections(path)`` → ContactRecord (``Connections.csv``)
 - ``linkedin_messages``: ``read_messages(path, me=)`` → MessageRecord, ``find_me(path)``
   (``linkedin_owner``: whose export it is, and so each message's direction)
-- ``vcard``: ``read_vcards(path)`` → ContactRecord; ``write_vcards(contacts, stream)``
+- ``vcard``: ``read_vcards(path)`` → ContactRecord; ``vcard_write``:
+  ``write_vcards(contacts, stream)``, ``split_name(name)`` (a name's vCard ``N`` parts)
 - ``google``: ``read_google(path)`` → ContactRecord (Google Contacts CSV)
 - ``outlook``: ``read_outlook(path)`` → ContactRecord (Outlook CSV, and Google's
   "Outlook CSV" export)
@@ -16,7 +17,12 @@ the CLI live elsewhere (``rave.services``); this package only knows about files.
 - ``mail``: ``read_mbox`` / ``read_maildir(path, me, stats, now)``, ``calendar``:
   ``read_calendar`` (an ``.ics`` file or a vdir folder), ``whatsapp``: ``read_chat`` (an
   "Export chat" ``.txt`` or ``.zip``) → ``services.capture.Captured``: what your mail,
-  calendar and chats say happened, written by ``services.capture``
+  calendar and chats say happened, written by ``services.capture``. Each of the three
+  holds its rules and leaves the reading to modules of its own: ``mail_files`` (mbox
+  and Maildir), ``mail_headers`` and ``mail_body`` (a message's headers and text),
+  ``mail_owner`` (who you are); ``calendar_events`` (files into events),
+  ``calendar_recurrence`` (occurrences); ``whatsapp_layout`` (line and date layouts),
+  ``whatsapp_messages`` (an export's messages), ``whatsapp_people`` (who is who)
 - ``ravejson``: ``load(path)``, ``validate(document, file)``, ``dump(document, stream)``
 
 Conventions shared by every parser:
@@ -93,7 +99,7 @@ class ContactRecord:
     (vCard ``N``, First/Last Name columns; a middle name goes with the given name), None
     when the source has no parts: the store keeps them (schema 5) and the vCard writer
     writes ``N`` from them rather than guessing where a name splits
-    (``vcard.split_name``, for a contact no source split).
+    (``vcard_write.split_name``, for a contact no source split).
     """
 
     name: str

@@ -6,9 +6,10 @@ calendar: a *vdir*, one ``.ics`` file per event named after its UID, the folder 
 either as one calendar or as the parent of several (``~/.calendars/work/…``,
 ``~/.calendars/home/…``: one level of subfolders is read; hidden files and anything not
 ending in ``.ics``, such as vdirsyncer's ``color`` and ``displayname``, are left alone).
-Files are parsed by ``icalendar`` (time zones: ``TZID`` with the file's ``VTIMEZONE``,
-IANA names, and the Windows names Outlook writes such as ``W. Europe Standard Time``);
-recurrences are expanded here with ``dateutil``'s ``rrule``, which comes with icalendar.
+Files are read into events by :mod:`rave.formats.calendar_events` (parsed by
+``icalendar``), and recurring events expanded into their occurrences by
+:mod:`rave.formats.calendar_recurrence` (with ``dateutil``'s ``rrule``, which comes with
+icalendar); this module judges each occurrence and tells who you are.
 
 **What becomes what.** Every occurrence of an event is judged on its own:
 
@@ -56,9 +57,10 @@ and ``the same event twice`` (one invitation in two calendars of a vdir).
 
 **Recurrence**: ``RRULE`` (several allowed), ``RDATE``, ``EXDATE`` and ``RECURRENCE-ID``
 overrides that move, change or cancel one occurrence. Expansion stops at ``now`` +
-:data:`FOLLOWUP_DAYS`, whatever the rule says; at most :data:`MAX_OCCURRENCES` past
-occurrences of one event are kept (the latest), with a warning. (``--since`` is applied
-by ``services.capture`` on each occurrence.)
+:data:`FOLLOWUP_DAYS`, whatever the rule says; at most ``MAX_OCCURRENCES``
+(:mod:`rave.formats.calendar_recurrence`) past occurrences of one event are kept (the
+latest), with a warning. (``--since`` is applied by ``services.capture`` on each
+occurrence.)
 
 **Once**: the source key is ``ics:<UID>|<occurrence>``; the occurrence is its original
 start (``RECURRENCE-ID`` for one that was moved, so moving it does not make it another
@@ -86,21 +88,27 @@ UID). In a vdir, one broken file stops the whole import, naming that file.
 
 from __future__ import annotations
 
-import hashlib
 import re
-from collections import deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from rave import normalize, timeutil
 from rave.config import MeConfig
-from rave.errors import BadInputError, UsageError
-from rave.formats import EMPTY_FILE, ParseStats
+from rave.errors import BadInputError
+from rave.formats import ParseStats
 from rave.formats import _common as common
-from rave.formats._text import explain, open_text
+from rave.formats.calendar_events import (
+    Calendar,
+    Event,
+    Person,
+    Reading,
+    ics_files,
+    load,
+    people_on,
+)
+from rave.formats.calendar_recurrence import aligned, as_utc, expand, stamp_of, too_often
 from rave.services.capture import Captured, Party
 
 FOLLOWUP_DAYS = 30
@@ -108,9 +116,6 @@ FOLLOWUP_DAYS = 30
 
 MAX_GUESTS = 10
 """More people than this (you not counted) make a talk or an all-hands, not a meeting."""
-
-MAX_OCCURRENCES = 5000
-"""Past occurrences kept of one recurring event (the latest): 13 years of a daily one."""
 
 KEY_PREFIX = "ics:"
 
@@ -125,9 +130,6 @@ TOO_OFTEN = "repeats every minute"
 TWICE = "the same event twice"
 
 _HINT = "pass --me you@example.com (or set emails in [me] in config.toml); nothing was written"
-
-_LINE_END = re.compile(r"\r\n|\r|\n")
-_NAME = re.compile(r"([A-Za-z0-9-]+)[;:]")
 _URL = re.compile(r"https?://[^\s<>\"'\\]+", re.IGNORECASE)
 _TEL = re.compile(r"\btel:\+?[\d\s().-]{6,}", re.IGNORECASE)
 _PHONE_ONLY = re.compile(r"\+?[\d\s().-]{7,}")
@@ -160,376 +162,6 @@ _CALL_WORDS = re.compile(
     r"\b(?:call|calls|phone|phonecall|telephone|anruf|telefonat|appel|llamada|chamada)\b",
     re.IGNORECASE,
 )
-_CANCELLED_SUMMARY = re.compile(
-    r"^\s*(?:canceled|cancelled|abgesagt|annulé|cancelado|cancelada|annullato)\s*:",
-    re.IGNORECASE,
-)
-_CONFERENCE_PROPERTIES = (
-    "X-GOOGLE-CONFERENCE",
-    "CONFERENCE",
-    "X-MICROSOFT-SKYPETEAMSMEETINGURL",
-    "X-MICROSOFT-ONLINEMEETINGCONFLINK",
-    "X-MICROSOFT-ONLINEMEETINGEXTERNALLINK",
-)
-_NOT_PEOPLE = ("RESOURCE", "ROOM", "GROUP")
-_NOT_PEOPLE_DOMAINS = (
-    "resource.calendar.google.com",
-    "group.calendar.google.com",
-    "group.v.calendar.google.com",
-)
-_SUFFIX = re.compile(r"(?:[A-Z]{2,6}|Ph\.?D\.?|M\.?D\.?|Jr\.?|Sr\.?|[IVX]{1,4})")
-_NAME_PART = re.compile(r"[^\W\d_][^\W\d_'’ .-]*(?:[ '’.-]+[^\W\d_][^\W\d_'’ .-]*)*\.?")
-
-
-# --------------------------------------------------------------------------- reading
-
-
-@dataclass(frozen=True, slots=True)
-class _Person:
-    """An ORGANIZER or ATTENDEE: the normalised address, the name, and what they said."""
-
-    address: str | None
-    name: str | None
-    partstat: str = "NEEDS-ACTION"
-    role: str = ""
-    cutype: str = ""
-
-    def is_someone(self) -> bool:
-        """A person (not a room, a resource or a mailing list) who can be named."""
-        if self.cutype in _NOT_PEOPLE:
-            return False
-        if self.address and self.address.rpartition("@")[2] in _NOT_PEOPLE_DOMAINS:
-            return False
-        return bool(self.address or self.name)
-
-    def key(self) -> str:
-        return self.address or "name:" + normalize.fold(self.name or "")
-
-
-@dataclass(slots=True)
-class _Event:
-    """One VEVENT as rave needs it."""
-
-    file: str
-    line: int
-    uid: str
-    start: date | datetime
-    recurrence_id: date | datetime | None
-    rules: list[Any]
-    rdates: list[date | datetime]
-    exdates: list[date | datetime]
-    cancelled: bool
-    summary: str | None
-    location: str | None
-    links: str  # description, URL: where meeting links hide
-    conference: list[str]
-    organizer: _Person | None
-    attendees: list[_Person] = field(default_factory=list)
-
-    def where(self) -> str:
-        return f"{self.file}:{self.line}"
-
-
-@dataclass(slots=True)
-class _Calendar:
-    """One VCALENDAR of a file: its events, and what it says of its owner."""
-
-    events: list[_Event]
-    name_address: str | None = None  # X-WR-CALNAME when it is an address (Google)
-    owner_address: str | None = None  # X-OWNER (Outlook)
-
-
-class _Reading:
-    """What is remembered across the files of one import: warnings given once."""
-
-    def __init__(self, stats: ParseStats) -> None:
-        self.stats = stats
-        self.unknown_zones: set[str] = set()
-        self.bad_addresses: set[str] = set()
-
-    def warn_once(self, seen: set[str], value: str, message: str) -> None:
-        if value not in seen:
-            seen.add(value)
-            self.stats.warn(message)
-
-
-def _scan(text: str, file: str) -> list[list[int]]:
-    """Check the file's structure line by line and return, for each VCALENDAR, the
-    lines its VEVENTs begin at (icalendar keeps no line numbers, and it passes over an
-    unclosed component without a word)."""
-    calendars: list[list[int]] = []
-    stack: list[tuple[str, int]] = []
-    first = True
-    for number, raw in enumerate(_LINE_END.split(text), start=1):
-        if not raw.strip() or raw[0] in " \t":
-            if raw.strip() and first:
-                raise _not_ics(file, number, raw)
-            continue
-        match = _NAME.match(raw)
-        if match is None:
-            if first:
-                raise _not_ics(file, number, raw)
-            raise BadInputError(file, number, f"not an iCalendar line: {_shown(raw)!r}")
-        name = match.group(1).upper()
-        if first and not (name == "BEGIN" and raw[6:].strip().upper() == "VCALENDAR"):
-            raise _not_ics(file, number, raw)
-        first = False
-        if name not in ("BEGIN", "END"):
-            if not stack:
-                raise BadInputError(file, number, "text after END:VCALENDAR")
-            continue
-        component = raw[len(name) + 1 :].strip().upper()
-        if name == "BEGIN":
-            if not stack and component != "VCALENDAR":
-                raise BadInputError(file, number, f"BEGIN:{component} outside a VCALENDAR")
-            if not stack:
-                calendars.append([])
-            elif component == "VEVENT" and len(stack) == 1:
-                calendars[-1].append(number)
-            stack.append((component, number))
-        elif not stack or stack[-1][0] != component:
-            opened = f" (BEGIN:{stack[-1][0]} is at line {stack[-1][1]})" if stack else ""
-            raise BadInputError(file, number, f"END:{component} closes nothing{opened}")
-        else:
-            stack.pop()
-    if first:
-        raise BadInputError(file, None, EMPTY_FILE)
-    if stack:
-        component, line = stack[-1]
-        raise BadInputError(file, line, f"BEGIN:{component} has no END:{component}")
-    return calendars
-
-
-def _not_ics(file: str, line: int, text: str) -> BadInputError:
-    other = explain(file, "ics")
-    if other is not None:
-        return other
-    return BadInputError(
-        file, line, f"not an iCalendar file: it begins {_shown(text)!r}, not BEGIN:VCALENDAR"
-    )
-
-
-def _shown(text: str) -> str:
-    text = text.strip()
-    return text if len(text) <= 60 else text[:59] + "…"
-
-
-def _load(path: Path, reading: _Reading) -> list[_Calendar]:
-    """The calendars of one file, every event read and checked."""
-    import icalendar  # heavy: imported only when a calendar is read
-
-    file = str(path)
-    with open_text(path) as source:
-        if source.warning:
-            reading.stats.warn(source.warning)
-        reading.stats.encoding = reading.stats.encoding or source.encoding
-        text = source.stream.read()
-    starts = _scan(text, file)
-    try:
-        parsed = icalendar.Calendar.from_ical(text, multiple=True)
-    except (ValueError, KeyError, IndexError, TypeError) as exc:
-        raise BadInputError(file, None, f"not a readable iCalendar file: {exc}") from None
-    calendars = []
-    for component, lines in zip(parsed, starts, strict=False):
-        events = [c for c in component.subcomponents if c.name == "VEVENT"]
-        method = str(component.get("METHOD") or "").strip().upper()
-        read = [
-            _event(ev, file, line, reading, cancelled=method == "CANCEL")
-            for ev, line in zip(events, lines, strict=False)
-        ]
-        calendars.append(
-            _Calendar(
-                read,
-                name_address=_address_in(component.get("X-WR-CALNAME")),
-                owner_address=_address_in(component.get("X-OWNER")),
-            )
-        )
-    return calendars
-
-
-def _address_in(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    try:
-        return normalize.normalize_handle("email", text) if "@" in text else None
-    except UsageError:
-        return None
-
-
-def _text(ev: Any, name: str) -> str | None:
-    value = ev.get(name)
-    if isinstance(value, list):
-        value = value[0] if value else None
-    if value is None:
-        return None
-    return common.clean(str(value)) or None
-
-
-def _texts(ev: Any, name: str) -> list[str]:
-    value = ev.get(name)
-    values = value if isinstance(value, list) else [value] if value is not None else []
-    return [str(v) for v in values]
-
-
-def _moment(value: Any, ev: _Draft, what: str) -> date | datetime:
-    """A DTSTART, RECURRENCE-ID, RDATE or EXDATE value as a date or a datetime (aware
-    when its zone is known; naive for floating time and for a zone nobody defines)."""
-    try:
-        moment = value.dt
-    except (ValueError, AttributeError, TypeError):
-        raise BadInputError(
-            ev.file, ev.line, f"event {ev.uid}: {what} {_shown(str(value))!r} is not a date"
-        ) from None
-    if isinstance(moment, tuple):  # an RDATE period: its start
-        moment = moment[0]
-    if isinstance(moment, datetime):
-        tzid = getattr(value, "params", {}).get("TZID")
-        if moment.tzinfo is None and tzid:
-            ev.reading.warn_once(
-                ev.reading.unknown_zones,
-                str(tzid),
-                f"{ev.file}:{ev.line}: time zone {str(tzid)!r} is defined nowhere in the "
-                "file; its times were read as local time",
-            )
-        return moment
-    if isinstance(moment, date):
-        return moment
-    raise BadInputError(
-        ev.file, ev.line, f"event {ev.uid}: {what} {_shown(str(value))!r} is not a date"
-    )
-
-
-def _moments(ev: Any, name: str, draft: _Draft) -> list[date | datetime]:
-    value = ev.get(name)
-    lists = value if isinstance(value, list) else [value] if value is not None else []
-    found: list[date | datetime] = []
-    for item in lists:
-        try:
-            values = item.dts
-        except (ValueError, AttributeError):  # icalendar's broken property: a ValueError
-            values = None
-        if values is None:
-            raise BadInputError(
-                draft.file,
-                draft.line,
-                f"event {draft.uid}: {name} {_shown(str(item))!r} is not a list of dates",
-            )
-        found.extend(_moment(v, draft, name) for v in values)
-    return found
-
-
-@dataclass(slots=True)
-class _Draft:
-    """Where an event being read is, for its messages."""
-
-    file: str
-    line: int
-    uid: str
-    reading: _Reading
-
-
-def _event(ev: Any, file: str, line: int, reading: _Reading, *, cancelled: bool) -> _Event:
-    reading.stats.rows += 1
-    uid = _text(ev, "UID") or _made_uid(ev)
-    draft = _Draft(file, line, uid, reading)
-    start = ev.get("DTSTART")
-    if start is None:
-        raise BadInputError(file, line, f"event {uid} has no DTSTART")
-    if isinstance(start, list):
-        raise BadInputError(file, line, f"event {uid} has {len(start)} DTSTART lines")
-    rules = []
-    found = ev.get("RRULE")
-    for rule in found if isinstance(found, list) else [found] if found is not None else []:
-        if not isinstance(rule, dict):
-            raise BadInputError(file, line, f"event {uid}: cannot read RRULE {_shown(rule)!r}")
-        rules.append(rule)
-    recurrence = ev.get("RECURRENCE-ID")
-    summary = _text(ev, "SUMMARY")
-    status = (_text(ev, "STATUS") or "").upper()
-    links = " ".join(_texts(ev, "DESCRIPTION") + _texts(ev, "URL"))
-    conference = [u for name in _CONFERENCE_PROPERTIES for u in _texts(ev, name)]
-    organizer = ev.get("ORGANIZER")
-    organizer = organizer[0] if isinstance(organizer, list) and organizer else organizer
-    attendees = ev.get("ATTENDEE")
-    attendees = attendees if isinstance(attendees, list) else [attendees] if attendees else []
-    return _Event(
-        file=file,
-        line=line,
-        uid=uid,
-        start=_moment(start, draft, "DTSTART"),
-        recurrence_id=None if recurrence is None else _moment(recurrence, draft, "RECURRENCE-ID"),
-        rules=rules,
-        rdates=_moments(ev, "RDATE", draft),
-        exdates=_moments(ev, "EXDATE", draft),
-        cancelled=cancelled
-        or status == "CANCELLED"
-        or bool(summary and _CANCELLED_SUMMARY.match(summary)),
-        summary=summary,
-        location=_text(ev, "LOCATION"),
-        links=links,
-        conference=conference,
-        organizer=None if organizer is None else _person(organizer, draft),
-        attendees=[_person(a, draft) for a in attendees],
-    )
-
-
-def _made_uid(ev: Any) -> str:
-    """A stable stand-in for a missing UID: the same event gives the same one."""
-    parts = []
-    for name in ("DTSTART", "SUMMARY"):
-        value = ev.get(name)
-        try:
-            parts.append(value.to_ical().decode("utf-8", "replace"))
-        except (AttributeError, ValueError, TypeError):
-            parts.append(str(value))
-    return "no-uid-" + hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
-
-
-def _person(value: Any, draft: _Draft) -> _Person:
-    params = getattr(value, "params", {})
-    raw = str(value).strip()
-    address = raw[7:] if raw.lower().startswith("mailto:") else str(params.get("EMAIL") or "")
-    normal = None
-    if address.strip():
-        try:
-            normal = normalize.normalize_handle("email", address)
-        except UsageError:
-            draft.reading.warn_once(
-                draft.reading.bad_addresses,
-                address,
-                f"{draft.file}:{draft.line}: {_shown(address)!r} is not an email address; "
-                "that person is known by name only",
-            )
-    return _Person(
-        address=normal,
-        name=_name(params.get("CN")),
-        partstat=str(params.get("PARTSTAT") or "NEEDS-ACTION").upper(),
-        role=str(params.get("ROLE") or "").upper(),
-        cutype=str(params.get("CUTYPE") or "").upper(),
-    )
-
-
-def _name(value: Any) -> str | None:
-    """A ``CN`` as a person's name: none when it is an address (Google writes the address
-    for people it has no name for); Exchange's ``Lima, Ana`` turned into ``Ana Lima``."""
-    text = common.short_text(str(value)) if value is not None else None
-    if not text or ("@" in text and " " not in text):
-        return None
-    family, comma, given = text.partition(",")
-    family, given = family.strip(), given.strip()
-    if (
-        comma
-        and "," not in given
-        and _NAME_PART.fullmatch(family)
-        and _NAME_PART.fullmatch(given)
-        and not _SUFFIX.fullmatch(given)
-        and len(family.split()) <= 3
-        and len(given.split()) <= 3
-    ):
-        return f"{given} {family}"
-    return text
-
 
 # --------------------------------------------------------------------------- who you are
 
@@ -541,7 +173,7 @@ class _You:
     emails: frozenset[str]
     names: frozenset[str]
 
-    def is_me(self, person: _Person) -> bool:
+    def is_me(self, person: Person) -> bool:
         if person.address and self.emails:
             return person.address in self.emails
         return bool(person.name) and normalize.fold(person.name or "") in self.names
@@ -554,17 +186,6 @@ def _given(me: MeConfig) -> _You | None:
     return _You(frozenset(me.emails), names)
 
 
-def _people(event: _Event) -> list[_Person]:
-    """The organizer and the attendees who are people, each once."""
-    found: dict[str, _Person] = {}
-    for person in event.attendees:
-        if person.is_someone():
-            found.setdefault(person.key(), person)
-    if event.organizer is not None and event.organizer.is_someone():
-        found.setdefault(event.organizer.key(), event.organizer)
-    return list(found.values())
-
-
 class _Evidence:
     """What the calendars say of their owner."""
 
@@ -574,13 +195,13 @@ class _Evidence:
         self.common: set[str] | None = None
         self.events = 0
 
-    def add(self, calendar: _Calendar) -> None:
+    def add(self, calendar: Calendar) -> None:
         if calendar.name_address:
             self.named.add(calendar.name_address)
         if calendar.owner_address:
             self.owners.add(calendar.owner_address)
         for event in calendar.events:
-            people = _people(event)
+            people = people_on(event)
             if not people:
                 continue  # nobody on it: it says nothing of who you are
             self.events += 1
@@ -610,110 +231,10 @@ def _unsure(file: str, reason: str) -> BadInputError:
     return error
 
 
-# --------------------------------------------------------------------------- occurrences
-
-
-def _utc(value: date | datetime) -> datetime:
-    if isinstance(value, datetime):
-        return timeutil.to_utc(value)  # naive (floating) = local
-    return timeutil.local_midnight(value)
-
-
-def _like(value: date | datetime, like: date | datetime) -> date | datetime:
-    """``value`` as the same kind of value as ``like`` (a date, a floating time, or a
-    time in a zone), so that occurrences, exceptions and overrides compare."""
-    if not isinstance(like, datetime):
-        return value.date() if isinstance(value, datetime) else value
-    if not isinstance(value, datetime):
-        return datetime.combine(value, like.time(), like.tzinfo)
-    if like.tzinfo is None and value.tzinfo is not None:
-        return value.astimezone().replace(tzinfo=None)  # to local wall time
-    if like.tzinfo is not None and value.tzinfo is None:
-        return value.replace(tzinfo=like.tzinfo)
-    return value
-
-
-def _stamp(value: date | datetime) -> str:
-    """An occurrence in the source key: UTC, a floating wall time, or a date."""
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            return value.strftime("%Y-%m-%dT%H:%M:%S")
-        stamp = timeutil.iso_z(value)
-        assert stamp is not None
-        return stamp
-    return value.isoformat()
-
-
-def _expand(
-    event: _Event, now: datetime, horizon: datetime, stats: ParseStats
-) -> list[date | datetime]:
-    """The occurrences of a master event up to ``horizon`` (at most MAX_OCCURRENCES
-    before ``now``, the latest), as values of the kind of its DTSTART."""
-    start = event.start
-    if not event.rules and not event.rdates:
-        return [start]
-    from dateutil import rrule as dateutil_rrule
-
-    base = start if isinstance(start, datetime) else datetime.combine(start, time())
-    rules = dateutil_rrule.rruleset()
-    rules.rdate(base)  # DTSTART is the first occurrence (RFC 5545)
-    for rule in event.rules:
-        rules.rrule(_rule(rule, base, event))
-    for extra in event.rdates:
-        rules.rdate(_like(extra, base))
-    past: deque[datetime] = deque(maxlen=MAX_OCCURRENCES)
-    ahead: list[datetime] = []
-    seen = 0
-    for occurrence in rules:
-        when = _utc(occurrence)
-        if when > horizon:
-            break
-        if when <= now:
-            seen += 1
-            past.append(occurrence)
-        else:
-            ahead.append(occurrence)
-    if seen > MAX_OCCURRENCES:
-        stats.warn(
-            f"{event.where()}: event {event.uid} happened {seen} times; only the latest "
-            f"{MAX_OCCURRENCES} were read"
-        )
-    found = [*past, *ahead]
-    if isinstance(start, datetime):
-        return list(found)
-    return [o.date() for o in found]
-
-
-def _rule(rule: Any, base: datetime, event: _Event) -> Any:
-    from dateutil import rrule as dateutil_rrule  # comes with icalendar
-
-    until = rule.get("UNTIL")
-    text = rule.to_ical().decode("ascii", "replace")
-    text = ";".join(p for p in text.split(";") if not p.upper().startswith("UNTIL="))
-    try:
-        parsed = dateutil_rrule.rrulestr(text, dtstart=base)
-        if until:
-            limit = until[0]
-            if not isinstance(limit, datetime):  # a date: the whole day
-                limit = datetime.combine(limit, time(23, 59, 59))
-            parsed = parsed.replace(until=_like(limit, base))
-    except (ValueError, TypeError, OverflowError) as exc:
-        raise BadInputError(
-            event.file, event.line, f"event {event.uid}: cannot read RRULE {text!r}: {exc}"
-        ) from None
-    return parsed
-
-
-def _too_often(event: _Event) -> bool:
-    return any(
-        str(f).upper() in ("SECONDLY", "MINUTELY") for r in event.rules for f in r.get("FREQ", [])
-    )
-
-
 # --------------------------------------------------------------------------- judging
 
 
-def _channel(event: _Event) -> str:
+def _channel(event: Event) -> str:
     """video, phone or in_person: the module docstring's rule."""
     location = event.location or ""
     if location:
@@ -757,11 +278,11 @@ class _Verdict:
     skip: str | None = None
 
 
-def _judge(event: _Event, you: _You | None) -> _Verdict:
+def _judge(event: Event, you: _You | None) -> _Verdict:
     """Attended, with whom, or why not (the module docstring's rules)."""
     if event.cancelled:
         return _Verdict(skip=CANCELLED)
-    people = _people(event)
+    people = people_on(event)
     organizer = event.organizer if event.organizer and event.organizer.is_someone() else None
     me = [p for p in people if you is not None and you.is_me(p)]
     if organizer is not None and you is not None and you.is_me(organizer):
@@ -795,7 +316,7 @@ def _with(parties: tuple[Party, ...]) -> str:
 
 
 def _records(
-    group: list[_Event],
+    group: list[Event],
     you: _You | None,
     now: datetime,
     horizon: datetime,
@@ -807,25 +328,25 @@ def _records(
     for event in group:
         if event.recurrence_id is not None:
             like = masters[0].start if masters else event.recurrence_id
-            overrides[_stamp(_like(event.recurrence_id, like))] = event
-    occurrences: list[tuple[datetime, str, _Event, date | datetime]] = []
+            overrides[stamp_of(aligned(event.recurrence_id, like))] = event
+    occurrences: list[tuple[datetime, str, Event, date | datetime]] = []
     for master in masters:
-        if _too_often(master):
+        if too_often(master):
             stats.skip(TOO_OFTEN)
             continue
-        excluded = {_stamp(_like(x, master.start)) for x in master.exdates}
-        for value in _expand(master, now, horizon, stats):
-            stamp = _stamp(value)
+        excluded = {stamp_of(aligned(x, master.start)) for x in master.exdates}
+        for value in expand(master, now, horizon, stats):
+            stamp = stamp_of(value)
             if stamp in excluded:
                 overrides.pop(stamp, None)
                 continue
             moved = overrides.pop(stamp, None)
             if moved is not None:
-                occurrences.append((_utc(moved.start), stamp, moved, moved.start))
+                occurrences.append((as_utc(moved.start), stamp, moved, moved.start))
             else:
-                occurrences.append((_utc(value), stamp, master, value))
+                occurrences.append((as_utc(value), stamp, master, value))
     for stamp, event in overrides.items():  # a lone occurrence: you were invited to one
-        occurrences.append((_utc(event.start), stamp, event, event.start))
+        occurrences.append((as_utc(event.start), stamp, event, event.start))
     occurrences.sort(key=lambda item: item[0])
     recurring = len(occurrences) > 1 or any(m.rules or m.rdates for m in masters)
     for when, stamp, event, start in occurrences:
@@ -866,30 +387,8 @@ def _records(
 # --------------------------------------------------------------------------- the reader
 
 
-def _files(path: Path) -> list[Path]:
-    """The ``.ics`` files of a vdir: in the folder and one level of subfolders."""
-    if not path.is_dir():
-        return [path]
-
-    def ics(folder: Path) -> list[Path]:
-        return sorted(
-            p
-            for p in folder.iterdir()
-            if p.is_file() and p.suffix.lower() == ".ics" and not p.name.startswith(".")
-        )
-
-    found = ics(path)
-    for folder in sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        found.extend(ics(folder))
-    if not found:
-        error = BadInputError(str(path), None, "no .ics files in this folder or its subfolders")
-        error.hint = "give an .ics file, or the folder vdirsyncer or khal keeps a calendar in"
-        raise error
-    return found
-
-
-def _by_uid(events: Iterable[_Event]) -> dict[str, list[_Event]]:
-    groups: dict[str, list[_Event]] = {}
+def _by_uid(events: Iterable[Event]) -> dict[str, list[Event]]:
+    groups: dict[str, list[Event]] = {}
     for event in events:
         groups.setdefault(event.uid, []).append(event)
     return groups
@@ -902,15 +401,15 @@ def read_calendar(path: Path, me: MeConfig, stats: ParseStats, now: datetime) ->
     tell who you are."""
     now = now.astimezone(UTC)
     horizon = now + timedelta(days=FOLLOWUP_DAYS)
-    reading = _Reading(stats)
-    files = _files(path)
+    reading = Reading(stats)
+    files = ics_files(path)
     you = _given(me)
-    loaded: dict[Path, list[_Calendar]] = {}
+    loaded: dict[Path, list[Calendar]] = {}
     if you is None:  # whose calendar is it? a first pass (a vdir is read twice)
-        first = reading if len(files) == 1 else _Reading(ParseStats())
+        first = reading if len(files) == 1 else Reading(ParseStats())
         evidence = _Evidence()
         for file in files:
-            calendars = _load(file, first)
+            calendars = load(file, first)
             if len(files) == 1:
                 loaded[file] = calendars
             for calendar in calendars:
@@ -927,10 +426,10 @@ def read_calendar(path: Path, me: MeConfig, stats: ParseStats, now: datetime) ->
     invited = 0  # events someone organised with others: you must be on some of them
     keys: set[str] = set()
     for file in files:
-        calendars = loaded.pop(file) if file in loaded else _load(file, reading)
+        calendars = loaded.pop(file) if file in loaded else load(file, reading)
         for calendar in calendars:
             for event in calendar.events:
-                on_it = _people(event)
+                on_it = people_on(event)
                 invited += event.organizer is not None and len(on_it) > 1
                 if event.organizer is not None:
                     on_it.append(event.organizer)

@@ -11,29 +11,36 @@ Times are ISO 8601 UTC with a ``Z`` and whole seconds (``2026-03-01T14:30:00Z``,
 ``--MM-DD``. Records (keys marked * are required; the others may be missing or null,
 except lists, which may be missing or ``[]``)::
 
-    contacts:     {id*, name*, given_name, family_name, tier, cadence_days, why, offer,
-                   met, company, title, location, birthday, snoozed_until, created_at,
-                   updated_at, aliases: [str], handles: [{channel, value, typed}],
-                   tags: [str], refs: [{source, key}]}
-    interactions: {id*, kind*, direction*, channel*, when*, note, needs_reply, source,
-                   external_key, created_at, started_by,
+    contacts:     {id*, gid, name*, given_name, family_name, tier, cadence_days, why,
+                   offer, met, company, title, location, birthday, snoozed_until,
+                   created_at, updated_at, aliases: [str], handles: [{channel, value,
+                   typed}], tags: [str], refs: [{source, key}]}
+    interactions: {id*, gid, kind*, direction*, channel*, when*, note, needs_reply,
+                   source, external_key, created_at, started_by,
                    contact_ids*: [contact id, ...] (not empty)}
-    posts:        {id*, text*, channel*, url, when*, created_at}
-    notes:        {id*, contact_id*, text*, created_at}
-    followups:    {id*, contact_id*, interaction_id, text*, due, done_at, created_at,
-                   external_key}
+    posts:        {id*, gid, text*, channel*, url, when*, created_at}
+    notes:        {id*, gid, contact_id*, text*, created_at}
+    followups:    {id*, gid, contact_id*, interaction_id, text*, due, done_at,
+                   created_at, external_key}
     apart:        {contact_id*, other_id*, created_at} (two contacts marked as two
                    people, `rave apart`; contact_id < other_id)
 
-``id`` values are positive integers, unique within their list, and so is an
-interaction's ``external_key`` (``""`` means none); ``contact_id``,
+``id`` values are positive integers, unique within their list: the numbers of the
+machine that wrote the document (``#ID``). ``gid`` is the record's global id
+(``rave.gid``), the same on every machine: a UUID in canonical lowercase text
+(``0195f0c2-3c4e-7a12-9b3e-5f0e6d2c1a7b``), unique within its list; an import keeps it,
+and a record whose gid the store already has is that record (already present), so the
+exports of two machines import into each other without duplicates. It is optional:
+without it (a document of an older rave) the import gives the record the id an upgrade
+would. An interaction's ``external_key`` is unique too (``""`` means none); ``contact_id``,
 ``contact_ids`` and ``interaction_id`` must name records of the same document; a handle
 (channel, value) and a ref (source, key) may belong to one contact only. ``tier`` is
 ``A``-``D`` or ``none``; ``kind``, ``direction`` and ``channel`` use the words of
 ``rave.choices``. ``given_name`` and ``family_name`` are the name's parts as a source
 split them (vCard ``N``, First/Last Name columns), null when none did; a handle's
 ``typed`` is its text as the user or the file gave it (``06 98 76 54 32``), null when
-that is ``value`` itself. Keys not listed are ignored (a later version 3 may add keys); a
+that is ``value`` itself. Keys not listed are ignored (a later version 3 may add keys, as
+``gid`` was, for store schema 6); a
 document of a newer *version* is refused. Older versions still load: version 2 (before
 store schema 5) has no name parts, no ``typed``, no follow-up ``external_key`` (the
 calendar event an import made it from) and no ``apart``, which read as null or empty; version 1
@@ -54,7 +61,7 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import Any, TextIO
 
-from rave import choices, normalize
+from rave import choices, gid, normalize
 from rave.config import MAX_DAYS
 from rave.errors import BadInputError, UsageError
 from rave.formats import EMPTY_FILE, MAX_NAME_CHARS
@@ -62,7 +69,7 @@ from rave.formats._common import birthday as normalize_birthday
 from rave.formats._text import explain, open_text
 
 FORMAT = "rave"
-VERSION = 3  # 2: direction both and started_by (ranking v2); 3: name parts, typed
+VERSION = 3  # 2: direction both and started_by (ranking v2); 3: name parts, typed, gid
 KINDS = ("contacts", "interactions", "posts", "notes", "followups")
 
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
@@ -84,6 +91,12 @@ def _id(value: Any) -> str | None:
     if _is_int(value) and 0 < value <= MAX_ID:
         return None
     return f"must be a positive integer up to {MAX_ID}"
+
+
+def _gid(value: Any) -> str | None:
+    if gid.valid(value):
+        return None
+    return "must be a UUID in lowercase like 0195f0c2-3c4e-7a12-9b3e-5f0e6d2c1a7b"
 
 
 def _days(value: Any) -> str | None:
@@ -166,6 +179,7 @@ def _str_list(value: Any) -> str | None:
 _SPECS: dict[str, dict[str, tuple[Check, bool]]] = {
     "contacts": {
         "id": (_id, True),
+        "gid": (_gid, False),
         "name": (_name, True),
         "given_name": (_part, False),
         "family_name": (_part, False),
@@ -186,6 +200,7 @@ _SPECS: dict[str, dict[str, tuple[Check, bool]]] = {
     },
     "interactions": {
         "id": (_id, True),
+        "gid": (_gid, False),
         "kind": (_one_of(choices.KINDS), True),
         "direction": (_one_of(choices.DIRECTIONS), True),
         "channel": (_one_of(choices.CHANNELS), True),
@@ -199,6 +214,7 @@ _SPECS: dict[str, dict[str, tuple[Check, bool]]] = {
     },
     "posts": {
         "id": (_id, True),
+        "gid": (_gid, False),
         "text": (_nonempty, True),
         "channel": (_one_of(choices.CHANNELS), True),
         "url": (_text, False),
@@ -207,12 +223,14 @@ _SPECS: dict[str, dict[str, tuple[Check, bool]]] = {
     },
     "notes": {
         "id": (_id, True),
+        "gid": (_gid, False),
         "contact_id": (_id, True),
         "text": (_nonempty, True),
         "created_at": (_time, False),
     },
     "followups": {
         "id": (_id, True),
+        "gid": (_gid, False),
         "contact_id": (_id, True),
         "interaction_id": (_id, False),
         "text": (_nonempty, True),
@@ -331,11 +349,19 @@ def validate(document: Any, file: str) -> None:
         if not isinstance(records, list):
             raise BadInputError(file, None, f"{kind!r} must be a list")
         seen: set[int] = set()
+        gids: dict[str, int] = {}
         for index, record in enumerate(records):
             checker.fields(kind, index, record)
             if record["id"] in seen:
                 raise checker.fail(f"{kind}[{index}]", f"id {record['id']} appears twice")
             seen.add(record["id"])
+            if record.get("gid") is not None:
+                if record["gid"] in gids:
+                    raise checker.fail(
+                        f"{kind}[{index}]",
+                        f"gid {record['gid']} also belongs to {kind}[{gids[record['gid']]}]",
+                    )
+                gids[record["gid"]] = index
             if kind == "contacts":
                 checker.contact_extras(index, record)
             if kind == "interactions" and (record["kind"], record["direction"]) == (

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Column, Index, Text
 from sqlmodel import Field
 
+from rave.gid import new as new_gid
 from rave.models.columns import Table, text_column, when_column
 
 
@@ -17,6 +18,7 @@ class Contact(Table, table=True):
         CheckConstraint("cadence_days IS NULL OR cadence_days > 0"),
         Index("ix_contact_name_key", "name_key"),
         Index("ix_contact_tier", "tier"),
+        Index("ix_contact_gid", "gid", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -37,3 +39,5 @@ class Contact(Table, table=True):
     # the name's parts as a source split them (schema 5); None when no source said
     given_name: str | None = Field(default=None, sa_column=text_column())
     family_name: str | None = Field(default=None, sa_column=text_column())
+    # the global id (schema 6, rave.gid): what another machine knows the record by
+    gid: str = Field(default_factory=new_gid, sa_column=text_column())

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field
 
+from rave.gid import new as new_gid
 from rave.models import contact  # noqa: F401  (the table these point to)
 from rave.models.columns import Table, fk_column, text_column, when_column
 
@@ -62,12 +63,17 @@ class ExternalKey(Table, table=True):
 
 class Note(Table, table=True):
     __tablename__ = "note"
-    __table_args__ = (Index("ix_note_contact_id", "contact_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_note_contact_id", "contact_id", "created_at"),
+        Index("ix_note_gid", "gid", unique=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     contact_id: int = Field(sa_column=fk_column("contact.id"))
     text: str = Field(sa_column=text_column(nullable=False))
     created_at: datetime = Field(sa_column=when_column())
+    # the global id (schema 6, rave.gid): what another machine knows the record by
+    gid: str = Field(default_factory=new_gid, sa_column=text_column())
 
 
 class DistinctPair(Table, table=True):

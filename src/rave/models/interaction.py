@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, Text
 from sqlmodel import Field
 
+from rave.gid import new as new_gid
 from rave.models import contact  # noqa: F401  (the table interaction_contact points to)
 from rave.models.columns import Table, text_column, when_column
 
@@ -21,6 +22,7 @@ class Interaction(Table, table=True):
         CheckConstraint("kind != 'broadcast' OR direction != 'both'"),  # a like is one-way
         Index("ix_interaction_happened_at", "happened_at"),
         Index("ix_interaction_direction", "direction", "happened_at", "kind", "channel"),
+        Index("ix_interaction_gid", "gid", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -37,6 +39,8 @@ class Interaction(Table, table=True):
     created_at: datetime = Field(sa_column=when_column())
     # who started a live exchange (`both`): "me" or "them"; None otherwise or unknown
     started_by: str | None = Field(default=None, sa_column=text_column())
+    # the global id (schema 6, rave.gid): what another machine knows the record by
+    gid: str = Field(default_factory=new_gid, sa_column=text_column())
 
 
 class InteractionContact(Table, table=True):

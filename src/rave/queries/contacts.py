@@ -105,7 +105,7 @@ def iter_contacts(
     activity = _ACTIVITY if conn.execute(later, params).fetchone()[0] else _TALLIED
     sql = f"""
         SELECT c.id, c.name, c.tier, {_TAGS} AS tags, c.company, c.title,
-               a.last_meaningful AS last_meaningful, COALESCE(a.warmth, 0.0), a.at
+               a.last_meaningful AS last_meaningful, COALESCE(a.warmth, 0.0), a.at, c.gid
           FROM contact c LEFT JOIN {activity} a ON a.cid = c.id
          WHERE {" AND ".join(where)}
          ORDER BY {SORTS[sort]}
@@ -123,6 +123,7 @@ def iter_contacts(
             title=row[5],
             last_meaningful_at=timeutil.from_db_opt(row[6]),
             warmth=row[7] if row[8] is None else decayed(row[7], timeutil.from_db(row[8]), as_of),
+            gid=row[9],
         )
         for row in conn.execute(sql, params)
     )
@@ -132,7 +133,7 @@ def _followups(
     conn: sqlite3.Connection, where: str, params: tuple[object, ...]
 ) -> list[FollowUpRow]:
     sql = f"""
-        SELECT f.id, f.contact_id, c.name, f.text, f.due, f.done_at, f.created_at
+        SELECT f.id, f.contact_id, c.name, f.text, f.due, f.done_at, f.created_at, f.gid
           FROM followup f JOIN contact c ON c.id = f.contact_id
          WHERE {where}
          ORDER BY f.done_at IS NOT NULL, f.due IS NULL, f.due, f.created_at, f.id
@@ -146,6 +147,7 @@ def _followups(
             due=None if row[4] is None else date.fromisoformat(row[4]),
             done_at=timeutil.from_db_opt(row[5]),
             created_at=timeutil.from_db(row[6]),
+            gid=row[7],
         )
         for row in conn.execute(sql, params)
     ]
@@ -176,16 +178,17 @@ def _interactions(
     conn: sqlite3.Connection, contact_id: int, as_of: datetime, limit: int
 ) -> list[InteractionRow]:
     params = {"cid": contact_id, "as_of": timeutil.to_db(as_of), "limit": limit}
-    # your latest answer (a message of yours or a live exchange), as (when, id): what
-    # they wrote before it is answered, what came after still waits (one pass over the
-    # contact's own interactions: CROSS JOIN keeps SQLite from scanning everyone's)
+    # your latest answer (a message of yours or a live exchange), as (when, gid, id), the
+    # fold's order (``scoring.state.Event``): what they wrote before it is answered, what
+    # came after still waits (one pass over the contact's own interactions: CROSS JOIN
+    # keeps SQLite from scanning everyone's)
     answered = conn.execute(
         """
-        SELECT i.happened_at, i.id FROM interaction_contact ic
+        SELECT i.happened_at, COALESCE(i.gid, ''), i.id FROM interaction_contact ic
          CROSS JOIN interaction i ON i.id = ic.interaction_id
          WHERE ic.contact_id = :cid AND i.happened_at <= :as_of
            AND i.kind IN ('chat', 'engage') AND i.direction IN ('out', 'both')
-         ORDER BY i.happened_at DESC, i.id DESC LIMIT 1
+         ORDER BY i.happened_at DESC, i.gid DESC, i.id DESC LIMIT 1
         """,
         params,
     ).fetchone()
@@ -194,10 +197,11 @@ def _interactions(
         SELECT i.id, i.happened_at, i.kind, i.direction, i.channel, i.note, i.needs_reply,
                (SELECT json_group_array(o.name) FROM interaction_contact oc
                   JOIN contact o ON o.id = oc.contact_id
-                 WHERE oc.interaction_id = i.id AND oc.contact_id != :cid)
+                 WHERE oc.interaction_id = i.id AND oc.contact_id != :cid),
+               COALESCE(i.gid, '')
           FROM interaction_contact ic JOIN interaction i ON i.id = ic.interaction_id
          WHERE ic.contact_id = :cid AND i.happened_at <= :as_of
-         ORDER BY i.happened_at DESC, i.id DESC
+         ORDER BY i.happened_at DESC, i.gid DESC, i.id DESC
          LIMIT :limit
         """,
         params,
@@ -208,7 +212,7 @@ def _interactions(
             row[3] == "in"
             and bool(row[6])
             and row[2] in choices.MEANINGFUL
-            and (answered is None or (row[1], row[0]) > tuple(answered))
+            and (answered is None or (row[1], row[8], row[0]) > tuple(answered))
         )
         out.append(
             InteractionRow(
@@ -221,6 +225,7 @@ def _interactions(
                 needs_reply=bool(row[6]),
                 with_others=tuple(json.loads(row[7])),
                 awaiting_reply=waits,
+                gid=row[8] or None,
             )
         )
     return out
@@ -233,7 +238,7 @@ def contact_detail(
         f"""
         SELECT c.id, c.name, c.tier, c.cadence_days, c.why, c.offer, c.met, c.company,
                c.title, c.location, c.birthday, c.snoozed_until, c.created_at,
-               {_TAGS}, {_WARMTH}
+               {_TAGS}, {_WARMTH}, c.gid
           FROM contact c WHERE c.id = :cid
         """,
         {"cid": contact_id, "as_of": timeutil.to_db(as_of)},
@@ -253,9 +258,9 @@ def contact_detail(
     handles = tuple((r[0], r[1]) for r in rows)
     typed = {(r[0], r[1]): r[2] for r in rows if r[2] is not None}
     notes = tuple(
-        NoteRow(r[0], r[1], timeutil.from_db(r[2]))
+        NoteRow(r[0], r[1], timeutil.from_db(r[2]), r[3])
         for r in conn.execute(
-            "SELECT id, text, created_at FROM note WHERE contact_id = ? "
+            "SELECT id, text, created_at, gid FROM note WHERE contact_id = ? "
             "ORDER BY created_at DESC, id DESC",
             (contact_id,),
         )
@@ -296,6 +301,7 @@ def contact_detail(
         interactions=tuple(_interactions(conn, contact_id, as_of, timeline)),
         interaction_count=total,
         balance=balance,
+        gid=row[15],
     )
 
 

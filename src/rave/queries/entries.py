@@ -39,6 +39,7 @@ class Entry:
     url: str | None = None
     due: date | None = None
     done_at: datetime | None = None
+    gid: str | None = None  # the global id (rave.gid): what another machine knows it by
 
     @property
     def ref(self) -> str:
@@ -61,7 +62,7 @@ def parse_ref(text: str) -> tuple[str, int]:
 
 
 # Every branch gives: type, id, when, text, contacts (JSON [[id, name], ...]), kind,
-# direction, channel, needs_reply, url, due, done_at. ``{where}`` is what selects the rows:
+# direction, channel, needs_reply, url, due, done_at, gid. ``{where}`` is what selects the rows:
 # the WHERE clause, and for interactions the tables too (_EVERYONE, _OF_CONTACT, _BY_ID).
 _PEOPLE = """(SELECT json_group_array(json_array(c.id, c.name)) FROM
     (SELECT c.id, c.name FROM interaction_contact x JOIN contact c ON c.id = x.contact_id
@@ -69,20 +70,20 @@ _PEOPLE = """(SELECT json_group_array(json_array(c.id, c.name)) FROM
 _BRANCHES = {
     "interaction": f"""
         SELECT 'interaction', i.id, i.happened_at AS at, i.note, {_PEOPLE}, i.kind,
-               i.direction, i.channel, i.needs_reply, NULL, NULL, NULL
+               i.direction, i.channel, i.needs_reply, NULL, NULL, NULL, i.gid
           FROM {{where}}""",
     "note": """
         SELECT 'note', n.id, n.created_at AS at, n.text, json_array(json_array(c.id, c.name)),
-               NULL, NULL, NULL, NULL, NULL, NULL, NULL
+               NULL, NULL, NULL, NULL, NULL, NULL, NULL, n.gid
           FROM note n JOIN contact c ON c.id = n.contact_id {where}""",
     "post": """
         SELECT 'post', p.id, p.posted_at AS at, p.text, '[]', NULL, NULL, p.channel, NULL,
-               p.url, NULL, NULL
+               p.url, NULL, NULL, p.gid
           FROM post p {where}""",
     "followup": """
         SELECT 'followup', f.id, f.created_at AS at, f.text,
                json_array(json_array(c.id, c.name)), NULL, NULL, NULL, NULL, NULL, f.due,
-               f.done_at
+               f.done_at, f.gid
           FROM followup f JOIN contact c ON c.id = f.contact_id {where}""",
 }
 _OF_CONTACT = {
@@ -102,7 +103,7 @@ _BY_ID = {
 
 
 def _entry(row: tuple[object, ...]) -> Entry:
-    kind, rid, at, text, people, ikind, direction, channel, reply, url, due, done = row
+    kind, rid, at, text, people, ikind, direction, channel, reply, url, due, done, gid = row
     assert isinstance(kind, str) and isinstance(rid, int) and isinstance(at, str)
     assert isinstance(people, str)
     return Entry(
@@ -118,6 +119,7 @@ def _entry(row: tuple[object, ...]) -> Entry:
         url=url if isinstance(url, str) else None,
         due=date.fromisoformat(due) if isinstance(due, str) else None,
         done_at=timeutil.from_db(done) if isinstance(done, str) else None,
+        gid=gid if isinstance(gid, str) else None,
     )
 
 

@@ -16,6 +16,7 @@ from rave.choices import CONTACT_FIELDS
 
 _CONTACT_COLUMNS = (
     "id",
+    "gid",
     "name",
     "given_name",
     "family_name",
@@ -62,7 +63,7 @@ def interactions(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
     rows = conn.execute(
         """
         SELECT i.id, i.kind, i.direction, i.channel, i.happened_at, i.note, i.needs_reply,
-               i.source, i.external_key, i.created_at, i.started_by,
+               i.source, i.external_key, i.created_at, i.started_by, i.gid,
                (SELECT json_group_array(contact_id) FROM
                    (SELECT contact_id FROM interaction_contact
                      WHERE interaction_id = i.id ORDER BY contact_id))
@@ -82,25 +83,29 @@ def interactions(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
             "external_key": row[8],
             "created_at": row[9],
             "started_by": row[10],
-            "contact_ids": json.loads(row[11]),
+            "gid": row[11],
+            "contact_ids": json.loads(row[12]),
         }
 
 
 def posts(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
+    keys = ("id", "gid", "text", "channel", "url", "when", "created_at")
     for row in conn.execute(
-        "SELECT id, text, channel, url, posted_at, created_at FROM post ORDER BY id"
+        "SELECT id, gid, text, channel, url, posted_at, created_at FROM post ORDER BY id"
     ):
-        yield dict(zip(("id", "text", "channel", "url", "when", "created_at"), row, strict=True))
+        yield dict(zip(keys, row, strict=True))
 
 
 def notes(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
-    for row in conn.execute("SELECT id, contact_id, text, created_at FROM note ORDER BY id"):
-        yield dict(zip(("id", "contact_id", "text", "created_at"), row, strict=True))
+    keys = ("id", "gid", "contact_id", "text", "created_at")
+    for row in conn.execute(f"SELECT {', '.join(keys)} FROM note ORDER BY id"):
+        yield dict(zip(keys, row, strict=True))
 
 
 def followups(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
     keys = (
         "id",
+        "gid",
         "contact_id",
         "interaction_id",
         "text",

@@ -24,6 +24,7 @@ class ContactSummary:
     title: str | None
     last_meaningful_at: datetime | None
     warmth: float
+    gid: str | None = None  # the global id (rave.gid): what another machine knows it by
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,7 @@ class NoteRow:
     id: int
     text: str
     created_at: datetime
+    gid: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +44,7 @@ class FollowUpRow:
     due: date | None
     done_at: datetime | None
     created_at: datetime
+    gid: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +64,7 @@ class InteractionRow(InteractionFacts):
     needs_reply: bool  # as logged: their message asked for an answer
     with_others: tuple[str, ...]
     awaiting_reply: bool = False  # ...and none of yours (nor a live exchange) came after
+    gid: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,3 +96,4 @@ class ContactDetail:
     # a handle's text as typed, where it differs from the stored value: (channel, value)
     # → ``06 98 76 54 32`` for ("phone", "+33698765432")
     typed: dict[tuple[str, str], str] = field(default_factory=dict)
+    gid: str | None = None

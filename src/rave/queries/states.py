@@ -54,7 +54,7 @@ SELECT p.id, c.name, c.tier, c.cadence_days, c.snoozed_until, c.why, c.offer,
        (SELECT n.text FROM note n WHERE n.contact_id = p.id AND n.created_at <= :as_of
          ORDER BY n.created_at DESC, n.id DESC LIMIT 1) AS latest_note,
        (SELECT group_concat(DISTINCT h.channel) FROM handle h WHERE h.contact_id = p.id)
-           AS handles,
+           AS handles, COALESCE(c.gid, ''),
        {contact_tally.select_columns("t")}
   FROM picked p
   JOIN contact c ON c.id = p.id
@@ -117,7 +117,7 @@ def contact_states(
     stamp = params["as_of"]
 
     def finish(row: tuple[Any, ...], tally: Tally) -> ContactState:
-        cid, name, tier, cadence_days, snoozed_until, why, offer, note, handles = row[:9]
+        cid, name, tier, cadence_days, snoozed_until, why, offer, note, handles, gid = row[:10]
         return tally.state(
             as_of=as_of,
             contact_id=cid,
@@ -130,16 +130,17 @@ def contact_states(
             offer=offer,
             handles=_handle_channels(handles),
             config=config,
+            contact_gid=gid,
         )
 
     states = []
     replay: list[tuple[Any, ...]] = []  # stored tally runs past as_of: fold again
     for row in conn.execute(f"WITH {picked} {_TALLIES_SQL}", params):  # streamed
-        latest_at = row[9]
+        latest_at = row[10]
         if latest_at is not None and latest_at > stamp:
             replay.append(row)
         else:
-            tally = Tally() if latest_at is None else contact_tally.from_row(row[9:])
+            tally = Tally() if latest_at is None else contact_tally.from_row(row[10:])
             states.append(finish(row, tally))
     if replay:
         past = contact_tally.folded_as_of(conn, as_of, [row[0] for row in replay])

@@ -171,7 +171,8 @@ def _assessment(
 
 def sort_key(a: Assessment) -> tuple[Any, ...]:
     """(lane, −score, tier A..D then none, oldest last_meaningful with never first, name
-    casefolded, contact_id): total as long as contact ids are distinct."""
+    casefolded, the contact's global id, contact_id): the same order on every machine
+    (``rave.gid``), and total as long as contact ids are distinct."""
     return _order(a.lane, a.score, a.state)
 
 
@@ -179,7 +180,8 @@ def _order(lane: int, score: float, s: ContactState) -> tuple[Any, ...]:
     last = s.last_meaningful
     tier = ALL_TIERS.index(s.tier) if s.tier in ALL_TIERS else len(ALL_TIERS)
     when = last.timestamp() if last is not None else 0.0
-    return (lane, -score, tier, last is not None, when, s.name.casefold(), s.contact_id)
+    name = s.name.casefold()
+    return (lane, -score, tier, last is not None, when, name, s.contact_gid, s.contact_id)
 
 
 def local_day_start(as_of: datetime) -> datetime:

@@ -1,7 +1,7 @@
 """The ranking model's input: events, the one fold that turns a contact's events into its
 per-contact state (spec/scoring.md v2, "Per-contact state"), and warmth. PURE.
 
-There is one derivation: :class:`Tally` folds events in ``(when, id)`` order and
+There is one derivation: :class:`Tally` folds events in ``(when, gid)`` order and
 :meth:`Tally.state` finishes the state as of a moment. The write door keeps each
 contact's tally stored (``rave.contact_tally``); ``--as-of`` replays fold the history up to
 that moment with the same class; :func:`derive_state` is the two in one call.
@@ -73,7 +73,10 @@ _DAY = 86400.0
 
 
 class Event(NamedTuple):
-    """One interaction seen from one contact. Events are ordered by ``(when, id)``."""
+    """One interaction seen from one contact. Events are ordered by ``(when, gid)``:
+    events of the same second by their global id (``rave.gid``), the same on every
+    machine, so every replica folds a history alike; ``id`` (this machine's number)
+    orders only events without a gid (tests, the replay)."""
 
     id: int
     when: datetime
@@ -82,10 +85,11 @@ class Event(NamedTuple):
     channel: str
     needs_reply: bool = False
     note: str | None = None
+    gid: str = ""
 
 
-def _order(event: Event) -> tuple[datetime, int]:
-    return (event.when, event.id)
+def _order(event: Event) -> tuple[datetime, str, int]:
+    return (event.when, event.gid, event.id)
 
 
 def _days(earlier: datetime, later: datetime) -> float:
@@ -105,7 +109,7 @@ class ContactState(NamedTuple):
     """What ``assess`` needs about one contact, derived from its events dated at or before
     ``as_of`` (see :class:`Tally` for the exact definitions). "Meaningful" = chat or
     engage; "inbound" = ``in``; a ``both`` event is a live exchange; "after" means later
-    in the ``(when, id)`` order.
+    in the ``(when, gid)`` order.
 
     A named tuple, not a frozen dataclass: as immutable, and ranking builds one per
     contact, tens of thousands on a large network, at a fraction of the cost."""
@@ -150,6 +154,7 @@ class ContactState(NamedTuple):
     recent_in_meaningful: int  # ... of which inbound or live, up to 2 counted
     talking_point: str | None  # the latest note, else the last conversation's note
     warmth: float  # Σ warmth_weight over the events
+    contact_gid: str = ""  # the contact's global id: the ranking's last tie-breaker
 
 
 def derive_state(
@@ -161,7 +166,7 @@ def derive_state(
 ) -> ContactState:
     """The state as of ``as_of`` of a contact with these events and notes: events and
     notes dated after ``as_of`` are ignored; the rest of the events are folded into a
-    :class:`Tally` in ``(when, id)`` order; the talking point is the text of the latest
+    :class:`Tally` in ``(when, gid)`` order; the talking point is the text of the latest
     note (ties: the later in ``notes``), else the latest meaningful event's note.
     ``contact`` is the rest of :meth:`Tally.state`'s keywords: the contact's own fields
     (``contact_id``, ``name``, ``tier``, ...) and ``config``."""
@@ -177,7 +182,7 @@ def derive_state(
 
 @dataclass(slots=True)
 class Tally:
-    """One contact's events folded in ``(when, id)`` order into what ``ContactState``
+    """One contact's events folded in ``(when, gid)`` order into what ``ContactState``
     needs, free of ``as_of`` and of the config (warmth is kept decayed to the latest
     event; the recent counts as the latest few moments). ``add`` takes one more event,
     later than all before it, so a stored tally follows a growing history in constant
@@ -202,7 +207,7 @@ class Tally:
         engage clears the debt; ``last_offline``; their post is responded to.
     """
 
-    latest: tuple[datetime, int] | None = None  # (when, id) of the latest event
+    latest: tuple[datetime, str, int] | None = None  # (when, gid, id) of the latest event
     warmth: float = 0.0  # Σ warmth_weight as of the latest event
     first_m: datetime | None = None
     first_m_dir: str | None = None
@@ -236,7 +241,7 @@ class Tally:
     recent_in: list[datetime] = field(default_factory=list)  # latest in/both, at most 2
 
     def add(self, e: Event) -> None:
-        """Fold in one event, later in ``(when, id)`` order than every event so far."""
+        """Fold in one event, later in ``(when, gid)`` order than every event so far."""
         key = _order(e)
         if self.latest is not None:
             if key <= self.latest:
@@ -308,6 +313,7 @@ class Tally:
         offer: str | None = None,
         handles: Sequence[str] = (),
         config: RankConfig = _DEFAULT,
+        contact_gid: str = "",
     ) -> ContactState:
         """The state as of ``as_of`` (at or after the latest event); ``latest_note`` is
         the text of the contact's latest note created at or before it; ``handles`` the
@@ -364,6 +370,7 @@ class Tally:
             sum(t >= since for t in self.recent_in),  # recent_in_meaningful
             latest_note if latest_note is not None else self.note,  # talking_point
             warmth,
+            contact_gid,
         )
 
 

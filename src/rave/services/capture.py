@@ -23,6 +23,9 @@ inside the import's one transaction, with the same rules for every source:
 - ``needs_reply`` comes from the conversation itself (spec/scoring.md, reply lane): the
   parser sets it on an inbound message that is the last of its thread and not a closing
   "thanks"; the ranking's fold settles what you answered afterwards.
+- **Ids**: an interaction's global id derives from its source key, a follow-up's from
+  the event's and its contact's (``rave.gid``): every machine importing the same files
+  makes the same ids.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from rave import normalize, timeutil
+from rave import gid, normalize, timeutil
 from rave.config import MeConfig
 from rave.formats import ContactRecord, ParseStats
 from rave.services.matcher import SHARED, Matcher, Progress
@@ -213,8 +216,8 @@ def write(
             continue
         cursor = conn.execute(
             """INSERT INTO interaction (kind, direction, channel, happened_at, note,
-                   needs_reply, source, external_key, created_at, started_by)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   needs_reply, source, external_key, created_at, started_by, gid)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 record.kind,
                 record.direction,
@@ -226,6 +229,7 @@ def write(
                 record.external_key,
                 matcher.now,
                 record.started_by if record.direction == "both" else None,
+                gid.first_free(conn, "interaction", [gid.interaction(record.external_key)]),
             ),
         )
         assert cursor.lastrowid is not None
@@ -253,10 +257,18 @@ def _follow_ups(matcher: Matcher, record: Captured, ids: list[int]) -> None:
             continue
         if record.series is not None and _moved(matcher, record, cid, key):
             continue
+        made = gid.followup(record.external_key, matcher.gid_of(cid))
         matcher.conn.execute(
-            """INSERT INTO followup (contact_id, text, due, created_at, external_key)
-               VALUES (?, ?, ?, ?, ?)""",
-            (cid, record.note or "meeting", record.due.isoformat(), matcher.now, key),
+            """INSERT INTO followup (contact_id, text, due, created_at, external_key, gid)
+               VALUES (?, ?, ?, ?, ?, ?)""",
+            (
+                cid,
+                record.note or "meeting",
+                record.due.isoformat(),
+                matcher.now,
+                key,
+                gid.first_free(matcher.conn, "followup", [made]),
+            ),
         )
         matcher.report.followups_created += 1
 

@@ -93,9 +93,9 @@ def _write(conn: sqlite3.Connection, fmt: str, stream: TextIO) -> int:
 
         return ravecsv.write_contacts(map(contact_record, records.contacts(conn)), stream)
     if fmt == "vcard":
-        from rave.formats import vcard
+        from rave.formats import vcard_write
 
-        return vcard.write_vcards(map(contact_record, records.contacts(conn)), stream)
+        return vcard_write.write_vcards(map(contact_record, records.contacts(conn)), stream)
     return _ics(conn, stream)
 
 

@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from rave import contact_tally, normalize, safefile, timeutil
+from rave import contact_tally, gid, normalize, safefile, timeutil
 from rave.config import MeConfig
 from rave.errors import BadInputError, RaveError
 from rave.formats import ContactRecord, MessageRecord, ParseStats, Participant
@@ -157,8 +157,8 @@ def _import_messages(
         when = timeutil.to_db(message.when)
         cursor = conn.execute(
             """INSERT INTO interaction (kind, direction, channel, happened_at, note,
-                   needs_reply, source, external_key, created_at)
-               VALUES ('chat', ?, 'linkedin', ?, ?, ?, 'linkedin-messages', ?, ?)""",
+                   needs_reply, source, external_key, created_at, gid)
+               VALUES ('chat', ?, 'linkedin', ?, ?, ?, 'linkedin-messages', ?, ?, ?)""",
             (
                 message.direction,
                 when,
@@ -168,6 +168,7 @@ def _import_messages(
                 int(message.direction == "in" and not closes_conversation(message.excerpt)),
                 message.external_key,
                 matcher.now,
+                gid.first_free(conn, "interaction", [gid.interaction(message.external_key)]),
             ),
         )
         assert cursor.lastrowid is not None
@@ -251,11 +252,26 @@ def _run(job: _Job, file: Path) -> ImportReport:
     existed = job.db_path.exists()
     try:
         return _import(job, file)
-    except BaseException:
+    except BaseException as exc:
         if not existed and _empty_store(job.db_path):  # a failed first import leaves no file
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{job.db_path}{suffix}").unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise _unreadable(exc, file, job.db_path) from None
         raise
+
+
+def _unreadable(exc: OSError, file: Path, db_path: Path) -> OSError | RaveError:
+    """An error reading the import's input (a file that cannot be read, a folder of a
+    Maildir that cannot be listed) as a message naming it, exit 1: the store's own
+    errors are SQLite's, and any other OSError here is about the input."""
+    where = Path(exc.filename) if exc.filename else file
+    if where.parent == db_path.parent and where.name.startswith(db_path.name):
+        return exc  # the store's file (its folder cannot be written): reported as such
+    return RaveError(
+        f"cannot read {where}: {exc.strerror or exc}",
+        hint="check the file's permissions, or copy it somewhere readable first",
+    )
 
 
 def _empty_store(db_path: Path) -> bool:

@@ -1,11 +1,15 @@
 """Importing rave's own JSON document (``rave export json``).
 
-Into an empty store every record keeps its id, so export → import → export gives the
-same document. Into a store that already has data, records are matched so a re-import
-adds nothing: contacts by external key, handle, or same id and name; interactions by
-external key, else by time, kind, direction, channel, note and people; notes, posts and
-follow-ups by their text and creation time. Unmatched records get new ids if theirs
-are taken, and every reference is remapped.
+Into an empty store every record keeps its id and its global id (``gid``), so export →
+import → export gives the same document. Into a store that already has data, records are
+matched so a re-import adds nothing: a record whose gid the store has is that record
+(what another machine's export of the same records brings: already present); else
+contacts by external key, handle, or same id and name; interactions by external key,
+else by time, kind, direction, channel, note and people; notes, posts and follow-ups by
+their text and creation time. Unmatched records get new ids if theirs are taken, and
+every reference is remapped; they keep their gid. A record without one (a document of an
+older rave) gets the id an import or an upgrade would give it (``rave.gid``): from its
+source key, else a UUIDv7 of its ``created_at``.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rave import choices, normalize
+from rave import choices, gid, normalize, timeutil
 from rave.errors import BadInputError, UsageError
 from rave.formats import ContactRecord
 
@@ -33,6 +37,31 @@ def _insert(conn: sqlite3.Connection, table: str, values: dict[str, Any], wanted
         f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(values.values())
     )
     return int(cursor.lastrowid or wanted)
+
+
+def _known(conn: sqlite3.Connection, table: str, rec: dict[str, Any]) -> int | None:
+    """The row of ``table`` that has the record's gid (the same record), if any."""
+    if not rec.get("gid"):
+        return None
+    row = conn.execute(f"SELECT id FROM {table} WHERE gid = ?", (rec["gid"],)).fetchone()
+    return None if row is None else int(row[0])
+
+
+class _Ids:
+    """The gid of each record written: the document's, else one derived from its source
+    key, else a UUIDv7 of its creation time (rising in document order, table by table)."""
+
+    def __init__(self, conn: sqlite3.Connection, now: str) -> None:
+        self.conn, self.now = conn, now
+        self.sequences: dict[str, gid.Sequence] = {}
+
+    def of(self, table: str, rec: dict[str, Any], derived: str | None = None) -> str:
+        if rec.get("gid") and not gid.taken(self.conn, table, rec["gid"]):
+            return str(rec["gid"])
+        if derived is not None and not gid.taken(self.conn, table, derived):
+            return derived
+        created = timeutil.from_db(rec.get("created_at") or self.now)
+        return self.sequences.setdefault(table, gid.Sequence()).at(gid.millis(created))
 
 
 def _record(rec: dict[str, Any]) -> ContactRecord:
@@ -55,10 +84,12 @@ def _record(rec: dict[str, Any]) -> ContactRecord:
     )
 
 
-def _contact(matcher: Matcher, rec: dict[str, Any]) -> int:
+def _contact(matcher: Matcher, rec: dict[str, Any], ids: _Ids) -> int:
     conn = matcher.conn
     record = _record(rec)
-    found = matcher.find(record)
+    found = _known(conn, "contact", rec)
+    if found is None:
+        found = matcher.find(record)
     if found is None:
         same = conn.execute(
             "SELECT id FROM contact WHERE id = ? AND name_key = ?",
@@ -71,12 +102,16 @@ def _contact(matcher: Matcher, rec: dict[str, Any]) -> int:
             matcher.report.contacts_updated += 1
         return int(found)
     name = normalize.clean_name(rec["name"])
+    name_key = normalize.fold(name)
+    refs, handles = record.refs, record.all_handles()
+    derived = None if rec.get("gid") else gid.contact_gid(conn, refs, handles, name_key, "json")
     cid = _insert(
         conn,
         "contact",
         {
+            "gid": ids.of("contact", rec, derived),
             "name": name,
-            "name_key": normalize.fold(name),
+            "name_key": name_key,
             "given_name": rec.get("given_name"),
             "family_name": rec.get("family_name"),
             "tier": rec.get("tier") or "none",
@@ -193,24 +228,31 @@ def import_document(matcher: Matcher, file: Path, tick: Progress) -> None:
     _clean(document, file)
     conn = matcher.conn
     report = matcher.report
+    ids = _Ids(conn, matcher.now)
     count = 0
     contacts: dict[int, int] = {}
     for rec in document["contacts"]:
-        contacts[rec["id"]] = _contact(matcher, rec)
+        contacts[rec["id"]] = _contact(matcher, rec, ids)
         count += 1
         tick(count)
     interactions: dict[int, int] = {}
+    made: set[int] = set()  # the interactions this import wrote
     for rec in document["interactions"]:
         count += 1
         tick(count)
         people = sorted({contacts[c] for c in rec["contact_ids"]})
-        if _same_interaction(conn, rec, people, set(interactions.values())):
+        known = _known(conn, "interaction", rec)
+        if known is not None:  # the same interaction: the follow-ups made with it link to it
+            interactions[rec["id"]] = known
+        if known is not None or _same_interaction(conn, rec, people, made):
             report.already_present += 1
             continue
+        key = rec.get("external_key") or None  # "" is no key
         iid = _insert(
             conn,
             "interaction",
             {
+                "gid": ids.of("interaction", rec, None if key is None else gid.interaction(key)),
                 "kind": rec["kind"],
                 "direction": rec["direction"],
                 "channel": rec["channel"],
@@ -218,27 +260,34 @@ def import_document(matcher: Matcher, file: Path, tick: Progress) -> None:
                 "note": rec.get("note"),
                 "needs_reply": int(bool(rec.get("needs_reply"))),
                 "source": rec.get("source") or "json",
-                "external_key": rec.get("external_key") or None,  # "" is no key
+                "external_key": key,
                 "created_at": rec.get("created_at") or matcher.now,
                 "started_by": rec.get("started_by"),
             },
             rec["id"],
         )
         interactions[rec["id"]] = iid
+        made.add(iid)
         matcher.link(iid, people)
         report.interactions_created += 1
     fresh: dict[str, set[int]] = {"post": set(), "note": set(), "followup": set()}
 
-    def add(table: str, match: str, values: dict[str, Any], wanted: int) -> bool:
-        """Insert ``values`` unless a row that was there before this import matches on
-        the ``match`` columns (two equal records of one document are two records)."""
+    def add(
+        table: str, match: str, values: dict[str, Any], rec: dict[str, Any], derived: str | None
+    ) -> bool:
+        """Insert ``values`` unless the store has the record's gid, or a row that was
+        there before this import matches on the ``match`` columns (two equal records of
+        one document are two records)."""
         keys = [key.strip() for key in match.split(",")]
         where = " AND ".join(f"{key} = ?" for key in keys)
         sql = f"SELECT id FROM {table} WHERE {where}"
-        if _exists(conn, sql, tuple(values[key] for key in keys), fresh[table]):
+        if _known(conn, table, rec) is not None or _exists(
+            conn, sql, tuple(values[key] for key in keys), fresh[table]
+        ):
             report.already_present += 1
             return False
-        fresh[table].add(_insert(conn, table, values, wanted))
+        values = {"gid": ids.of(table, rec, derived), **values}
+        fresh[table].add(_insert(conn, table, values, rec["id"]))
         return True
 
     for rec in document["posts"]:
@@ -249,14 +298,14 @@ def import_document(matcher: Matcher, file: Path, tick: Progress) -> None:
             "posted_at": rec["when"],
             "created_at": rec.get("created_at") or matcher.now,
         }
-        report.posts_created += add("post", "text, posted_at", values, rec["id"])
+        report.posts_created += add("post", "text, posted_at", values, rec, None)
     for rec in document["notes"]:
         values = {
             "contact_id": contacts[rec["contact_id"]],
             "text": rec["text"],
             "created_at": rec.get("created_at") or matcher.now,
         }
-        report.notes_created += add("note", "contact_id, text, created_at", values, rec["id"])
+        report.notes_created += add("note", "contact_id, text, created_at", values, rec, None)
     for rec in document["followups"]:
         linked = rec.get("interaction_id")
         values = {
@@ -269,8 +318,11 @@ def import_document(matcher: Matcher, file: Path, tick: Progress) -> None:
             "external_key": rec.get("external_key") or None,  # "" is no key
         }
         # a follow-up a calendar import made is the same one wherever its key is
-        match = "external_key" if values["external_key"] else "contact_id, text, created_at"
-        report.followups_created += add("followup", match, values, rec["id"])
+        key = values["external_key"]
+        match = "external_key" if key else "contact_id, text, created_at"
+        owner = conn.execute("SELECT gid FROM contact WHERE id = ?", (values["contact_id"],))
+        derived = gid.followup(gid.event_key(key), owner.fetchone()[0]) if key else None
+        report.followups_created += add("followup", match, values, rec, derived)
     for rec in document["apart"]:
         low, high = sorted((contacts[rec["contact_id"]], contacts[rec["other_id"]]))
         if low != high:  # two records of the document the store holds as one contact

@@ -28,7 +28,9 @@ is never changed, nor the name: the source's given and family names are kept bes
 
 Writes use the import's connection (plain ``INSERT``s rather than ORM objects) so that
 a 30,000-row LinkedIn export imports in seconds; the schema is the one the ORM models
-describe.
+describe. A contact an import creates gets the global id of its strongest source key
+(``rave.gid.contact_keys``), so two machines importing the same file make the same ids;
+a note it brings, one of the contact's id and the text.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from rave import choices, normalize, timeutil
+from rave import choices, gid, normalize, timeutil
 from rave.formats import ContactRecord, Participant
 from rave.queries import people
 
@@ -126,6 +128,11 @@ class Matcher:
         self.apart: dict[int, str] = {}
         self.apart_record: ContactRecord | None = None
         self.warned: set[tuple[int, int]] = set()  # pairs already named in a warning
+
+    def gid_of(self, cid: int) -> str:
+        """Contact ``cid``'s global id."""
+        row = self.conn.execute("SELECT gid FROM contact WHERE id = ?", (cid,)).fetchone()
+        return str(row[0] or "") if row else ""
 
     def link(self, interaction_id: int, people: Iterable[int]) -> None:
         """Link a new interaction to its people."""
@@ -285,14 +292,17 @@ class Matcher:
         met = record.met
         if met is None and record.connected_on is not None:
             met = f"connected on LinkedIn {record.connected_on:%Y-%m-%d}"
+        name_key = normalize.fold(name)
+        refs, handles = record.refs, record.all_handles()
+        source = self.report.format
         cursor = self.conn.execute(
             """INSERT INTO contact (name, name_key, tier, cadence_days, why, offer, met,
                    company, title, location, birthday, created_at, updated_at,
-                   given_name, family_name)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   given_name, family_name, gid)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 name,
-                normalize.fold(name),
+                name_key,
                 self.tier or record.tier or "none",
                 record.cadence_days,
                 record.why,
@@ -306,6 +316,7 @@ class Matcher:
                 self.now,
                 record.given_name,
                 record.family_name,
+                gid.contact_gid(self.conn, refs, handles, name_key, source),
             ),
         )
         cid = int(cursor.lastrowid or 0)
@@ -392,9 +403,12 @@ class Matcher:
                 "SELECT 1 FROM note WHERE contact_id = ? AND text = ?", (cid, record.note)
             ).fetchone()
             if exists is None:
+                note_gid = gid.first_free(
+                    self.conn, "note", [gid.note(self.gid_of(cid), record.note)]
+                )
                 self.conn.execute(
-                    "INSERT INTO note (contact_id, text, created_at) VALUES (?, ?, ?)",
-                    (cid, record.note, self.now),
+                    "INSERT INTO note (contact_id, text, created_at, gid) VALUES (?, ?, ?, ?)",
+                    (cid, record.note, self.now, note_gid),
                 )
                 self.report.notes_created += 1
                 added += 1

@@ -213,7 +213,8 @@ def _starter(request: LogRequest) -> str | None:
 def _placed(conn: Any, contact_ids: list[int], when: datetime, now: datetime) -> datetime:
     """A moment on the day ``when`` names that comes after every interaction already
     logged with these people that day (one second after the latest, within the day and
-    not after now; the latest's own second when there is no room, its id then orders)."""
+    not after now; the latest's own second when there is no room: its gid then orders,
+    ``scoring.state.Event``, after the latest if that too was made here by hand)."""
     start, end = timeutil.day_bounds(when)
     latest = channels.latest_between(conn, contact_ids, start, end)
     if latest is None or latest < when:
