@@ -271,9 +271,17 @@ _SHARED_PHONES = tuple(f"shared-{channel}" for channel in _PHONE_CHANNELS)
 
 
 def _phones_in_e164(conn: sqlite3.Connection) -> None:
-    """Version 5's step: every phone, SMS and WhatsApp handle in the form ``rave.phones``
-    stores (E.164 where the number can be read; national numbers read in the default
-    region: ``[phone] region``, else the locale's), the value it had kept as ``typed``.
+    """Version 5's step: :func:`renormalise_phones` in the default region."""
+    renormalise_phones(conn)
+
+
+def renormalise_phones(conn: sqlite3.Connection) -> int:
+    """Every phone, SMS and WhatsApp handle in the form ``rave.phones`` stores (E.164
+    where the number can be read; national numbers read in the default region:
+    ``[phone] region``, else the locale's), the value it had kept as ``typed``; the
+    number of handles changed. Version 5's upgrade runs it, and so does `rave doctor
+    --rebuild` (a number kept as its digits while no region was known is read once a
+    region is set).
     A value that cannot be read any more (``*123#``) stays as it was: nothing is lost.
 
     Two handles that become one value: on one contact, one is kept (the one already in
@@ -295,7 +303,7 @@ def _phones_in_e164(conn: sqlite3.Connection) -> None:
         _SHARED_PHONES,
     ).fetchall()
     if not rows and not refs:
-        return
+        return 0
     from rave import normalize, phones
     from rave.errors import UsageError
 
@@ -326,11 +334,14 @@ def _phones_in_e164(conn: sqlite3.Connection) -> None:
                 "INSERT OR IGNORE INTO contact_ref (source, key, contact_id) VALUES (?, ?, ?)",
                 (f"shared-{channel}", f"{new} {name_key}", contact_id),
             )
+    changed = len(found) - len({handle for handle, _ in kept.values()})
     for _, handle_id, _contact_id, channel, value, _name_key, new in found:
         if value != new and kept[(channel, new)][0] == handle_id:
             conn.execute(
-                "UPDATE handle SET value = ?, typed = ? WHERE id = ?", (new, value, handle_id)
+                "UPDATE handle SET value = ?, typed = coalesce(typed, ?) WHERE id = ?",
+                (new, value, handle_id),
             )
+            changed += 1
     for source, key in refs:
         value, _, name_key = key.partition(" ")
         new = renormalised(source.removeprefix("shared-"), value)
@@ -340,6 +351,7 @@ def _phones_in_e164(conn: sqlite3.Connection) -> None:
                 (f"{new} {name_key}", source, key),
             )
             conn.execute("DELETE FROM contact_ref WHERE source = ? AND key = ?", (source, key))
+    return changed
 
 
 # Version 6 (issue 18, stable identity): a global id, ``gid``, on every record people make
