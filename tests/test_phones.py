@@ -598,3 +598,23 @@ def test_a_bad_region_stops_the_upgrade_and_leaves_the_store(rave: Rave, rave_ho
     set_region(rave_home, "FR")
     assert rave("list").exit_code == 0
     assert typed_in_store(rave_home) == [(1, "phone", "+33698765432", "0698765432")]
+
+
+def test_numbers_kept_as_digits_are_read_once_a_region_is_set(
+    rave: Rave, rave_home: Path
+) -> None:
+    """A store upgraded, or numbers added, while no region was known (cron has no LANG):
+    `rave doctor` says so once a region is set, and `--rebuild` stores them in E.164."""
+    assert rave("add", "Jean Dupont", "--phone", "06 98 76 54 32").exit_code == 0
+    assert [row[2] for row in typed_in_store(rave_home)] == ["0698765432"]
+    assert rave("show", "+33 6 98 76 54 32").exit_code == 3  # not found as it is kept
+    set_region(rave_home, "FR")
+    checked = rave("doctor", "--json")
+    assert checked.exit_code == 1
+    (phones_check,) = [c for c in checked.json()["checks"] if c["name"] == "phones"]
+    assert "1 phone number kept as digits" in phones_check["detail"]
+    rebuilt = rave("doctor", "--rebuild", "--json")
+    assert rebuilt.exit_code == 0, rebuilt
+    assert rebuilt.json()["rebuilt"]["phones"] == 1
+    assert typed_in_store(rave_home) == [(1, "phone", "+33698765432", "06 98 76 54 32")]
+    assert rave("show", "+33 6 98 76 54 32").stdout.startswith("#1 Jean Dupont")

@@ -68,8 +68,9 @@ def doctor(
         bool,
         typer.Option(
             "--rebuild",
-            help="First rebuild every contact's ranking tally from the history (one "
-            "transaction), and report how many differed.",
+            help="First rebuild every contact's ranking tally from the history, and "
+            "store phone numbers kept as digits in E.164 once a region reads them (one "
+            "transaction); report what changed.",
         ),
     ] = False,
     as_json: JsonOpt = False,

@@ -186,7 +186,11 @@ def doctor(result: tuple[list[maintenance.Check], maintenance.Rebuilt | None]) -
         "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in checks],
     }
     if rebuilt is not None:
-        payload["rebuilt"] = {"tallies": rebuilt.tallies, "differed": rebuilt.differed}
+        payload["rebuilt"] = {
+            "tallies": rebuilt.tallies,
+            "differed": rebuilt.differed,
+            "phones": rebuilt.phones,
+        }
     return payload
 
 

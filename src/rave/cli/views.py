@@ -269,6 +269,8 @@ def doctor(result: tuple[list[Check], Rebuilt | None]) -> None:
             f"Rebuilt {rebuilt.tallies} tallies from the history; "
             f"{rebuilt.differed} differed before."
         )
+        if rebuilt.phones:
+            render.line(f"Stored {rebuilt.phones} phone numbers in E.164 (your region).")
     tables.table(
         ["check", "", "detail"],
         [[c.name, "ok" if c.ok else "PROBLEM", c.detail] for c in checks],

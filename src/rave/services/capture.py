@@ -110,6 +110,9 @@ class People:
         self.matcher = matcher
         self.create = create
         self.unknown: dict[str, int] = {}  # who was left out, for the report's warning
+        # a name several contacts have, and them: left out rather than guessed
+        self.ambiguous: dict[str, list[int]] = {}
+        self.updated: set[int] = set()  # contacts given a handle by this import
         self._by_name: dict[str, list[int]] | None = None
         self._memo: dict[Party, int | None] = {}
 
@@ -129,13 +132,15 @@ class People:
         if party not in self._memo:
             self._memo[party] = self._find(party)
         found = self._memo[party]
-        if found is None:  # counted per record, not once: the warning ranks by it
+        if found is None and party.shown() not in self.ambiguous:
+            # counted per record, not once: the warning ranks by it
             self.unknown[party.shown()] = self.unknown.get(party.shown(), 0) + 1
         return found
 
     def _find(self, party: Party) -> int | None:
         matcher = self.matcher
         key = normalize.fold(party.name) if party.name else ""
+        named = self._names().get(key, []) if key else []
         for channel, value in party.handles:
             group = "phone" if channel in PHONE_CHANNELS else channel
             shared = matcher.refs.get((SHARED + group, f"{value} {key}")) if key else None
@@ -144,15 +149,43 @@ class People:
             for candidate in (channel, *PHONE_CHANNELS) if group == "phone" else (channel,):
                 found = matcher.handles.get((candidate, value))
                 if found is not None:
-                    return found
-        ids = self._names().get(key, []) if key else []
-        if len(ids) == 1 and self._may_add(ids[0], party):
-            record = self._record(party, ids[0])
-            matcher.add_details(ids[0], record)
-            return ids[0]
+                    return self._sharer(party, found, (group, value), named)
+        if len(named) > 1:  # never a guess, never a reason to make one more namesake
+            self.ambiguous[party.shown()] = named
+            return None
+        if len(named) == 1 and self._may_add(named[0], party):
+            self._add(named[0], self._record(party, named[0]))
+            return named[0]
         if self.create:
             return self._created(party)
         return None
+
+    def _sharer(
+        self, party: Party, owner: int, handle: tuple[str, str], named: list[int]
+    ) -> int | None:
+        """The contact a party writing from ``owner``'s address or number is: the owner,
+        unless the party's name is another contact's and not the owner's (a family
+        address, an office line: the identity rules), then that contact, who is given
+        the value as a ``shared-…`` key so that the next import finds them at once."""
+        if not named or owner in named:
+            return owner  # their name, or a name nobody has: display names vary
+        if len(named) > 1:
+            self.ambiguous[party.shown()] = named
+            return None
+        other = named[0]
+        group, value = handle
+        ref = (SHARED + group, f"{value} {normalize.fold(party.name or '')}")
+        self.matcher.conn.execute(
+            "INSERT OR IGNORE INTO contact_ref (source, key, contact_id) VALUES (?, ?, ?)",
+            (*ref, other),
+        )
+        self.matcher.refs[ref] = other
+        return other
+
+    def _add(self, cid: int, record: ContactRecord) -> None:
+        if self.matcher.add_details(cid, record) and cid not in self.updated:
+            self.updated.add(cid)
+            self.matcher.report.contacts_updated += 1
 
     def _may_add(self, cid: int, party: Party) -> bool:
         """A namesake is the party when it has no handle of the kinds the party brings
@@ -238,6 +271,12 @@ def write(
         _done(matcher, record.external_key, ids)
     if people.unknown:
         _warn_unknown(matcher, people.unknown, create=options.create)
+    for who, ids in sorted(people.ambiguous.items()):
+        shown = ", ".join(f"#{cid}" for cid in ids)
+        matcher.report.warnings.append(
+            f"{who} is the name of {len(ids)} contacts ({shown}): what they wrote was left "
+            "out; give the right one their address or number (`rave edit`), or merge them"
+        )
 
 
 def _seen(conn: sqlite3.Connection, table: str, key: str) -> bool:
@@ -247,12 +286,15 @@ def _seen(conn: sqlite3.Connection, table: str, key: str) -> bool:
 
 
 def _follow_ups(matcher: Matcher, record: Captured, ids: list[int]) -> None:
-    """One follow-up per person, keyed by the event and the person: written once; one
-    still open for the same series and person (the meeting was moved) is moved."""
+    """One follow-up per person, keyed by the event and the person (``EVENT|CONTACT
+    GID``): written once; one still open for the same series and person (the meeting
+    was moved) is moved. A follow-up is the person's when it is on their contact
+    now, whatever contact its key names: a merge moves follow-ups, an import of a JSON
+    export numbers contacts anew, and older rave keyed them by this machine's id."""
     assert record.due is not None
     for cid in ids:
-        key = f"{record.external_key}|{cid}"
-        if _seen(matcher.conn, "followup", key):
+        key = f"{record.external_key}|{matcher.gid_of(cid)}"
+        if _followup_of(matcher.conn, record.external_key, cid) is not None:
             matcher.report.already_present += 1
             continue
         if record.series is not None and _moved(matcher, record, cid, key):
@@ -292,12 +334,22 @@ def _moved(matcher: Matcher, record: Captured, cid: int, key: str) -> bool:
     return True
 
 
+def _followup_of(conn: sqlite3.Connection, event: str, cid: int) -> int | None:
+    """The follow-up an import wrote for ``event`` that is on contact ``cid``."""
+    row = conn.execute(
+        "SELECT id FROM followup WHERE contact_id = ? AND substr(external_key, 1, ?) = ?",
+        (cid, len(event) + 1, f"{event}|"),
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
 def _done(matcher: Matcher, key: str, ids: list[int]) -> None:
     """The follow-ups an earlier import wrote for this record while it was ahead (a
     meeting) are done now that it took place."""
     matcher.conn.executemany(
-        "UPDATE followup SET done_at = ? WHERE external_key = ? AND done_at IS NULL",
-        [(matcher.now, f"{key}|{cid}") for cid in ids],
+        "UPDATE followup SET done_at = ? WHERE contact_id = ? AND done_at IS NULL"
+        " AND substr(external_key, 1, ?) = ?",
+        [(matcher.now, cid, len(key) + 1, f"{key}|") for cid in ids],
     )
 
 

@@ -18,7 +18,7 @@ from typing import Any, BinaryIO
 
 from rave import contact_tally, db, migrations, safefile, timeutil
 from rave.config import Paths, validate
-from rave.errors import ConfigError, RaveError, StoreError, StoreMissing
+from rave.errors import ConfigError, RaveError, StoreError, StoreMissing, UsageError
 
 
 def default_backup_path(db_path: Path) -> Path:
@@ -317,13 +317,51 @@ def _tallies_check(conn: sqlite3.Connection) -> Check:
     )
 
 
+def _phones_check(conn: sqlite3.Connection) -> Check | None:
+    """Phone numbers kept as their digits (stored while no region was known) that your
+    region now reads as numbers: they match neither what you type nor what imports
+    bring until `rave doctor --rebuild` stores them in E.164. None when there are none
+    to look at (phonenumbers is then never loaded)."""
+    rows = conn.execute(
+        "SELECT channel, value FROM handle"
+        " WHERE channel IN ('phone', 'sms', 'whatsapp') AND value >= '0'"
+    ).fetchall()
+    if not rows:
+        return None
+    from rave import normalize, phones
+
+    try:
+        region = phones.default_region()
+    except ConfigError:
+        return None  # the config check says what is wrong with [phone]
+    if region is None:
+        return None
+    stale = 0
+    for channel, value in rows:
+        try:
+            stale += normalize.normalize_handle(channel, value, region=region) != value
+        except UsageError:
+            continue
+    if not stale:
+        return Check("phones", True, f"stored in E.164 where {region} reads them")
+    return Check(
+        "phones",
+        False,
+        f"{stale} phone number{'s' if stale != 1 else ''} kept as digits (stored while no "
+        f"region was set) read as numbers of {region} now: they match nothing you type; "
+        "run `rave doctor --rebuild`",
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Rebuilt:
-    """What ``rave doctor --rebuild`` did: tallies written, and how many stored ones
-    differed from the history before (missing and left-over ones included)."""
+    """What ``rave doctor --rebuild`` did: tallies written, how many stored ones
+    differed from the history before (missing and left-over ones included), and phone
+    numbers stored again in the form the current region reads them in."""
 
     tallies: int
     differed: int
+    phones: int = 0
 
 
 def rebuild_tallies(db_path: Path) -> Rebuilt:
@@ -334,6 +372,7 @@ def rebuild_tallies(db_path: Path) -> Rebuilt:
     try:
         conn.execute("BEGIN IMMEDIATE")
         try:
+            phones = migrations.renormalise_phones(conn)
             before = _stored_tallies(conn, None)
             written = contact_tally.rebuild(conn)
             after = _stored_tallies(conn, None)
@@ -349,7 +388,7 @@ def rebuild_tallies(db_path: Path) -> Rebuilt:
     differed = sum(
         1 for cid in before.keys() | after.keys() if not _same_row(before.get(cid), after.get(cid))
     )
-    return Rebuilt(written, differed)
+    return Rebuilt(written, differed, phones)
 
 
 def _store_check(db_path: Path) -> Check | None:
@@ -445,6 +484,9 @@ def _store_checks(conn: sqlite3.Connection, db_path: Path) -> list[Check]:
         )
         if tables is not None and tables.ok and result == ["ok"]:
             checks.append(_tallies_check(conn))
+            phones = _phones_check(conn)
+            if phones is not None:
+                checks.append(phones)
         mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
         wal = Path(f"{db_path}-wal")
         size = wal.stat().st_size if wal.exists() else 0
