@@ -778,3 +778,29 @@ def test_address_lists_read_as_the_email_package_reads_them(
     header = ", ".join(parts)
     expected = [(" ".join(n.split()), a) for n, a in getaddresses([header]) if (n, a) != ("", "")]
     assert addresses(header) == expected  # names compared with whitespace collapsed
+
+
+def test_a_maildir_folder_that_cannot_be_read_is_named_not_skipped(
+    rave: Rave, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tests run as root, whom permissions do not stop: the refusal is made by the OS
+    call itself. A cur/ that cannot be listed stops the import (exit 1, nothing
+    written) rather than leaving its mail out while the report says all went well."""
+    import os
+
+    from rave.formats import mail_files
+
+    people(rave)
+    folder = maildir_copy(MAILDIR, tmp_path / "Mail")
+    real = os.scandir
+
+    def scandir(path: object) -> object:
+        if str(path).endswith(os.sep + ".Sent" + os.sep + "cur"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(mail_files.os, "scandir", scandir)
+    out = rave("import", "maildir", str(folder), "--me", ME)
+    assert out.exit_code == 1, out
+    assert f"cannot read {folder / '.Sent' / 'cur'}: Permission denied" in out.stderr
+    assert interactions_count(rave) == 0

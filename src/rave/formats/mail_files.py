@@ -267,8 +267,9 @@ def maildir_messages(
         for sub in ("cur", "new"):
             try:
                 names = sorted(entry.name for entry in os.scandir(folder / sub))
-            except OSError:
-                continue
+            except (FileNotFoundError, NotADirectoryError):
+                continue  # a Maildir without new/ (git keeps no empty folder): nothing there
+            # any other error (permissions) is the import's: "cannot read FOLDER", exit 1
             for name in names:
                 message = folder / sub / name
                 if name.startswith(".") or not message.is_file():
