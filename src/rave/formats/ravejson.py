@@ -257,10 +257,13 @@ class _Validator:
         return BadInputError(self.file, None, f"{where}: {reason}")
 
     def fields(self, kind: str, index: int, record: Any) -> None:
-        where = f"{kind}[{index}]"
+        self.checked(f"{kind}[{index}]", record, _SPECS[kind])
+
+    def checked(self, where: str, record: Any, spec: dict[str, tuple[Check, bool]]) -> None:
+        """``record`` (at ``where``) is an object whose keys pass ``spec``'s checks."""
         if not isinstance(record, dict):
             raise self.fail(where, "must be an object")
-        for key, (check, required) in _SPECS[kind].items():
+        for key, (check, required) in spec.items():
             if key not in record or record[key] is None:
                 if required:
                     raise self.fail(where, f"missing {key!r}")
@@ -421,16 +424,7 @@ def _check_apart(document: dict[str, Any], contacts: set[int], checker: _Validat
         raise checker.fail("apart", "must be a list")
     for index, record in enumerate(pairs):
         where = f"apart[{index}]"
-        if not isinstance(record, dict):
-            raise checker.fail(where, "must be an object")
-        for key, (check, required) in _APART.items():
-            if record.get(key) is None:
-                if required:
-                    raise checker.fail(where, f"missing {key!r}")
-                continue
-            problem = check(record[key])
-            if problem:
-                raise checker.fail(where, f"{key!r} {problem} (got {_show(record[key])})")
+        checker.checked(where, record, _APART)
         for key in ("contact_id", "other_id"):
             if record[key] not in contacts:
                 raise checker.fail(where, f"contact {record[key]} is not in the document")
