@@ -322,3 +322,20 @@ def named(
     if given or family:
         record.given_name, record.family_name = given, family
     return True
+
+
+def listed(items: list[str], most: int = 4) -> str:
+    """Items as a sentence lists them: ``a``, ``a and b``, ``a, b and c``, and past
+    ``most`` the first ones and how many more."""
+    if len(items) > most:
+        return ", ".join(items[:most]) + f" and {len(items) - most} more"
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def cannot_tell_you(file: str, reason: str, *, give: str, keys: str) -> BadInputError:
+    """Exit 65 (nothing written): the file does not say which of its people is you.
+    ``give`` is what to pass to ``--me``; ``keys`` the ``[me]`` keys that say it for
+    good."""
+    error = BadInputError(file, None, reason)
+    error.hint = f"pass --me {give} (or set {keys} in [me] in config.toml); nothing was written"
+    return error

@@ -129,7 +129,6 @@ LATER = f"more than {FOLLOWUP_DAYS} days ahead"
 TOO_OFTEN = "repeats every minute"
 TWICE = "the same event twice"
 
-_HINT = "pass --me you@example.com (or set emails in [me] in config.toml); nothing was written"
 _URL = re.compile(r"https?://[^\s<>\"'\\]+", re.IGNORECASE)
 _TEL = re.compile(r"\btel:\+?[\d\s().-]{6,}", re.IGNORECASE)
 _PHONE_ONLY = re.compile(r"\+?[\d\s().-]{7,}")
@@ -226,9 +225,7 @@ class _Evidence:
 
 
 def _unsure(file: str, reason: str) -> BadInputError:
-    error = BadInputError(file, None, reason)
-    error.hint = _HINT
-    return error
+    return common.cannot_tell_you(file, reason, give="you@example.com", keys="emails")
 
 
 # --------------------------------------------------------------------------- judging

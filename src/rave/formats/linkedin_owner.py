@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from rave import normalize
 from rave.errors import BadInputError
 from rave.formats import MessageRecord, Participant
+from rave.formats import _common as common
 
 _PLACEHOLDER = "linkedin member"
 
@@ -113,10 +114,7 @@ def _decide(evidence: _Evidence, given: Owner) -> tuple[Owner | None, str | None
         return f"{name} ({k})" if name else k
 
     def listed(keys: list[str]) -> str:
-        people = [shown(k) for k in keys[:4]]
-        if len(keys) > 4:
-            return ", ".join(people) + f" and {len(keys) - 4} more"
-        return people[0] if len(people) == 1 else ", ".join(people[:-1]) + " and " + people[-1]
+        return common.listed([shown(k) for k in keys])
 
     everywhere = sorted(k for k in seen if seen[k] == total)
     note = ""
@@ -174,12 +172,9 @@ def _decide(evidence: _Evidence, given: Owner) -> tuple[Owner | None, str | None
 
 
 def _unsure(file: str, reason: str) -> BadInputError:
-    error = BadInputError(file, None, reason)
-    error.hint = (
-        "pass --me with your profile URL or your name (or set them in [me] in config.toml); "
-        "nothing was written"
+    return common.cannot_tell_you(
+        file, reason, give="with your profile URL or your name", keys="them"
     )
-    return error
 
 
 def resolve(record: MessageRecord, owner: Owner | None) -> MessageRecord:

@@ -22,6 +22,7 @@ from rave import normalize
 from rave.config import MeConfig
 from rave.errors import BadInputError
 from rave.formats import ParseStats
+from rave.formats import _common as common
 
 
 @dataclass
@@ -100,7 +101,7 @@ class _Owner:
                 return address, where + why
         ranked = sorted(evidence.seen, key=lambda a: (-evidence.seen[a], a))
         if everywhere:
-            reason = f"{_listed([self._shown(a) for a in everywhere])} are in every message"
+            reason = f"{common.listed([self._shown(a) for a in everywhere])} are in every message"
         else:
             top = [f"{self._shown(a)} in {evidence.seen[a]}" for a in ranked[:2]]
             reason = f"no address is in (nearly) every message ({', '.join(top)} of {total})"
@@ -120,16 +121,7 @@ class _Owner:
         return f"{names.most_common(1)[0][0]} <{address}>" if names else address
 
 
-def _listed(items: list[str]) -> str:
-    if len(items) > 4:
-        return ", ".join(items[:4]) + f" and {len(items) - 4} more"
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
 def _unsure(file: str, reason: str) -> BadInputError:
-    error = BadInputError(file, None, reason)
-    error.hint = (
-        "pass --me you@example.com with your address (or set emails in [me] in "
-        "config.toml); nothing was written"
+    return common.cannot_tell_you(
+        file, reason, give="you@example.com with your address", keys="emails"
     )
-    return error

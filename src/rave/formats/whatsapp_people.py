@@ -31,6 +31,7 @@ from rave import normalize
 from rave.config import MeConfig
 from rave.errors import BadInputError, UsageError
 from rave.formats import ParseStats
+from rave.formats import _common as common
 from rave.formats.whatsapp_layout import DateOrder
 from rave.formats.whatsapp_messages import NOTICE, Message, Source, clean_author, read_messages
 from rave.services.capture import Party
@@ -119,19 +120,13 @@ def _is_me(author: str, me: MeConfig) -> bool:
 
 
 def _listed(names: list[str]) -> str:
-    shown = [f"'{n}'" for n in names[:4]]
-    if len(names) > 4:
-        return ", ".join(shown) + f" and {len(names) - 4} more"
-    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+    return common.listed([f"'{n}'" for n in names])
 
 
 def _unsure(shown: str, reason: str) -> BadInputError:
-    error = BadInputError(shown, None, reason)
-    error.hint = (
-        'pass --me "Your Name" as the chat writes it (or set names in [me] in '
-        "config.toml); nothing was written"
+    return common.cannot_tell_you(
+        shown, reason, give='"Your Name" as the chat writes it', keys="names"
     )
-    return error
 
 
 @dataclass(frozen=True, slots=True)
