@@ -600,9 +600,7 @@ def test_a_bad_region_stops_the_upgrade_and_leaves_the_store(rave: Rave, rave_ho
     assert typed_in_store(rave_home) == [(1, "phone", "+33698765432", "0698765432")]
 
 
-def test_numbers_kept_as_digits_are_read_once_a_region_is_set(
-    rave: Rave, rave_home: Path
-) -> None:
+def test_numbers_kept_as_digits_are_read_once_a_region_is_set(rave: Rave, rave_home: Path) -> None:
     """A store upgraded, or numbers added, while no region was known (cron has no LANG):
     `rave doctor` says so once a region is set, and `--rebuild` stores them in E.164."""
     assert rave("add", "Jean Dupont", "--phone", "06 98 76 54 32").exit_code == 0
