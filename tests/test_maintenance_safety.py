@@ -347,7 +347,7 @@ def test_doctor_finds_a_drifted_tally_and_rebuild_fixes_it(rave_home: Path) -> N
     assert fixed.returncode == 0, fixed
     document = json.loads(fixed.stdout)
     assert document["ok"] is True
-    assert document["rebuilt"] == {"tallies": 2, "differed": 2}
+    assert document["rebuilt"] == {"tallies": 2, "differed": 2, "phones": 0}
     again = run_cron(rave_home, "doctor", "--rebuild")
     assert again.returncode == 0
     assert "Rebuilt 2 tallies from the history; 0 differed before." in again.stdout
