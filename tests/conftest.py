@@ -84,6 +84,27 @@ def rave_executable() -> str:
     return found
 
 
+def wait_until_waiting(pid: int, timeout: float = 30.0) -> None:
+    """Return once process ``pid`` sleeps in a system call (reading its terminal or
+    stdin): what a person sees when they press Ctrl-C at a prompt. A signal sent a
+    moment earlier, after the prompt is printed but before the read begins, lands
+    between Python's last check for signals and the read, and waits there for the next
+    one (CPython's own race, under load on a shared machine). Linux /proc; elsewhere a
+    short pause."""
+    import time
+
+    stat = Path(f"/proc/{pid}/stat")
+    if not stat.exists():
+        time.sleep(0.5)
+        return
+    deadline = time.monotonic() + timeout
+    asleep = 0
+    while asleep < 3 and time.monotonic() < deadline:
+        state = stat.read_text().rsplit(")", 1)[1].split()[0]
+        asleep = asleep + 1 if state == "S" else 0
+        time.sleep(0.02)
+
+
 def cron_env(home: Path, **extra: str) -> dict[str, str]:
     """What cron gives a job: PATH and HOME, nothing else (plus RAVE_HOME)."""
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home.parent)}

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ANSI, Rave, cron_env, rave_executable, run_cron
+from conftest import ANSI, Rave, cron_env, rave_executable, run_cron, wait_until_waiting
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -232,7 +232,7 @@ def test_ctrl_c_during_a_batch_exits_130_and_writes_nothing(rave_home: Path, rav
         assert time.monotonic() < deadline, "the batch never started"
         assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
         time.sleep(0.05)
-    time.sleep(0.3)
+    wait_until_waiting(proc.pid)  # every line read, waiting for more
     proc.send_signal(signal.SIGINT)
     proc.wait(timeout=30)  # stdin stays open: the batch can only end by the signal
     proc.stdin.close()

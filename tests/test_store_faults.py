@@ -23,7 +23,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import Rave, cron_env, rave_executable, run_cron
+from conftest import Rave, cron_env, rave_executable, run_cron, wait_until_waiting
 from rave import db, migrations
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -687,6 +687,7 @@ def test_ctrl_c_at_a_confirmation_prompt_exits_130(rave: Rave, rave_home: Path) 
             if select.select([master], [], [], 0.5)[0]:
                 seen += os.read(master, 1024)
         assert b"[y/N]" in seen, seen
+        wait_until_waiting(proc.pid)  # a person reads the question before Ctrl-C
         proc.send_signal(signal.SIGINT)  # what Ctrl-C at the terminal sends
         assert proc.wait(timeout=30) == 130
         stderr = proc.stderr.read().decode() if proc.stderr else ""
