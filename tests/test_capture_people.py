@@ -115,3 +115,47 @@ def test_a_meeting_follow_up_stays_the_persons_through_a_merge(
     after = imported(rave, "ics", str(path))
     assert after["interactions_created"] == 1
     assert rave("followups", "--json").json() == []  # both closed: the lunch took place
+
+
+@pytest.mark.parametrize("last", ["them", "me"])
+def test_messages_of_one_minute_fold_in_the_order_the_chat_shows(
+    rave: Rave, tmp_path: Path, last: str
+) -> None:
+    """Android exports give minutes: a question and its answer often share one. Who
+    wrote last decides who owes a reply, whatever the records' ids hash to (six chats,
+    six people: hash order would get some of them wrong)."""
+    names = ["Ana Lima", "Bo Chen", "Cy Dee", "Dee Evans", "Eli Park", "Fay Gold"]
+    for name in names:
+        assert rave("add", name, "--tier", "B").exit_code == 0
+        lines = [
+            f"14/03/2026, 09:01 - {name}: Are you coming on Friday?",
+            "14/03/2026, 09:02 - Maya Haddad: Yes! Shall I bring the slides?",
+            f"14/03/2026, 09:02 - {name}: Which ones do you have?",
+        ]
+        if last == "me":
+            lines.append("14/03/2026, 09:02 - Maya Haddad: The ones from Lyon, see you then")
+        chat = tmp_path / f"WhatsApp Chat with {name}.txt"
+        chat.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        imported(rave, "whatsapp", str(chat), "--me", "Maya Haddad")
+    today = rave("today", "--as-of", "2026-03-15", "--json")
+    assert today.exit_code == 0, today
+    waiting = sorted(row["name"] for row in today.json() if row["lane"] == "reply")
+    assert waiting == (names if last == "them" else [])
+
+
+def test_a_shortened_name_stays_with_the_addresss_owner(rave: Rave, tmp_path: Path) -> None:
+    """Ana Lima signs "Ana"; a climbing friend is called just "Ana": Ana Lima's address
+    is still Ana Lima's, and nothing is recorded that would send her mail elsewhere."""
+    assert rave("add", "Ana Lima", "--email", "ana@lima.example.org").exit_code == 0
+    assert rave("add", "Ana").exit_code == 0
+    box = tmp_path / "inbox"
+    box.write_text(
+        "From ana@lima.example.org Mon Mar 10 09:00:00 2025\n"
+        f"From: Ana <ana@lima.example.org>\nTo: {ME_MAIL}\nSubject: Hello\n"
+        "Date: Mon, 10 Mar 2025 09:00:00 +0000\nMessage-ID: <a1@lima>\n\nHi!\n",
+        encoding="utf-8",
+    )
+    imported(rave, "mbox", str(box), "--me", ME_MAIL)
+    assert with_whom(rave) == [("mail:a1@lima", [1])]
+    refs = json.loads(rave("export", "json").stdout)["contacts"][1]["refs"]
+    assert refs == []

@@ -274,9 +274,20 @@ def test_every_import_gives_every_record_an_id_from_its_source_key(
     for key, cid, made in rows(path, "followup", "external_key, contact_id, gid"):
         event = key.rsplit("|", 1)[0]
         assert made == name_based("followup", event, ids[cid])
-    # a contact is named by its strongest source key: LinkedIn's profile URL, a vCard UID,
-    # an email address, a name within its source
-    assert all(version(g) == 5 for g in ids.values())
+    # a contact is named by a key that names one person (LinkedIn's profile URL, a vCard
+    # UID, a profile); one known only by an address, a number or a name gets a UUIDv7:
+    # a family shares an address, two people a name
+    with sqlite3.connect(path) as conn:
+        one_person = {
+            cid
+            for (cid,) in conn.execute(
+                "SELECT contact_id FROM contact_ref WHERE source IN ('linkedin', 'vcard-uid')"
+                " UNION SELECT contact_id FROM handle"
+                " WHERE channel NOT IN ('email', 'phone', 'sms', 'whatsapp')"
+            )
+        }
+    assert one_person and len(one_person) < len(ids)
+    assert all(version(g) == (5 if cid in one_person else 7) for cid, g in ids.items())
     with sqlite3.connect(path) as conn:
         (nora,) = conn.execute("SELECT gid FROM contact WHERE name = 'Nora Moretti'").fetchone()
         notes = conn.execute(
@@ -323,9 +334,12 @@ def test_csv_and_json_imports_give_ids_too(rave: Rave, rave_home: Path, tmp_path
     path = rave_home / "rave.db"
     found = assert_well_formed(path)
     by_name = dict(rows(path, "contact", "name, gid"))
-    assert by_name["Ana Lima"] == name_based("contact", "email", "ana@lima.example.org")
-    assert by_name["Bo Chen"] == name_based("contact", "csv-name", "bo chen")
-    assert by_name["Cy Dee"] == name_based("contact", "json-name", "cy dee")
+    # an address or a name names no one person: UUIDv7s, of when the import ran (CSV)
+    # or of the document's created_at (JSON)
+    assert {version(g) for g in by_name.values()} == {7}
+    assert millis_of(by_name["Cy Dee"]) == int(
+        datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC).timestamp() * 1000
+    )
     first, second = found["interaction"]
     assert first == name_based("interaction", "mail:<1@cy.example>")
     # no source key: a UUIDv7 of when the record was made
@@ -341,16 +355,26 @@ def test_csv_and_json_imports_give_ids_too(rave: Rave, rave_home: Path, tmp_path
 def portable(document: dict[str, Any]) -> dict[str, Any]:
     """An export with every per-machine id replaced by the gid it stands for (ids, the
     references between records, the contact id in a follow-up's source key), each list
-    in gid order: what two machines holding the same records must agree on."""
-    contact = {c["id"]: c["gid"] for c in document["contacts"]}
+    in gid order: what two machines holding the same records must agree on. A contact no
+    key names (known by an address or a name: a UUIDv7, made on each machine) stands for
+    itself by its name, and so do the notes and follow-ups whose ids derive from it."""
+
+    def who(record: dict[str, Any]) -> str:
+        return str(record["gid"]) if version(record["gid"]) == 5 else f"name:{record['name']}"
+
+    contact = {c["id"]: who(c) for c in document["contacts"]}
     interaction = {i["id"]: i["gid"] for i in document["interactions"]}
     out: dict[str, Any] = {"format": document["format"], "version": document["version"]}
     for kind in ("contacts", "interactions", "posts", "notes", "followups"):
         records = []
         for record in document[kind]:
             record = {k: v for k, v in record.items() if k != "id"}
+            if kind == "contacts":
+                record["gid"] = who(record)
             if "contact_id" in record:
                 record["contact_id"] = contact[record["contact_id"]]
+                if record["contact_id"].startswith("name:"):  # its gid derives from theirs
+                    record["gid"] = f"of {record['contact_id']}: {record.get('text')}"
             if "contact_ids" in record:
                 record["contact_ids"] = sorted(contact[c] for c in record["contact_ids"])
             if record.get("interaction_id") is not None:
@@ -386,14 +410,13 @@ def test_two_machines_importing_the_same_files_make_the_same_ids(
             assert result.exit_code == 0, (machine, args, result)
     mine = exported(rave, laptop, tmp_path / "a.json")
     theirs = exported(rave, server, tmp_path / "b.json")
+    keyed = {c["gid"]: c["id"] for c in mine["contacts"] if version(c["gid"]) == 5}
     numbers = {c["gid"]: c["id"] for c in theirs["contacts"]}
-    assert all(numbers[c["gid"]] == c["id"] + 1 for c in mine["contacts"])  # other numbers
-    kinds = ("contacts", "interactions")
-    own = {r["gid"] for kind in kinds for r in theirs[kind]}
-    own -= {r["gid"] for kind in kinds for r in mine[kind]}
-    assert len(own) == 2  # Zed and the hello: made by hand on the server only
-    for kind in ("contacts", "interactions"):
-        theirs[kind] = [r for r in theirs[kind] if r["gid"] not in own]
+    assert keyed and all(numbers[g] == n + 1 for g, n in keyed.items())  # other numbers
+    theirs["contacts"] = [c for c in theirs["contacts"] if c["name"] != "Zed Hand"]
+    own = {i["gid"] for i in theirs["interactions"]} - {i["gid"] for i in mine["interactions"]}
+    assert len(own) == 1  # the hello: made by hand on the server only
+    theirs["interactions"] = [i for i in theirs["interactions"] if i["gid"] not in own]
     assert all(len(mine[kind]) > 0 for kind in ("contacts", "interactions", "notes", "followups"))
     assert portable(mine) == portable(theirs)
     # and each export brings nothing new to the other machine: the same records
@@ -729,3 +752,10 @@ def test_ranking_ties_end_with_the_contacts_gid(rave: Rave, rave_home: Path) -> 
     listed = rave("today", "--json").json()
     assert [row["contact_id"] for row in listed] == [2, 1]
     assert rave("why", "#1", "--json").json()["state"]["contact_gid"] == gid.contact("test", "high")
+
+
+def test_a_follow_ups_event_key_drops_the_contact_whichever_way_it_was_named() -> None:
+    event = "ics:weekly@google.com|20261203T090000Z"
+    assert gid.event_key(f"{event}|{gid.new()}") == event  # this rave: the contact's gid
+    assert gid.event_key(f"{event}|12") == event  # older stores: this machine's id
+    assert gid.event_key(event) == event  # nothing after the occurrence

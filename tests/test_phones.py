@@ -616,3 +616,25 @@ def test_numbers_kept_as_digits_are_read_once_a_region_is_set(rave: Rave, rave_h
     assert rebuilt.json()["rebuilt"]["phones"] == 1
     assert typed_in_store(rave_home) == [(1, "phone", "+33698765432", "06 98 76 54 32")]
     assert rave("show", "+33 6 98 76 54 32").stdout.startswith("#1 Jean Dupont")
+
+
+def test_numbers_read_anew_by_doctor_can_be_undone_and_older_commands_still_can(
+    rave: Rave, rave_home: Path
+) -> None:
+    """Bob's number kept as digits and Carl's in E.164 turn out to be one: the rebuild
+    gives it to Bob, the older, and keeps it for Carl as a shared number. That change is
+    a command of the undo log like any other, so the ones before it stay undoable."""
+    assert rave("add", "Bob", "--phone", "0612345678").exit_code == 0
+    assert rave("add", "Carl Plus", "--phone", "+33612345678").exit_code == 0
+    set_region(rave_home, "FR")
+    (check,) = [c for c in rave("doctor", "--json").json()["checks"] if c["name"] == "phones"]
+    assert "1 phone number kept as digits" in check["detail"]
+    rebuilt = rave("doctor", "--rebuild", "--json")
+    assert rebuilt.json()["rebuilt"]["phones"] == 1  # what the check counted
+    assert [row[:3] for row in typed_in_store(rave_home)] == [(1, "phone", "+33612345678")]
+    for expected in ("rave doctor --rebuild", "removed 1 contact and 1 handle"):
+        undone = rave("undo", "--yes")
+        assert undone.exit_code == 0, undone
+        assert expected in undone.stdout
+    assert [row[:3] for row in typed_in_store(rave_home)] == [(1, "phone", "0612345678")]
+    assert rave("list", "--json").json()[0]["name"] == "Bob"

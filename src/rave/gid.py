@@ -24,8 +24,10 @@ Two kinds:
                 ``ics:<UID>|<occurrence>``, ``whatsapp:…``, ``linkedin:…``)
   follow-up     ``followup␟EVENT_KEY␟CONTACT_GID``: the calendar event's key
                 (the follow-up's ``external_key`` without its last ``|<contact
-                id>``, which is this machine's) and its contact's gid
-  contact       ``contact␟SOURCE␟KEY``: the first of :func:`contact_keys`
+                gid>``) and its contact's gid
+  contact       ``contact␟SOURCE␟KEY``: the first of :func:`contact_keys`, which
+                are only keys that name one person (a profile URL, a vCard UID);
+                a contact with none gets a UUIDv7
   note          ``note␟CONTACT_GID␟TEXT`` (a note a contacts file brings)
   ============  ===========================================================
 
@@ -141,10 +143,11 @@ def interaction(external_key: str) -> str:
 
 
 def event_key(external_key: str) -> str:
-    """A follow-up's event key: its ``external_key`` without the ``|<contact id>`` the
-    capture adds (``ics:UID|20261203T090000Z|12`` → ``ics:UID|20261203T090000Z``)."""
+    """A follow-up's event key: its ``external_key`` without the contact the capture
+    adds, its gid (``ics:UID|20261203T090000Z|<contact gid>``) or, in stores of older
+    rave, this machine's id (``…|12``) → ``ics:UID|20261203T090000Z``."""
     head, bar, tail = external_key.rpartition("|")
-    return head if bar and tail.isdigit() else external_key
+    return head if bar and (tail.isdigit() or valid(tail)) else external_key
 
 
 def followup(event: str, contact_gid: str) -> str:
@@ -171,37 +174,29 @@ def contact_keys(
     name_key: str,
     source: str | None = None,
 ) -> list[tuple[str, str]]:
-    """A contact's source keys, strongest first: the first one whose id is free names it
-    (:func:`contact`). From its external keys (``refs``, ``contact_ref``) and handles:
+    """A contact's source keys that name one person, strongest first: the first one
+    whose id is free names it (:func:`contact`). From its external keys (``refs``,
+    ``contact_ref``) and handles:
 
     1. a LinkedIn profile URL key (``linkedin``), then a vCard ``UID`` (``vcard-uid``),
        then any other external key that names one person (neither ``email`` nor a
        ``…-name`` nor a ``shared-…`` key);
-    2. a profile handle (any channel but email and phones);
-    3. an email address, then a phone number (``phone``, ``sms``, ``whatsapp``);
-    4. a ``<source>-name`` key (what the matcher records for a record with no key);
-    5. a ``shared-…`` key, and for each email and phone ``shared-CHANNEL``
-       ``"VALUE NAME_KEY"`` (a value two people of one file share);
-    6. ``<source>-name`` ``NAME_KEY`` for the import ``source`` (a name alone).
+    2. a profile handle (any channel but email and phones).
 
+    Never an email address, a phone number or a name: a family shares an address, an
+    office a line, and two people a name (the identity rules, docs/decisions.md), so
+    two machines importing two different people by such a key would give them one id,
+    and a JSON import would then take one for the other. Such a contact gets a UUIDv7.
+    ``name_key`` and ``source`` are kept for the callers' sake and not used.
     Each group sorted, so the order of a file's columns does not matter."""
     refs, handles = set(refs), set(handles)
-    strong = {r for r in refs if r[0] != "email" and not r[0].endswith("-name")}
+    strong = {r for r in refs if r[0] not in _WEAK and not r[0].endswith("-name")}
     strong = {r for r in strong if not r[0].startswith("shared-")}
-    emails = {("email", k) for s, k in refs if s == "email"}
-    emails |= {h for h in handles if h[0] == "email"}
-    phones = {h for h in handles if h[0] in _WEAK and h[0] != "email"}
-    weak = sorted(emails) + sorted(phones)
     groups: list[Iterable[tuple[str, str]]] = [
         sorted(r for r in strong if r[0] == "linkedin"),
         sorted(r for r in strong if r[0] == "vcard-uid"),
         sorted(r for r in strong if r[0] not in ("linkedin", "vcard-uid")),
         sorted(h for h in handles if h[0] not in _WEAK),
-        weak,
-        sorted(r for r in refs if r[0].endswith("-name")),
-        sorted(r for r in refs if r[0].startswith("shared-")),
-        [(f"shared-{c}", f"{v} {name_key}") for c, v in weak] if name_key else [],
-        [(f"{source}-name", name_key)] if source and name_key else [],
     ]
     return list(dict.fromkeys(key for group in groups for key in group))
 

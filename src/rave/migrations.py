@@ -278,10 +278,10 @@ def _phones_in_e164(conn: sqlite3.Connection) -> None:
 def renormalise_phones(conn: sqlite3.Connection) -> int:
     """Every phone, SMS and WhatsApp handle in the form ``rave.phones`` stores (E.164
     where the number can be read; national numbers read in the default region:
-    ``[phone] region``, else the locale's), the value it had kept as ``typed``; the
-    number of handles changed. Version 5's upgrade runs it, and so does `rave doctor
-    --rebuild` (a number kept as its digits while no region was known is read once a
-    region is set).
+    ``[phone] region``, else the locale's), the value it had kept as ``typed``; returns
+    how many stored values were not in that form. Version 5's upgrade runs it, and so
+    does `rave doctor --rebuild` (a number kept as its digits while no region was known
+    is read once a region is set).
     A value that cannot be read any more (``*123#``) stays as it was: nothing is lost.
 
     Two handles that become one value: on one contact, one is kept (the one already in
@@ -334,14 +334,13 @@ def renormalise_phones(conn: sqlite3.Connection) -> int:
                 "INSERT OR IGNORE INTO contact_ref (source, key, contact_id) VALUES (?, ?, ?)",
                 (f"shared-{channel}", f"{new} {name_key}", contact_id),
             )
-    changed = len(found) - len({handle for handle, _ in kept.values()})
+    changed = sum(1 for entry in found if entry[4] != entry[6])  # numbers read anew
     for _, handle_id, _contact_id, channel, value, _name_key, new in found:
         if value != new and kept[(channel, new)][0] == handle_id:
             conn.execute(
                 "UPDATE handle SET value = ?, typed = coalesce(typed, ?) WHERE id = ?",
                 (new, value, handle_id),
             )
-            changed += 1
     for source, key in refs:
         value, _, name_key = key.partition(" ")
         new = renormalised(source.removeprefix("shared-"), value)

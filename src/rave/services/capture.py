@@ -33,7 +33,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from rave import gid, normalize, timeutil
@@ -167,8 +167,8 @@ class People:
         unless the party's name is another contact's and not the owner's (a family
         address, an office line: the identity rules), then that contact, who is given
         the value as a ``shared-…`` key so that the next import finds them at once."""
-        if not named or owner in named:
-            return owner  # their name, or a name nobody has: display names vary
+        if not named or owner in named or self._short_for(party, owner):
+            return owner  # their name, a name nobody has, or theirs shortened ("Ana")
         if len(named) > 1:
             self.ambiguous[party.shown()] = named
             return None
@@ -181,6 +181,23 @@ class People:
         )
         self.matcher.refs[ref] = other
         return other
+
+    def _short_for(self, party: Party, owner: int) -> bool:
+        """Whether the party's name is the owner's name or alias shortened: all its words
+        among theirs ("Ana" or "Lima" for Ana Lima). Another contact may be called just
+        "Ana": a name that fits the address's owner is no sign of someone else."""
+        words = set(normalize.fold(party.name or "").split())
+        if not words:
+            return True
+        keys = [
+            row[0]
+            for row in self.matcher.conn.execute(
+                "SELECT name_key FROM contact WHERE id = ?1"
+                " UNION ALL SELECT alias_key FROM alias WHERE contact_id = ?1",
+                (owner,),
+            )
+        ]
+        return any(words <= set(key.split()) for key in keys)
 
     def _add(self, cid: int, record: ContactRecord) -> None:
         if self.matcher.add_details(cid, record) and cid not in self.updated:
@@ -221,6 +238,30 @@ class People:
         return cid
 
 
+class InFileOrder:
+    """Times that keep a file's order: a record that shares its second with the one
+    before it (a chat export gives minutes; a question and its answer in one minute) is
+    placed a second after it, and the next ones after that, so that the fold, which
+    orders ties by gid (a hash, for what an import makes), sees them as the file does.
+    The same file gives the same times on every machine. Records out of order in the
+    file keep their own time."""
+
+    __slots__ = ("_given", "_placed")
+
+    def __init__(self) -> None:
+        self._given: datetime | None = None
+        self._placed: datetime | None = None
+
+    def __call__(self, when: datetime) -> datetime:
+        given, placed = self._given, self._placed
+        if given is not None and placed is not None and given <= when <= placed:
+            when_placed = placed + timedelta(seconds=1)
+        else:
+            when_placed = when
+        self._given, self._placed = when, when_placed
+        return when_placed
+
+
 def write(
     matcher: Matcher,
     records: Iterable[Captured],
@@ -232,8 +273,10 @@ def write(
     events, linked to the contacts their parties are."""
     people = People(matcher, create=options.create)
     conn = matcher.conn
+    placed = InFileOrder()
     for count, record in enumerate(records, 1):
         progress(count)
+        when = placed(record.when) if record.due is None else record.when
         if options.since is not None and record.when < options.since:
             stats.skip(BEFORE_SINCE)
             continue
@@ -255,7 +298,7 @@ def write(
                 record.kind,
                 record.direction,
                 record.channel,
-                timeutil.to_db(record.when),
+                timeutil.to_db(when),
                 record.note or None,
                 int(record.needs_reply and record.direction == "in"),
                 matcher.report.format,

@@ -104,7 +104,9 @@ def _contact(matcher: Matcher, rec: dict[str, Any], ids: _Ids) -> int:
     name = normalize.clean_name(rec["name"])
     name_key = normalize.fold(name)
     refs, handles = record.refs, record.all_handles()
-    derived = None if rec.get("gid") else gid.contact_gid(conn, refs, handles, name_key, "json")
+    # a contact no key names (an address, a name) gets a UUIDv7 of its created_at
+    keyed = not rec.get("gid") and gid.contact_keys(refs, handles, name_key)
+    derived = gid.contact_gid(conn, refs, handles, name_key, "json") if keyed else None
     cid = _insert(
         conn,
         "contact",
@@ -317,11 +319,15 @@ def import_document(matcher: Matcher, file: Path, tick: Progress) -> None:
             "created_at": rec.get("created_at") or matcher.now,
             "external_key": rec.get("external_key") or None,  # "" is no key
         }
-        # a follow-up a calendar import made is the same one wherever its key is
+        # a follow-up a calendar import made is the same one wherever its key is: the
+        # event's key and this store's contact (`services.capture` keys them so)
         key = values["external_key"]
         match = "external_key" if key else "contact_id, text, created_at"
         owner = conn.execute("SELECT gid FROM contact WHERE id = ?", (values["contact_id"],))
-        derived = gid.followup(gid.event_key(key), owner.fetchone()[0]) if key else None
+        owner_gid = owner.fetchone()[0]
+        derived = gid.followup(gid.event_key(key), owner_gid) if key else None
+        if key:
+            values["external_key"] = f"{gid.event_key(key)}|{owner_gid}"
         report.followups_created += add("followup", match, values, rec, derived)
     for rec in document["apart"]:
         low, high = sorted((contacts[rec["contact_id"]], contacts[rec["other_id"]]))

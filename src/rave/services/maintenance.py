@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from rave import contact_tally, db, migrations, safefile, timeutil
+from rave import contact_tally, db, migrations, safefile, timeutil, undo_log
 from rave.config import Paths, validate
 from rave.errors import ConfigError, RaveError, StoreError, StoreMissing, UsageError
 
@@ -372,7 +372,10 @@ def rebuild_tallies(db_path: Path) -> Rebuilt:
     try:
         conn.execute("BEGIN IMMEDIATE")
         try:
+            # numbers read anew are a change `rave undo` can take back, like any command's
+            undo_log.start(conn, "rave doctor --rebuild", timeutil.utcnow())
             phones = migrations.renormalise_phones(conn)
+            undo_log.finish(conn)
             before = _stored_tallies(conn, None)
             written = contact_tally.rebuild(conn)
             after = _stored_tallies(conn, None)
