@@ -128,6 +128,8 @@ def workdir(rave: Rave, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path
         assert result.exit_code == 0, (args, result)
     work = tmp_path / "work"
     work.mkdir()
+    # the remote of `rave sync`'s examples: a bare repository, next to the folder
+    subprocess.run(["git", "init", "-q", "--bare", str(tmp_path / "rave.git")], check=True)
     shutil.copy(FIXTURES / "linkedin" / "Connections.csv", work / "Connections.csv")
     shutil.copy(FIXTURES / "vcard" / "contacts_3.0.vcf", work / "contacts.vcf")
     maildir_copy(FIXTURES / "mail" / "maildir", work / "Mail")

@@ -39,7 +39,13 @@ ENTRY_KEYS = {
 
 
 @pytest.fixture
-def seeded(rave: Rave, rave_home: Path) -> Path:
+def seeded(rave: Rave, rave_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    # one moment for the whole test: the follow-up and the note are made "now", and
+    # their order in `history` must not depend on whether a second ticks between them
+    from rave import timeutil
+
+    now = timeutil.utcnow()
+    monkeypatch.setattr(timeutil, "utcnow", lambda: now)
     for args in (
         ("add", "Ana Pérez", "--email", "ana@example.com", "--alias", "Anita"),
         ("add", "Bo Chen", "--tier", "A"),

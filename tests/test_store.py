@@ -67,12 +67,38 @@ def test_models_and_migrations_describe_the_same_schema(tmp_path: Path) -> None:
     # (rave.undo_log): no command writes it through the ORM
     undo = {table: [c[0] for c in from_migrations.pop(table)[0]] for table in UNDO_TABLES}  # type: ignore[index]
     assert undo == UNDO_TABLES
+    # the operation log is written and read in plain SQL only (rave.oplog, rave.sync)
+    log = {table: [c[0] for c in from_migrations.pop(table)[0]] for table in OPLOG_TABLES}  # type: ignore[index]
+    assert log == OPLOG_TABLES
     assert from_models == from_migrations
 
 
 UNDO_TABLES = {
     "undo_command": ["id", "command", "at", "first_step"],
     "undo_step": ["id", "table_name", "op", "contact_ids", "sql"],
+}
+
+
+OPLOG_TABLES = {
+    "op": [
+        "seq",
+        "id",
+        "hlc",
+        "device",
+        "author",
+        "kind",
+        "entity",
+        "gid",
+        "field",
+        "value",
+        "command",
+    ],
+    "replica": ["id", "device", "name", "hlc", "sent"],
+    "tombstone": ["gid", "hlc"],
+    "redirect": ["from_gid", "to_gid", "hlc"],
+    "sync_peer": ["device", "applied"],
+    "sync_state": ["id", "remote", "last_sync"],
+    "sync_conflict": ["id", "kind", "gid", "detail", "winner"],
 }
 
 

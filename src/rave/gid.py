@@ -202,9 +202,15 @@ def contact_keys(
 
 
 def taken(conn: sqlite3.Connection, table: str, gid: str) -> bool:
-    """Whether a row of ``table`` (one of :data:`TABLES`) already has ``gid``."""
+    """Whether a row of ``table`` (one of :data:`TABLES`) already has ``gid``, or had it:
+    a record deleted or merged away (schema 7's ``tombstone`` and ``redirect``) never
+    comes back under its gid, on any machine (``rave.oplog``)."""
     assert table in TABLES
-    sql = f"SELECT 1 FROM {table} WHERE gid = ?"
+    sql = (
+        f"SELECT 1 FROM {table} WHERE gid = ?1"
+        " UNION ALL SELECT 1 FROM tombstone WHERE gid = ?1"
+        " UNION ALL SELECT 1 FROM redirect WHERE from_gid = ?1"
+    )
     return conn.execute(sql, (gid,)).fetchone() is not None
 
 

@@ -458,6 +458,75 @@ def _global_ids(conn: sqlite3.Connection) -> None:
     _fill_tallies(conn)
 
 
+# Version 7 (issue 18, the operation log: rave.oplog): every change as operations other
+# machines can apply. ``op``: one row per operation, ``seq`` this machine's order, the rest
+# what travels (``value`` JSON), ``command`` the undo log's command that made it (local;
+# `rave undo` takes back operations never sent). ``replica``: this store's device id
+# (random, made once), name, last clock, and how many of its own operations were sent.
+# ``tombstone`` and ``redirect`` are derived from the deletes and merges of the log;
+# ``sync_peer`` counts, per other device, the lines of its file applied; ``sync_state``
+# the remote and the last sync; ``sync_conflict`` what applying settled by rule
+# (`rave doctor`). The history made before the log becomes operations of this device.
+_V7 = """
+CREATE TABLE op (
+    seq INTEGER NOT NULL PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    hlc TEXT NOT NULL,
+    device TEXT NOT NULL,
+    author TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    gid TEXT NOT NULL,
+    field TEXT,
+    value TEXT,
+    command INTEGER
+);
+CREATE INDEX ix_op_gid ON op (gid);
+CREATE INDEX ix_op_unique_key ON op (entity, field) WHERE entity IN ('handle', 'contact_ref');
+CREATE INDEX ix_op_command ON op (command);
+CREATE TABLE replica (
+    id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+    device TEXT NOT NULL,
+    name TEXT NOT NULL,
+    hlc TEXT NOT NULL,
+    sent INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE tombstone (
+    gid TEXT NOT NULL PRIMARY KEY,
+    hlc TEXT NOT NULL
+);
+CREATE TABLE redirect (
+    from_gid TEXT NOT NULL PRIMARY KEY,
+    to_gid TEXT NOT NULL,
+    hlc TEXT NOT NULL
+);
+CREATE TABLE sync_peer (
+    device TEXT NOT NULL PRIMARY KEY,
+    applied INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE sync_state (
+    id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+    remote TEXT,
+    last_sync TEXT
+);
+CREATE TABLE sync_conflict (
+    id INTEGER NOT NULL PRIMARY KEY,
+    kind TEXT NOT NULL,
+    gid TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    winner TEXT NOT NULL,
+    UNIQUE (kind, gid, detail)
+);
+"""
+
+
+def _operations(conn: sqlite3.Connection) -> None:
+    """Version 7's step: this store's device id, and its history as operations."""
+    from rave import oplog
+
+    oplog.snapshot(conn)
+
+
 #: Migration N brings a store from version N - 1 to version N: its SQL, then an optional
 #: step in Python that fills what the SQL created. (Version 3 made the tallies and once
 #: filled them; version 6 makes them anew and fills them, so version 3 no longer does:
@@ -469,6 +538,7 @@ MIGRATIONS: tuple[tuple[str, Callable[[sqlite3.Connection], None] | None], ...] 
     (_V4, None),
     (_V5, _phones_in_e164),
     (_V6, _global_ids),
+    (_V7, _operations),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, col, select
 
-from rave import choices, contact_tally, db, normalize, timeutil, undo_log
+from rave import choices, contact_tally, db, normalize, oplog, timeutil, undo_log
 from rave.errors import NotFoundError, RaveError
 from rave.models.contact import Contact
 from rave.models.interaction import Interaction, InteractionContact
@@ -50,15 +50,18 @@ def _engine(path: Path) -> Engine:
 def writing(path: Path, *, command: str | None = None) -> Iterator[Session]:
     """One write transaction: committed when the block ends, rolled back on any error
     (including Ctrl-C), so nothing is ever half-written. What it changes is recorded in
-    the undo log under ``command`` (default: the command line being run), for `rave undo`."""
+    the undo log under ``command`` (default: the command line being run), for `rave undo`,
+    and as operations of the operation log (``rave.oplog``), for your other machines."""
     engine = _engine(path)
     try:
         with Session(engine, expire_on_commit=False, autoflush=True) as session:
             try:
                 label = undo_log.command_line() if command is None else command
                 undo_log.start(raw(session), label, timeutil.utcnow())
+                oplog.start(raw(session))
                 yield session
                 session.flush()
+                oplog.finish(raw(session))
                 undo_log.finish(raw(session))
                 session.commit()
             except BaseException:
@@ -281,6 +284,8 @@ def merge_contacts(*, session: Session, keep_id: int, drop_id: int, now: datetim
     keep.updated_at = now
     session.add(keep)
     session.flush()
+    assert drop.gid is not None and keep.gid is not None
+    oplog.merged(conn, drop.gid, keep.gid)  # a redirect, not a tombstone, for DROP
     delete_contact(session=session, contact_id=drop_id)
     contact_tally.rebuild(raw(session), [keep_id])
 

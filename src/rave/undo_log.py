@@ -32,6 +32,10 @@ from rave import timeutil
 #: The tables whose rows people create, change and delete (``contact_tally`` is derived).
 #: A table that a later migration adds for people's data belongs here too (a test
 #: compares this with the schema).
+#: The operation log's tables (schema 7: ``op``, ``tombstone``, ``redirect``, the sync's)
+#: are not here: `rave undo` takes a command's operations out of the log while no other
+#: machine has them, and otherwise writes the operations that revert them
+#: (``oplog.undone``): operations already sent cannot be unsent.
 TABLES = (
     "contact",
     "alias",
@@ -95,12 +99,23 @@ def _triggers(table: str, columns: list[str], keys: list[str]) -> Iterator[str]:
     def where(row: str) -> str:
         return _joined([f'\'"{k}" = \' || quote({row}."{k}")' for k in keys], " AND ")
 
+    def differs(c: str) -> str:
+        # A gid given to a row that had none is not recorded (see below).
+        if c == "gid":
+            return f'(OLD."{c}" IS NOT NULL AND OLD."{c}" IS NOT NEW."{c}")'
+        return f'OLD."{c}" IS NOT NEW."{c}"'
+
     names = ", ".join(f'"{c}"' for c in columns)
     inverse = {
         "insert": f"'DELETE FROM {table} WHERE ' || {where('NEW')}",
-        "update": f"'UPDATE {table} SET ' || "
-        + _joined([f'\'"{c}" = \' || quote(OLD."{c}")' for c in columns], ", ")
-        + f" || ' WHERE ' || {where('NEW')}",
+        # only the columns the command changed: a change `rave sync` applied since to
+        # another field of the row stays (the reverting operations name only these)
+        "update": f"'UPDATE {table} SET ' || substr("
+        + " || ".join(
+            f"CASE WHEN {differs(c)} THEN ', \"{c}\" = ' || quote(OLD.\"{c}\") ELSE '' END"
+            for c in columns
+        )
+        + f", 3) || ' WHERE ' || {where('NEW')}",
         "delete": f"'INSERT INTO {table} ({names}) VALUES (' || "
         + _joined([f'quote(OLD."{c}")' for c in columns], ", ")
         + " || ')'",
@@ -109,12 +124,7 @@ def _triggers(table: str, columns: list[str], keys: list[str]) -> Iterator[str]:
     # that (``rave.gid.sql_triggers``), to a row the same command inserted, whose
     # recorded insert already takes it back (recorded, its revert would come after the
     # row is gone, whichever trigger SQLite fires first).
-    changed = " OR ".join(
-        f'(OLD."{c}" IS NOT NULL AND OLD."{c}" IS NOT NEW."{c}")'
-        if c == "gid"
-        else f'OLD."{c}" IS NOT NEW."{c}"'
-        for c in columns
-    )
+    changed = " OR ".join(differs(c) for c in columns)
     for op, sql in inverse.items():
         when = f" WHEN {changed}" if op == "update" else ""
         contacts = _CONTACTS.get((table, op), "NULL")
@@ -241,8 +251,11 @@ def revert(conn: sqlite3.Connection, command: Command) -> set[int]:
     write transaction (``conn`` must not record: no :func:`start` on it). Returns the
     contacts whose history changed (their tallies must be folded again). Raises
     :class:`Conflict` when a step does not apply to exactly one row."""
+    from rave import oplog
+
     # The steps restore earlier states in reverse order; references are checked at commit.
     conn.execute("PRAGMA defer_foreign_keys = ON")
+    oplog.start(conn)  # what the steps change, for the operation log
     first = conn.execute(
         "SELECT first_step FROM undo_command WHERE id = ?", (command.id,)
     ).fetchone()[0]
@@ -260,6 +273,9 @@ def revert(conn: sqlite3.Connection, command: Command) -> set[int]:
             raise Conflict(f"a row of {table} is no longer as that command left it")
         if contact_ids:
             touched.update(int(cid) for cid in contact_ids.split())
+    # the command's operations, taken out of the log if never sent, else reverted by new
+    # ones (``oplog.undone``)
+    oplog.undone(conn, command.id)
     conn.execute("DELETE FROM undo_step WHERE id >= ?", (first,))
     conn.execute("DELETE FROM undo_command WHERE id = ?", (command.id,))
     return touched

@@ -113,6 +113,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Check the store: integrity, foreign keys, schema version, journal, permissions and "
         "config. Exits 1 listing the problems when anything is wrong.",
     ),
+    "sync": (
+        "sync",
+        "Send what you recorded here to your git remote and apply what your other machines "
+        "recorded: one history everywhere.",
+    ),
     "followup": ("log", "Close follow-ups (`rave followups` lists them)."),
 }
 
@@ -245,6 +250,11 @@ EXAMPLES: dict[str, tuple[Example, ...]] = {
         ("rave doctor", "exits 1 when something is wrong"),
         ("rave doctor --rebuild", "refold the ranking tallies first"),
         ("rave doctor --json", "for scripts and monitoring"),
+    ),
+    "sync": (
+        ("rave sync --remote ../rave.git", "once: the bare repo your machines share"),
+        ("rave sync", "send yours, apply theirs"),
+        ("rave sync --pull --json", "only receive (a cron machine)"),
     ),
     "followup done": (
         ("rave followup done 1", "ids from `rave followups`"),

@@ -217,6 +217,7 @@ def digest(result: ranking.Digest) -> dict[str, Any]:
         "followups_due": [followup(f) for f in result.followups_due],
         "not_shown": dict(result.ranking.skipped),
         "broadcast": nudge(result.broadcast),
+        "last_sync": None if result.last_sync is None else timeutil.iso_z(result.last_sync),
     }
 
 

@@ -193,7 +193,25 @@ def digest_text(result: Digest) -> str:
     rest = _not_shown(result.ranking.skipped)
     if rest:
         lines.append(f"Not shown: {rest}.")
+    if result.synced:
+        when = result.last_sync
+        lines.append(
+            "Last sync: never (run `rave sync`)."
+            if when is None
+            else f"Last sync: {when.astimezone():%Y-%m-%d %H:%M} ({_ago(result.as_of, when)})."
+        )
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _ago(now: datetime, then: datetime) -> str:
+    """How long ago, in the largest whole unit: what a reader of the digest needs to see
+    that the cron machine stopped syncing."""
+    minutes = max(0, int((now - then).total_seconds() // 60))
+    for size, unit in ((1440, "day"), (60, "hour"), (1, "minute")):
+        if minutes >= size:
+            count = minutes // size
+            return f"{count} {unit}{'s' if count != 1 else ''} ago"
+    return "just now"
 
 
 def digest(result: Digest) -> None:

@@ -52,7 +52,7 @@ _UNLISTED = """c.tier = 'none' AND t.pending IS NULL AND COALESCE(t.debt, 0) = 0
 _TALLIES_SQL = f"""
 SELECT p.id, c.name, c.tier, c.cadence_days, c.snoozed_until, c.why, c.offer,
        (SELECT n.text FROM note n WHERE n.contact_id = p.id AND n.created_at <= :as_of
-         ORDER BY n.created_at DESC, n.id DESC LIMIT 1) AS latest_note,
+         ORDER BY n.created_at DESC, n.gid DESC LIMIT 1) AS latest_note,
        (SELECT group_concat(DISTINCT h.channel) FROM handle h WHERE h.contact_id = p.id)
            AS handles, COALESCE(c.gid, ''),
        {contact_tally.select_columns("t")}

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from rave import gid, normalize, timeutil
+from rave import gid, normalize, oplog, timeutil
 from rave.config import MeConfig
 from rave.formats import ContactRecord, ParseStats
 from rave.services.matcher import SHARED, Matcher, Progress
@@ -280,7 +280,10 @@ def write(
         if options.since is not None and record.when < options.since:
             stats.skip(BEFORE_SINCE)
             continue
-        if record.due is None and _seen(conn, "interaction", record.external_key):
+        if record.due is None and (
+            _seen(conn, "interaction", record.external_key)
+            or oplog.buried(conn, gid.interaction(record.external_key))  # you deleted it
+        ):
             matcher.report.already_present += 1
             continue
         ids = list(dict.fromkeys(cid for p in record.others if (cid := people.find(p)) is not None))
@@ -337,12 +340,14 @@ def _follow_ups(matcher: Matcher, record: Captured, ids: list[int]) -> None:
     assert record.due is not None
     for cid in ids:
         key = f"{record.external_key}|{matcher.gid_of(cid)}"
-        if _followup_of(matcher.conn, record.external_key, cid) is not None:
+        made = gid.followup(record.external_key, matcher.gid_of(cid))
+        if _followup_of(matcher.conn, record.external_key, cid) is not None or oplog.buried(
+            matcher.conn, made
+        ):  # there, or deleted by you: never made again
             matcher.report.already_present += 1
             continue
         if record.series is not None and _moved(matcher, record, cid, key):
             continue
-        made = gid.followup(record.external_key, matcher.gid_of(cid))
         matcher.conn.execute(
             """INSERT INTO followup (contact_id, text, due, created_at, external_key, gid)
                VALUES (?, ?, ?, ?, ?, ?)""",

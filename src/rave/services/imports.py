@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from rave import contact_tally, gid, normalize, safefile, timeutil
+from rave import contact_tally, gid, normalize, oplog, safefile, timeutil
 from rave.config import MeConfig
 from rave.errors import BadInputError, RaveError
 from rave.formats import ContactRecord, MessageRecord, ParseStats, Participant
@@ -147,7 +147,8 @@ def _import_messages(
         progress(count)
         if conn.execute(
             "SELECT 1 FROM interaction WHERE external_key = ?", (message.external_key,)
-        ).fetchone():
+        ).fetchone() or oplog.buried(conn, gid.interaction(message.external_key)):
+            # there, or deleted (here or on another machine): never made again
             matcher.report.already_present += 1
             continue
         people = list(dict.fromkeys(_message_person(matcher, p) for p in message.others))

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from rave import contact_tally, db, migrations, safefile, timeutil, undo_log
+from rave import contact_tally, db, migrations, oplog, safefile, timeutil, undo_log
 from rave.config import Paths, validate
 from rave.errors import ConfigError, RaveError, StoreError, StoreMissing, UsageError
 
@@ -317,6 +317,17 @@ def _tallies_check(conn: sqlite3.Connection) -> Check:
     )
 
 
+def _conflicts_check(conn: sqlite3.Connection) -> Check | None:
+    """What `rave sync` settled by rule (one handle given to two people on two machines,
+    two merges of one contact): every machine settled it the same way, listed so you can
+    correct it (`rave edit`, `rave merge`). Not a problem; None when there were none."""
+    total, lines = oplog.conflict_lines(conn)
+    if not total:
+        return None
+    more = f"; and {total - len(lines)} more" if total > len(lines) else ""
+    return Check("sync conflicts", True, f"{total} settled by rule: " + "; ".join(lines) + more)
+
+
 def _phones_check(conn: sqlite3.Connection) -> Check | None:
     """Phone numbers kept as their digits (stored while no region was known) that your
     region now reads as numbers: they match neither what you type nor what imports
@@ -374,7 +385,9 @@ def rebuild_tallies(db_path: Path) -> Rebuilt:
         try:
             # numbers read anew are a change `rave undo` can take back, like any command's
             undo_log.start(conn, "rave doctor --rebuild", timeutil.utcnow())
+            oplog.start(conn)  # and your other machines get them (`rave sync`)
             phones = migrations.renormalise_phones(conn)
+            oplog.finish(conn)
             undo_log.finish(conn)
             before = _stored_tallies(conn, None)
             written = contact_tally.rebuild(conn)
@@ -490,6 +503,9 @@ def _store_checks(conn: sqlite3.Connection, db_path: Path) -> list[Check]:
             phones = _phones_check(conn)
             if phones is not None:
                 checks.append(phones)
+            conflicts = _conflicts_check(conn)
+            if conflicts is not None:
+                checks.append(conflicts)
         mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
         wal = Path(f"{db_path}-wal")
         size = wal.stat().st_size if wal.exists() else 0

@@ -150,6 +150,9 @@ class Digest:
     ranking: Ranking
     followups_due: tuple[records.FollowUpRow, ...]
     broadcast: mix.Nudge | None = None
+    # when `rave sync` last applied what your other machines recorded (None: no remote)
+    last_sync: datetime | None = None
+    synced: bool = False  # a remote is set: the digest says how fresh it is
 
     @property
     def empty(self) -> bool:
@@ -167,6 +170,13 @@ def digest(paths: Paths, *, as_of: datetime, limit: int | None = None) -> Digest
     with db.reading(paths.db) as conn:
         view = _today(conn, settings, as_of=as_of, limit=limit)
         due = contacts.followups(conn, due_by=timeutil.local_date(as_of))
+        # plain SQL: the digest never imports the sync (nor touches the network)
+        state = conn.execute("SELECT remote, last_sync FROM sync_state").fetchone()
     return Digest(
-        as_of=as_of, ranking=view.ranking, followups_due=tuple(due), broadcast=view.broadcast
+        as_of=as_of,
+        ranking=view.ranking,
+        followups_due=tuple(due),
+        broadcast=view.broadcast,
+        last_sync=None if state is None else timeutil.from_db_opt(state[1]),
+        synced=state is not None and state[0] is not None,
     )
