@@ -378,7 +378,8 @@ def _gid_sql() -> str:
     return "\n".join(parts)
 
 
-_V6 = _gid_sql()
+# built when a store is upgraded, not when rave starts: every command imports this module
+_V6 = _gid_sql
 
 
 def _global_ids(conn: sqlite3.Connection) -> None:
@@ -527,11 +528,14 @@ def _operations(conn: sqlite3.Connection) -> None:
     oplog.snapshot(conn)
 
 
-#: Migration N brings a store from version N - 1 to version N: its SQL, then an optional
+#: Migration N brings a store from version N - 1 to version N: its SQL (or the function
+#: that writes it, when building it costs an import), then an optional
 #: step in Python that fills what the SQL created. (Version 3 made the tallies and once
 #: filled them; version 6 makes them anew and fills them, so version 3 no longer does:
 #: today's fold cannot run on the schema of version 3.)
-MIGRATIONS: tuple[tuple[str, Callable[[sqlite3.Connection], None] | None], ...] = (
+MIGRATIONS: tuple[
+    tuple[str | Callable[[], str], Callable[[sqlite3.Connection], None] | None], ...
+] = (
     (_V1, None),
     (_V2, None),
     (_V3, None),
@@ -700,7 +704,7 @@ def migrate(conn: sqlite3.Connection, where: str, *, path: Path | None = None) -
             broken_before = set(conn.execute("PRAGMA foreign_key_check").fetchall())
             for number in range(found + 1, SCHEMA_VERSION + 1):
                 script, fill = MIGRATIONS[number - 1]
-                for statement in _statements(script):
+                for statement in _statements(script if isinstance(script, str) else script()):
                     conn.execute(statement)
                 if fill is not None:
                     fill(conn)

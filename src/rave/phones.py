@@ -39,7 +39,6 @@ metadata, which `rave today` and every command without a phone number never need
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Final
 
@@ -242,4 +241,6 @@ def _digits(text: str) -> str:
 
 def _ascii(text: str) -> str:
     """The digits of ``text``, in ASCII (``٠٦`` → ``06``)."""
+    import unicodedata  # here: only a number rave cannot read needs it
+
     return "".join(str(unicodedata.decimal(ch)) for ch in text if ch.isdecimal())
