@@ -545,23 +545,17 @@ def _emit(conn: sqlite3.Connection, command: int | None) -> int:
     for table, rid in sorted(inserted, key=lambda k: (order[k[0]], k[1])):
         if (table, rid) in deleted:
             continue
-        cursor = conn.execute(f"SELECT * FROM {table} WHERE id = ?", (rid,))
-        names = [d[0] for d in cursor.description]
-        row = cursor.fetchone()
-        if row is None:
+        record = _fetched(conn, table, rid)
+        if record is None:
             continue
-        record = dict(zip(names, row, strict=True))
         _revived(conn, record["gid"])
         writer.emit("create", table, record["gid"], None, _record_value(conn, table, record, gone))
     for (table, rid), names in sorted(updated.items(), key=lambda k: (order[k[0][0]], k[0][1])):
         if (table, rid) in inserted or (table, rid) in deleted:
             continue
-        cursor = conn.execute(f"SELECT * FROM {table} WHERE id = ?", (rid,))
-        columns = [d[0] for d in cursor.description]
-        row = cursor.fetchone()
-        if row is None:
+        record = _fetched(conn, table, rid)
+        if record is None:
             continue
-        record = dict(zip(columns, row, strict=True))
         value = _record_value(conn, table, record, gone)
         for name in dict.fromkeys(names):
             writer.emit("set", table, record["gid"], name, {"v": value[name]})
@@ -584,6 +578,13 @@ def _emit(conn: sqlite3.Connection, command: int | None) -> int:
         writer.emit("delete", table, gid, None, None)
     writer.done()
     return writer.count
+
+
+def _fetched(conn: sqlite3.Connection, table: str, rid: int) -> dict[str, Any] | None:
+    """Row ``rid`` of ``table`` as a dict of its columns; None when it is gone."""
+    cursor = conn.execute(f"SELECT * FROM {table} WHERE id = ?", (rid,))
+    row = cursor.fetchone()
+    return None if row is None else dict(zip([d[0] for d in cursor.description], row, strict=True))
 
 
 def _revived(conn: sqlite3.Connection, gid: str) -> None:

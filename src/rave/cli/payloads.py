@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from rave.services import maintenance, ranking, recording
     from rave.services.matcher import ImportReport
     from rave.services.stats import StatsReport
+    from rave.services.sync import Synced
 
 
 def followup(row: records.FollowUpRow) -> dict[str, Any]:
@@ -435,3 +436,16 @@ def apart(result: Apart) -> dict[str, Any]:
 def undo_cleared(result: Cleared) -> dict[str, Any]:
     """`rave undo --clear --json`: how many commands and rows the log forgot."""
     return {"cleared_commands": result.commands, "cleared_rows": result.rows}
+
+
+def synced(result: Synced) -> dict[str, Any]:
+    """`rave sync --json`."""
+    return {
+        "remote": result.remote,
+        "sent": result.sent,
+        "received": result.received,
+        "applied": result.applied,
+        "conflicts": result.conflicts,
+        "pull_only": result.pull_only,
+        "synced_at": timeutil.to_db(result.at),
+    }

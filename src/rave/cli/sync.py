@@ -2,45 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 
 from rave.cli.common import JsonOpt, command_group, paths
 
-if TYPE_CHECKING:
-    from rave.services.sync import Synced
-
 app = command_group()  # this module's commands, loaded when one is run
-
-
-def _payload(result: Synced) -> dict[str, Any]:
-    from rave import timeutil
-
-    return {
-        "remote": result.remote,
-        "sent": result.sent,
-        "received": result.received,
-        "applied": result.applied,
-        "conflicts": result.conflicts,
-        "pull_only": result.pull_only,
-        "synced_at": timeutil.to_db(result.at),
-    }
-
-
-def _view(result: Synced) -> None:
-    from rave.cli import render
-
-    sent = "" if result.pull_only else f"sent {result.sent}, "
-    render.line(
-        f"Synced with {result.remote}: {sent}received {result.received} operations "
-        f"({result.applied} new here)."
-    )
-    if result.conflicts:
-        render.notice(
-            f"{result.conflicts} conflict{'s' if result.conflicts != 1 else ''} settled by "
-            "rule: `rave doctor` lists them."
-        )
 
 
 @app.command()
@@ -67,8 +35,8 @@ def sync(
 
     Each machine appends to its own file in the remote, so git never has to merge; a
     sync that is interrupted resumes without loss. `#ID`s are per machine."""
-    from rave.cli import render
+    from rave.cli import payloads, render, views
     from rave.services import sync as syncing
 
     result = syncing.sync(paths(ctx).db, remote=remote, pull_only=pull)
-    render.answer(as_json, result, _payload, _view)
+    render.answer(as_json, result, payloads.synced, views.synced)

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from rave.services.matcher import ImportReport
     from rave.services.ranking import Digest, WhyResult
     from rave.services.recording import LogResult
+    from rave.services.sync import Synced
 
 BROADCAST_LABEL = "Your broadcasting: "
 
@@ -540,3 +541,16 @@ def apart(result: Apart) -> None:
 def undo_cleared(result: Cleared) -> None:
     plural = "s" if result.commands != 1 else ""
     render.line(f"Forgot the undo log ({result.commands} command{plural}); nothing to undo now.")
+
+
+def synced(result: Synced) -> None:
+    sent = "" if result.pull_only else f"sent {result.sent}, "
+    render.line(
+        f"Synced with {result.remote}: {sent}received {result.received} operations "
+        f"({result.applied} new here)."
+    )
+    if result.conflicts:
+        render.notice(
+            f"{result.conflicts} conflict{'s' if result.conflicts != 1 else ''} settled by "
+            "rule: `rave doctor` lists them."
+        )
