@@ -300,9 +300,6 @@ def doctor(result: tuple[list[Check], Rebuilt | None]) -> None:
         render.error(f"{problems} problem{'s' if problems != 1 else ''} found")
 
 
-_CAPTURED = ("mbox", "maildir", "ics", "whatsapp")  # messages and events, not rows
-
-
 def import_report(report: ImportReport) -> None:
     for warning in report.warnings[:10]:
         render.info(f"warning: {warning}")
@@ -320,7 +317,9 @@ def import_report(report: ImportReport) -> None:
         parts.append(f"{report.followups_moved} follow-ups moved")
     if report.skipped:
         reasons = ", ".join(f"{n} {why}" for why, n in report.skipped_reasons.items())
-        what = "records" if report.format in _CAPTURED else "rows"
+        from rave.services.imports import CAPTURE_READERS  # loaded: it made the report
+
+        what = "records" if report.format in CAPTURE_READERS else "rows"  # mail, events
         parts.append(f"{report.skipped} {what} skipped" + (f" ({reasons})" if reasons else ""))
     if report.already_present:
         parts.append(f"{report.already_present} already present")

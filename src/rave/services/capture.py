@@ -280,10 +280,7 @@ def write(
         if options.since is not None and record.when < options.since:
             stats.skip(BEFORE_SINCE)
             continue
-        if record.due is None and (
-            _seen(conn, "interaction", record.external_key)
-            or oplog.buried(conn, gid.interaction(record.external_key))  # you deleted it
-        ):
+        if record.due is None and imported_before(conn, record.external_key):
             matcher.report.already_present += 1
             continue
         ids = list(dict.fromkeys(cid for p in record.others if (cid := people.find(p)) is not None))
@@ -325,10 +322,11 @@ def write(
         )
 
 
-def _seen(conn: sqlite3.Connection, table: str, key: str) -> bool:
-    return (
-        conn.execute(f"SELECT 1 FROM {table} WHERE external_key = ?", (key,)).fetchone() is not None
-    )
+def imported_before(conn: sqlite3.Connection, key: str) -> bool:
+    """Whether the interaction an import makes from source key ``key`` is in the store,
+    or was deleted (here or on another machine): either way it is never made again."""
+    found = conn.execute("SELECT 1 FROM interaction WHERE external_key = ?", (key,)).fetchone()
+    return found is not None or oplog.buried(conn, gid.interaction(key))
 
 
 def _follow_ups(matcher: Matcher, record: Captured, ids: list[int]) -> None:
@@ -339,8 +337,9 @@ def _follow_ups(matcher: Matcher, record: Captured, ids: list[int]) -> None:
     export numbers contacts anew, and older rave keyed them by this machine's id."""
     assert record.due is not None
     for cid in ids:
-        key = f"{record.external_key}|{matcher.gid_of(cid)}"
-        made = gid.followup(record.external_key, matcher.gid_of(cid))
+        owner = matcher.gid_of(cid)
+        key = f"{record.external_key}|{owner}"
+        made = gid.followup(record.external_key, owner)
         if _followup_of(matcher.conn, record.external_key, cid) is not None or oplog.buried(
             matcher.conn, made
         ):  # there, or deleted by you: never made again

@@ -18,12 +18,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from rave import contact_tally, gid, normalize, oplog, safefile, timeutil
+from rave import contact_tally, gid, normalize, safefile, timeutil
 from rave.config import MeConfig
 from rave.errors import BadInputError, RaveError
 from rave.formats import ContactRecord, MessageRecord, ParseStats, Participant
 from rave.formats._common import closes_conversation
-from rave.services import json_import
+from rave.services import capture, json_import
 from rave.services.matcher import ImportReport, Matcher, Progress
 
 #: Capture formats (``services.capture``): each a parser module and its reader.
@@ -80,8 +80,6 @@ def _contact_records(fmt: str, file: Path, stats: ParseStats) -> Iterator[Contac
 def _capture(job: _Job, matcher: Matcher, file: Path, stats: ParseStats, now: datetime) -> None:
     import importlib
 
-    from rave.services import capture
-
     module, name = CAPTURE_READERS[job.fmt]
     reader: capture.Reader = getattr(importlib.import_module(module), name)
     stats.progress = job.progress  # a reader that reads all first ticks as it reads
@@ -93,11 +91,9 @@ def _capture(job: _Job, matcher: Matcher, file: Path, stats: ParseStats, now: da
 def _since(
     messages: Iterator[MessageRecord], since: datetime, stats: ParseStats
 ) -> Iterator[MessageRecord]:
-    from rave.services.capture import BEFORE_SINCE
-
     for message in messages:
         if message.when < since:
-            stats.skip(BEFORE_SINCE)
+            stats.skip(capture.BEFORE_SINCE)
         else:
             yield message
 
@@ -145,10 +141,7 @@ def _import_messages(
     conn = matcher.conn
     for count, message in enumerate(messages, 1):
         progress(count)
-        if conn.execute(
-            "SELECT 1 FROM interaction WHERE external_key = ?", (message.external_key,)
-        ).fetchone() or oplog.buried(conn, gid.interaction(message.external_key)):
-            # there, or deleted (here or on another machine): never made again
+        if capture.imported_before(conn, message.external_key):
             matcher.report.already_present += 1
             continue
         people = list(dict.fromkeys(_message_person(matcher, p) for p in message.others))
