@@ -665,3 +665,29 @@ def test_reimporting_your_own_export_changes_nothing(
         assert (report["contacts_created"], report["contacts_updated"]) == (0, 0), fmt
         assert report["interactions_created"] == report["notes_created"] == 0, fmt
         assert snapshot(rave) == before, fmt
+
+
+def test_two_contacts_of_a_json_export_stay_two_when_one_holds_the_others_shared_key(
+    rave: Rave, tmp_path: Path
+) -> None:
+    """Found by tests/test_fuzz_cli.py: a card named Ana but carrying Nora's profile URL
+    joins Nora, and since the address it brings is Ana's, Nora keeps it as a
+    `shared-email` key named "ana". Restored from the JSON export into an empty store,
+    Ana must not be found again through that key: every record of a document is a
+    contact of its own, so the export comes back the same."""
+    assert rave("add", "Nora Moretti", "--handle", "linkedin=linkedin.com/in/nora").exit_code == 0
+    card = tmp_path / "cards.vcf"
+    card.write_bytes(
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ana\r\nEMAIL:ana@example.com\r\nEND:VCARD\r\n"
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ana\r\nEMAIL:ana@example.com\r\n"
+        b"URL:https://www.linkedin.com/in/nora\r\nEND:VCARD\r\n"
+    )
+    assert rave("import", "vcard", str(card)).exit_code == 0
+    first = tmp_path / "a.json"
+    assert rave("export", "json", "-o", str(first)).exit_code == 0
+    assert len(json.loads(first.read_text(encoding="utf-8"))["contacts"]) == 2
+    copy = tmp_path / "copy.db"
+    assert rave("--db", str(copy), "import", "json", str(first)).exit_code == 0
+    second = tmp_path / "b.json"
+    assert rave("--db", str(copy), "export", "json", "-o", str(second)).exit_code == 0
+    assert second.read_text(encoding="utf-8") == first.read_text(encoding="utf-8")

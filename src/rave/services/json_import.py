@@ -84,18 +84,24 @@ def _record(rec: dict[str, Any]) -> ContactRecord:
     )
 
 
-def _contact(matcher: Matcher, rec: dict[str, Any], ids: _Ids) -> int:
+def _contact(matcher: Matcher, rec: dict[str, Any], ids: _Ids, claimed: set[int]) -> int:
+    """The contact for document record ``rec``: found, or made. Two records of one
+    document are two contacts: one that another record of this document already
+    became (``claimed``; say through a key the store kept for a value two of them
+    share) is not found again."""
     conn = matcher.conn
     record = _record(rec)
     found = _known(conn, "contact", rec)
     if found is None:
         found = matcher.find(record)
+        if found in claimed:
+            found = None
     if found is None:
         same = conn.execute(
             "SELECT id FROM contact WHERE id = ? AND name_key = ?",
             (rec["id"], normalize.fold(rec["name"])),
         ).fetchone()
-        found = same[0] if same else None
+        found = same[0] if same and same[0] not in claimed else None
     if found is not None:
         updated = matcher.update(found, record)
         if _typed(conn, int(found), rec) or updated:
@@ -233,8 +239,10 @@ def import_document(matcher: Matcher, file: Path, tick: Progress) -> None:
     ids = _Ids(conn, matcher.now)
     count = 0
     contacts: dict[int, int] = {}
+    claimed: set[int] = set()
     for rec in document["contacts"]:
-        contacts[rec["id"]] = _contact(matcher, rec, ids)
+        contacts[rec["id"]] = _contact(matcher, rec, ids, claimed)
+        claimed.add(contacts[rec["id"]])
         count += 1
         tick(count)
     interactions: dict[int, int] = {}
