@@ -8,14 +8,17 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pytest
 from typer.testing import CliRunner
 
 from rave.cli import app
+
+if TYPE_CHECKING:
+    from pgserver import PgHub, PgServer
 
 RAVE_ENV = ("RAVE_DB", "RAVE_HOME", "RAVE_CONFIG", "NO_COLOR", "FORCE_COLOR")
 # the locale names the default phone region (rave.phones): a test sets its own
@@ -206,3 +209,30 @@ def probe(home: Path, *args: str) -> Probe:
     assert found, out.stderr
     code, modules, tables = json.loads(found[-1].removeprefix("PROBE="))
     return Probe(code, frozenset(modules), tables, out.stdout)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """A real PostgreSQL server for the team hub tests (tests/pgserver.py): started the
+    first time a test asks for it, stopped and removed at the end of the session. No
+    server binaries: skipped, or failed under CI (CI=true)."""
+    from pgserver import pg_server_for_tests
+
+    with pg_server_for_tests() as server:
+        yield server
+
+
+@pytest.fixture
+def pg_hubs(pg_server: PgServer) -> Iterator[Callable[[], PgHub]]:
+    """Make as many hubs (a database and its admin role) as the test needs; after the
+    test every database and role created during it is dropped, by the test or by rave,
+    so role names never carry over to the next test."""
+    with pg_server.isolation():
+        yield pg_server.fresh_database
+
+
+@pytest.fixture
+def pg_hub(pg_hubs: Callable[[], PgHub]) -> PgHub:
+    """This test's hub: a fresh database owned by a fresh admin role (LOGIN, CREATEROLE,
+    a password, not a superuser); ``pg_hub.admin_url`` is what `rave` is given."""
+    return pg_hubs()

@@ -1,0 +1,373 @@
+"""`rave sync` with a team hub on PostgreSQL (issue 18, item 4).
+
+The hub is one append-only table of operations, ``rave.op``, one row per operation
+(``rave.oplog``'s format, the value as JSON), set up by `rave team` (``services.team``).
+Each member syncs as their own database role, and the server decides what they may do:
+
+- **who wrote it**: a row's ``author`` is the role that pushed it (``session_user``);
+  row-level security refuses a row that names anyone else, so nobody can forge one;
+- **who reads it**: a row is *private* (its author's alone) or the team's. Row-level
+  security gives a member the team's rows and their own private ones: a private note never
+  leaves the server for anyone else. Private: notes unless shared (`rave note --team`),
+  follow-ups (your to-dos), posts (your broadcasting), and the contact fields each member
+  keeps for themselves (:data:`MEMBER_FIELDS`: tier, cadence, snooze);
+- **in what order**: a trigger numbers rows (``seq``) under a lock held until the push
+  commits, so rows become visible in ``seq`` order and a reader that has row N has every
+  row before it. A member reads "after the last ``seq`` I applied" and never misses one.
+
+What a member pushes: this machine's operations the hub does not have yet (from
+``sync_state.hub_sent``); ``ON CONFLICT DO NOTHING`` makes a push that died before the
+store noted it harmless to repeat. What they receive: every row of another device after
+``sync_state.hub_seq``, applied in batches, each with its cursor in one write transaction
+(an interrupted sync resumes where it stopped). Another member's contacts come without
+their :data:`MEMBER_FIELDS`: each member's tiers, cadences and snoozes stay their own,
+while the history (interactions) is one, so an answer by one member clears the reply lane
+for all, and `rave why` says who answered.
+
+Only `rave sync` (with a ``postgresql://`` remote) and `rave team` import this module, and
+psycopg (the optional extra ``rave[team]``) is imported only here, when connecting.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import sqlite3
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rave import db, oplog, timeutil
+from rave.errors import BadInputError, RaveError
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from rave.services.sync import Synced
+
+#: The schema that holds the hub (one database, one hub).
+SCHEMA = "rave"
+#: The hub's layout version, in ``rave.hub``: a newer one is refused, not misread.
+FORMAT = 1
+#: Contact fields each member keeps for themselves: pushed private, and not taken from
+#: another member's operations.
+MEMBER_FIELDS = ("tier", "cadence_days", "snoozed_until")
+#: Records only their author receives.
+PRIVATE_RECORDS = ("followup", "post")
+_BATCH = 5000
+
+
+def is_hub(remote: str) -> bool:
+    return remote.startswith(("postgresql://", "postgres://"))
+
+
+def masked(url: str) -> str:
+    """The URL as shown: its password replaced by ``***``."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    user = parts.netloc.rsplit("@", 1)[0].split(":", 1)[0]
+    return urllib.parse.urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+
+
+def _driver() -> Any:
+    try:
+        import psycopg
+    except ImportError:
+        raise RaveError(
+            "a team hub needs PostgreSQL's driver, which is not installed",
+            hint="pip install 'rave[team]' (in the environment rave runs from)",
+        ) from None
+    return psycopg
+
+
+def connect(url: str) -> psycopg.Connection[Any]:
+    """A connection to the hub at ``url`` (libpq reads a password from ``~/.pgpass`` or
+    ``PGPASSWORD`` when the URL has none), in autocommit: a transaction only where one is
+    asked for (``pg.transaction()``)."""
+    driver = _driver()
+    try:
+        conn: psycopg.Connection[Any] = driver.connect(
+            url, connect_timeout=15, application_name="rave", autocommit=True
+        )
+    except driver.Error as exc:
+        raise unreachable(url, exc) from None
+    return conn
+
+
+def unreachable(url: str, exc: Exception) -> RaveError:
+    said = next((line for line in str(exc).splitlines() if line.strip()), "no message")
+    return RaveError(
+        f"cannot use the hub {masked(url)}: {said.strip()}",
+        hint="check the address, your role's password (~/.pgpass or PGPASSWORD) and the "
+        "network; nothing was lost: run `rave sync` again",
+    )
+
+
+@contextlib.contextmanager
+def failures(url: str) -> Iterator[None]:
+    """A database error in the block as a message (exit 1), never a traceback."""
+    driver = _driver()
+    try:
+        yield
+    except driver.Error as exc:
+        raise unreachable(url, exc) from None
+
+
+# --- who may sync ---------------------------------------------------------------------------
+
+
+def member(pg: psycopg.Connection[Any]) -> str:
+    """The role this connection syncs as, once checked: a member of the hub, not a
+    superuser, not the hub's owner and not a role that bypasses row-level security (each
+    would receive everyone's private notes)."""
+    row = pg.execute(
+        "SELECT session_user, r.rolsuper, r.rolbypassrls,"
+        " (SELECT tableowner FROM pg_tables WHERE schemaname = %s AND tablename = 'op'),"
+        " (SELECT tableowner FROM pg_tables WHERE schemaname = %s AND tablename = 'hub')"
+        " FROM pg_roles r WHERE r.rolname = session_user",
+        (SCHEMA, SCHEMA),
+    ).fetchone()
+    assert row is not None
+    role, superuser, bypass, owner, has_hub = row
+    if owner is None or has_hub is None:
+        raise RaveError(
+            "no rave hub in this database",
+            hint="its admin sets one up once: rave team setup --hub postgresql://admin@host/db",
+        )
+    why = (
+        "a superuser"
+        if superuser
+        else "the hub's owner"
+        if role == owner
+        else "a role that bypasses row-level security"
+        if bypass
+        else None
+    )
+    if why is not None:
+        raise RaveError(
+            f"refused: {role} is {why}, and would receive every member's private notes",
+            hint="sync as a member's own role: rave team add NAME makes one",
+        )
+    driver = _driver()
+    try:
+        (version,) = pg.execute(f"SELECT format FROM {SCHEMA}.hub").fetchone() or (FORMAT,)
+    except driver.errors.InsufficientPrivilege:
+        raise RaveError(
+            f"{role} is not a member of this hub",
+            hint=f"its admin adds you: rave team add {role} --hub URL",
+        ) from None
+    if version > FORMAT:
+        raise RaveError(
+            f"this hub has layout {version}, newer than this rave knows ({FORMAT})",
+            hint="upgrade rave on every machine together",
+        )
+    return str(role)
+
+
+# --- pushing --------------------------------------------------------------------------------
+
+_PUSH = (
+    f"INSERT INTO {SCHEMA}.op (id, author, private, hlc, device, kind, entity, gid, field,"
+    " value) VALUES (%s, session_user, %s, %s, %s, %s, %s, %s, %s, %s)"
+    " ON CONFLICT (id) DO NOTHING"
+)
+
+
+def _shared_notes(conn: sqlite3.Connection) -> set[str]:
+    """Gids of the notes shared with the team (`rave note --team`)."""
+    rows = conn.execute(
+        "SELECT gid FROM op WHERE entity = 'note' AND kind = 'create'"
+        " AND json_extract(value, '$.shared')"
+        " UNION SELECT gid FROM note WHERE shared"
+    )
+    return {r[0] for r in rows}
+
+
+def private(op: oplog.Op, shared_notes: set[str]) -> bool:
+    """Whether only its author receives ``op`` from the hub."""
+    if op.entity in PRIVATE_RECORDS:
+        return True
+    if op.entity == "note":
+        return op.gid not in shared_notes
+    return op.entity == "contact" and op.kind == "set" and op.field in MEMBER_FIELDS
+
+
+def _push(pg: psycopg.Connection[Any], db_path: Path, device: str) -> int:
+    """Send this machine's operations the hub may lack, in one transaction; how many it
+    did not have."""
+    from rave.services import sync as syncing
+
+    conn = db.connect(db_path, create=True)
+    try:
+        (after,) = conn.execute("SELECT hub_sent FROM sync_state").fetchone()
+        rows = conn.execute(
+            f"SELECT seq, {oplog.OP_COLUMNS} FROM op WHERE device = ? AND seq > ? ORDER BY seq",
+            (device, after),
+        ).fetchall()
+        shared = _shared_notes(conn) if rows else set()
+    finally:
+        conn.close()
+    if not rows:
+        return 0
+    ops = [oplog.row_op(r[1:]) for r in rows]
+    with pg.transaction(), pg.cursor() as cursor:
+        cursor.executemany(  # rows the hub has already (a push that died after it) are skipped
+            _PUSH,
+            [
+                (
+                    op.id,
+                    private(op, shared),
+                    op.hlc,
+                    op.device,
+                    op.kind,
+                    op.entity,
+                    op.gid,
+                    op.field,
+                    None if op.value is None else oplog.dumps(op.value),
+                )
+                for op in ops
+            ],
+        )
+        new = max(cursor.rowcount, 0)
+    top = rows[-1][0]
+    # the hub has them: `rave undo` now reverts them with new operations
+    syncing.write(db_path, "UPDATE sync_state SET hub_sent = max(hub_sent, ?)", (top,))
+    syncing.write(db_path, "UPDATE replica SET sent = max(sent, ?)", (top,))
+    return new
+
+
+# --- receiving ------------------------------------------------------------------------------
+
+_PULL = (
+    "SELECT seq, id::text, hlc, device, author, kind, entity, gid, field, value::text"
+    f" FROM {SCHEMA}.op WHERE seq > %s AND device <> %s ORDER BY seq LIMIT %s"
+)
+
+
+def _received(row: tuple[Any, ...], me: str) -> oplog.Op | None:
+    """The operation of a hub row as this member applies it (None: not theirs to take)."""
+    seq, op_id, hlc, device, author, kind, entity, gid, field, value = row
+    try:
+        op = oplog.from_data(
+            {
+                "id": op_id,
+                "hlc": hlc,
+                "device": device,
+                "author": author,
+                "kind": kind,
+                "entity": entity,
+                "gid": gid,
+                "field": field,
+                "value": None if value is None else json.loads(value),
+            }
+        )
+    except (oplog.BadOp, ValueError) as exc:
+        error = BadInputError("the hub's rave.op", seq, str(exc))
+        error.hint = (
+            "nothing of it was applied; a newer rave wrote it: upgrade rave on every machine"
+        )
+        raise error from None
+    if author == me or op.entity != "contact":
+        return op
+    if op.kind == "set" and op.field in MEMBER_FIELDS:
+        return None  # another member's own judgement (pushed private: defence in depth)
+    if op.kind == "create" and isinstance(op.value, dict):
+        kept = {k: v for k, v in op.value.items() if k not in MEMBER_FIELDS}
+        return dataclasses.replace(op, value=kept)
+    return op
+
+
+def _untiered(conn: sqlite3.Connection, ops: list[oplog.Op], me: str, device: str) -> None:
+    """Another member's new contacts are tier ``none`` here (in the reply lane when they
+    write, never an outreach target) until this member gives them a tier: whom to reach
+    out to is each member's own choice."""
+    theirs = [op.gid for op in ops if op.entity == "contact" and op.kind == "create"]
+    for gid in theirs:
+        conn.execute(
+            "UPDATE contact SET tier = 'none', cadence_days = NULL, snoozed_until = NULL"
+            " WHERE gid = ?1 AND NOT EXISTS (SELECT 1 FROM op WHERE op.gid = ?1"
+            " AND (op.author = ?2 OR op.device = ?3)"
+            " AND (op.kind = 'create' OR (op.kind = 'set' AND op.field IN"
+            " ('tier', 'cadence_days', 'snoozed_until'))))",
+            (gid, me, device),
+        )
+
+
+def _pull(pg: psycopg.Connection[Any], db_path: Path, device: str, me: str) -> tuple[int, int, int]:
+    """Apply the hub's rows of other devices, a batch at a time; (received, new,
+    conflicts)."""
+    from rave.services import sync as syncing
+
+    totals = [0, 0, 0]
+    conn = db.connect(db_path, create=True)
+    try:
+        while True:
+            (after,) = conn.execute("SELECT hub_seq FROM sync_state").fetchone()
+            rows = pg.execute(_PULL, (after, device, _BATCH)).fetchall()
+
+            def read(rows: list[tuple[Any, ...]] = rows) -> list[oplog.Op]:
+                ops = [op for r in rows if (op := _received(r, me)) is not None]
+                if rows:
+                    conn.execute("UPDATE sync_state SET hub_seq = ?", (rows[-1][0],))
+                return ops
+
+            def untiered(ops: list[oplog.Op]) -> None:
+                _untiered(conn, ops, me, device)
+
+            done = syncing.apply_in_one(conn, db_path, read, then=untiered)
+            totals = [a + b for a, b in zip(totals, done, strict=True)]
+            if len(rows) < _BATCH:
+                return totals[0], totals[1], totals[2]
+    finally:
+        conn.close()
+
+
+# --- one sync -------------------------------------------------------------------------------
+
+
+def sync(db_path: Path, url: str, *, device: str, pull_only: bool) -> Synced:
+    """One sync of the store at ``db_path`` with the hub at ``url``."""
+    from rave.services import sync as syncing
+
+    with syncing.locked(syncing.clone_path(db_path)):
+        pg = connect(url)
+        try:
+            with failures(url):
+                me = member(pg)
+                _remember(db_path, me)
+                sent = 0 if pull_only else _push(pg, db_path, device)
+                received, applied, conflicts = _pull(pg, db_path, device, me)
+        finally:
+            pg.close()
+    conn = db.connect(db_path, create=True)
+    try:
+        at = syncing.last_sync(conn)
+    finally:
+        conn.close()
+    return syncing.Synced(
+        masked(url), sent, received, applied, conflicts, pull_only, at or timeutil.utcnow()
+    )
+
+
+def _remember(db_path: Path, me: str) -> None:
+    """Note the member this store syncs as; a store is one member's (their tiers and
+    private notes): another role is refused."""
+    from rave.services import sync as syncing
+
+    conn = db.connect(db_path, create=True)
+    try:
+        (known,) = conn.execute("SELECT member FROM sync_state").fetchone()
+    finally:
+        conn.close()
+    if known is None:
+        syncing.write(db_path, "UPDATE sync_state SET member = ?", (me,))
+    elif known != me:
+        raise RaveError(
+            f"this store syncs as {known}, not {me}: a store holds one member's tiers and "
+            "private notes",
+            hint=f"sync as {known}, or give each member their own store (rave --db FILE)",
+        )

@@ -1,0 +1,331 @@
+"""`rave team`: set up a team hub on PostgreSQL and manage its members (issue 18).
+
+Run by the hub's admin: a role that may create roles (``CREATEROLE``) and owns the
+database, and is **not** a superuser (refused: a superuser bypasses every check the hub
+relies on; make an admin role once, as the README shows). The admin owns the hub's
+objects; members are roles of their own, in the hub's group role, with only ``SELECT``
+and ``INSERT`` on the operations table, under row-level security (``services.hub``).
+Every statement is printed as it runs (``--dry-run``: printed only), passwords hidden.
+
+The hub, in schema ``rave``:
+
+- ``rave.hub``: one row, the group role of the members and the layout version;
+- ``rave.op``: the operations, append-only (a trigger refuses UPDATE and DELETE, members
+  have neither right), each row numbered by ``rave.op_in_order()`` under a lock held until
+  its push commits (readers never skip a row), its ``author`` the role that pushed it
+  (the policy ``op_write`` refuses any other), read through the policy ``op_read``: the
+  team's rows and the reader's own private ones.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import secrets
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from rave.errors import RaveError, UsageError
+from rave.services import hub
+
+if TYPE_CHECKING:
+    import psycopg
+
+S = hub.SCHEMA
+#: A lock key for the pushes of one database (advisory locks are per database).
+_PUSH_LOCK = 0x72617665  # "rave"
+_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
+@dataclass(frozen=True, slots=True)
+class TeamChange:
+    """What one `rave team` command ran (or, with ``dry_run``, would run)."""
+
+    hub: str  # the hub's URL, password hidden
+    sql: tuple[str, ...]
+    dry_run: bool
+    member: str | None = None
+    member_url: str | None = None  # `rave team add`: what the member syncs with
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    name: str
+    can_login: bool
+    operations: int
+    last_push: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Team:
+    hub: str
+    group: str
+    members: tuple[Member, ...] = field(default_factory=tuple)
+
+
+def ident(name: str) -> str:
+    """``name`` as an SQL identifier (always quoted)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def member_name(name: str) -> str:
+    """A member's role name: lower case letters, digits and ``_`` (a name PostgreSQL and
+    every shell take as it is)."""
+    if not _NAME.fullmatch(name):
+        raise UsageError(
+            f"{name!r} cannot be a member's role name",
+            hint="lower-case letters, digits and _ (at most 63), starting with a letter: ana, "
+            "bo_chen",
+        )
+    return name
+
+
+def setup_sql(group: str, database: str) -> list[str]:
+    """The statements that make (or, run again, complete) a hub in ``database`` whose
+    members are in the role ``group``; each can run again without harm."""
+    g = ident(group)
+    return [
+        # the hub's database is for its members (by default any role may connect to any)
+        f"REVOKE CONNECT, TEMPORARY ON DATABASE {ident(database)} FROM PUBLIC",
+        f"CREATE SCHEMA IF NOT EXISTS {S}",
+        f"REVOKE ALL ON SCHEMA {S} FROM PUBLIC",
+        f"DO $$ BEGIN CREATE ROLE {g} NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$",
+        f"CREATE TABLE IF NOT EXISTS {S}.hub (id integer PRIMARY KEY CHECK (id = 1),"
+        " member_role text NOT NULL, format integer NOT NULL)",
+        f"INSERT INTO {S}.hub VALUES (1, {literal(group)}, {hub.FORMAT})"
+        " ON CONFLICT (id) DO NOTHING",
+        f"CREATE SEQUENCE IF NOT EXISTS {S}.op_seq",
+        f"CREATE TABLE IF NOT EXISTS {S}.op (seq bigint PRIMARY KEY, id uuid NOT NULL UNIQUE,"
+        " author text NOT NULL DEFAULT session_user, private boolean NOT NULL DEFAULT false,"
+        " hlc text NOT NULL, device text NOT NULL, kind text NOT NULL, entity text NOT NULL,"
+        " gid text NOT NULL, field text, value json,"
+        " pushed_at timestamptz NOT NULL DEFAULT now())",
+        # one push at a time, numbered in commit order: a reader never skips a row
+        f"CREATE OR REPLACE FUNCTION {S}.op_in_order() RETURNS trigger LANGUAGE plpgsql"
+        " SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$ BEGIN"
+        f" PERFORM pg_advisory_xact_lock({_PUSH_LOCK});"
+        f" NEW.seq := nextval('{S}.op_seq'); NEW.pushed_at := now(); RETURN NEW; END $$",
+        f"CREATE OR REPLACE FUNCTION {S}.op_kept() RETURNS trigger LANGUAGE plpgsql AS $$"
+        " BEGIN RAISE EXCEPTION 'the hub''s operations are append-only'; END $$",
+        f"DROP TRIGGER IF EXISTS op_in_order ON {S}.op",
+        f"CREATE TRIGGER op_in_order BEFORE INSERT ON {S}.op"
+        f" FOR EACH ROW EXECUTE FUNCTION {S}.op_in_order()",
+        f"DROP TRIGGER IF EXISTS op_kept ON {S}.op",
+        f"CREATE TRIGGER op_kept BEFORE UPDATE OR DELETE ON {S}.op"
+        f" FOR EACH ROW EXECUTE FUNCTION {S}.op_kept()",
+        f"ALTER TABLE {S}.op ENABLE ROW LEVEL SECURITY",
+        f"DROP POLICY IF EXISTS op_read ON {S}.op",
+        f"CREATE POLICY op_read ON {S}.op FOR SELECT TO {g}"
+        " USING (NOT private OR author = session_user)",
+        f"DROP POLICY IF EXISTS op_write ON {S}.op",
+        f"CREATE POLICY op_write ON {S}.op FOR INSERT TO {g} WITH CHECK (author = session_user)",
+        f"REVOKE ALL ON {S}.op, {S}.hub FROM PUBLIC",
+        f"REVOKE ALL ON SEQUENCE {S}.op_seq FROM PUBLIC",
+        f"REVOKE ALL ON FUNCTION {S}.op_in_order(), {S}.op_kept() FROM PUBLIC",
+        f"GRANT CONNECT ON DATABASE {ident(database)} TO {g}",
+        f"GRANT USAGE ON SCHEMA {S} TO {g}",
+        f"GRANT SELECT, INSERT ON {S}.op TO {g}",
+        f"GRANT SELECT ON {S}.hub TO {g}",
+    ]
+
+
+def _admin(pg: psycopg.Connection[Any], *, need_hub: bool) -> tuple[str, str | None]:
+    """The admin this connection is, checked; the hub's group (None: no hub yet)."""
+    row = pg.execute(
+        "SELECT current_user, rolsuper, rolcreaterole,"
+        " (SELECT tableowner FROM pg_tables WHERE schemaname = %s AND tablename = 'hub')"
+        " FROM pg_roles WHERE rolname = current_user",
+        (S,),
+    ).fetchone()
+    assert row is not None
+    me, superuser, createrole, owner = row
+    if superuser:
+        raise RaveError(
+            f"refused: {me} is a superuser, which bypasses every check the hub relies on",
+            hint="make an admin role once, as a superuser: createuser --createrole --pwprompt "
+            "rave_admin; createdb --owner rave_admin rave (the README's Team section)",
+        )
+    if not createrole:
+        raise RaveError(
+            f"{me} cannot create roles: the hub's admin needs CREATEROLE",
+            hint="as a superuser: ALTER ROLE " + ident(me) + " CREATEROLE",
+        )
+    if owner is not None and owner != me:
+        raise RaveError(
+            f"the hub in this database belongs to {owner}, not {me}",
+            hint=f"run `rave team` as {owner}",
+        )
+    if owner is None:
+        if need_hub:
+            raise RaveError(
+                "no rave hub in this database yet", hint="rave team setup --hub URL makes one"
+            )
+        return str(me), None
+    (group,) = pg.execute(f"SELECT member_role FROM {S}.hub").fetchone() or (None,)
+    return str(me), group
+
+
+def _group_for(database: str) -> str:
+    """A new hub's group role: ``rave_<database>_members`` (roles are shared by every
+    database of a server: one group per hub)."""
+    clean = re.sub(r"[^a-z0-9_]+", "_", database.lower()).strip("_") or "rave"
+    return f"rave_{clean}"[:55] + "_members"
+
+
+def _run(pg: psycopg.Connection[Any], statements: list[tuple[str, str]], dry_run: bool) -> None:
+    """Run (shown, real) statements in one transaction, unless ``dry_run``."""
+    if dry_run:
+        return
+    with pg.transaction():
+        for _shown, real in statements:
+            pg.execute(real.encode())  # no parameters: a % in it is not a placeholder
+
+
+def setup(url: str, *, dry_run: bool = False) -> TeamChange:
+    """Make the hub (run again: complete or repair it, nothing lost)."""
+    with _admin_connection(url) as pg:
+        _me, group = _admin(pg, need_hub=False)
+        (database,) = pg.execute("SELECT current_database()").fetchone() or ("",)
+        group = group or _group_for(str(database))
+        statements = [(s, s) for s in setup_sql(group, str(database))]
+        _run(pg, statements, dry_run)
+    return TeamChange(
+        hub.masked(url),
+        tuple(s for s, _ in statements),
+        dry_run,
+        note=f"members are in the role {group}",
+    )
+
+
+def add(url: str, name: str, *, password: bool = True, dry_run: bool = False) -> TeamChange:
+    """Make ``name`` a member (a new login role with a generated password, unless
+    ``password`` is false or the role exists already)."""
+    name = member_name(name)
+    with _admin_connection(url) as pg:
+        me, group = _admin(pg, need_hub=True)
+        assert group is not None
+        row = pg.execute(
+            "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = %s", (name,)
+        ).fetchone()
+        why = (
+            "the hub's owner"
+            if name == me
+            else "the members' group"
+            if name == group
+            else "a superuser"
+            if row and row[0]
+            else "a role that bypasses row-level security"
+            if row and row[1]
+            else None
+        )
+        if why is not None:
+            raise RaveError(
+                f"refused: {name} is {why}, and as a member would receive every member's "
+                "private notes",
+                hint="give each person a role of their own: rave team add ana --hub URL",
+            )
+        statements: list[tuple[str, str]] = []
+        secret = None
+        if row is None:
+            create = f"CREATE ROLE {ident(name)} LOGIN"
+            if password:
+                secret = secrets.token_urlsafe(18)
+                hashed = pg.pgconn.encrypt_password(secret.encode(), name.encode()).decode()
+                statements.append(
+                    (f"{create} PASSWORD '…'", f"{create} PASSWORD {literal(hashed)}")
+                )
+            else:
+                statements.append((create, create))
+        grant = f"GRANT {ident(group)} TO {ident(name)}"
+        statements.append((grant, grant))
+        _run(pg, statements, dry_run)
+    note = None
+    if row is not None:
+        note = f"{name} existed already: their password is unchanged"
+    elif not password:
+        note = f"{name} has no password: the server's own authentication (certificates, peer)"
+    return TeamChange(
+        hub.masked(url),
+        tuple(s for s, _ in statements),
+        dry_run,
+        member=name,
+        member_url=_member_url(url, name, None if dry_run else secret),
+        note=note,
+    )
+
+
+def remove(url: str, name: str, *, dry_run: bool = False) -> TeamChange:
+    """Take ``name`` out of the team: they receive nothing more; what they pushed stays
+    in the history (append-only)."""
+    name = member_name(name)
+    with _admin_connection(url) as pg:
+        _me, group = _admin(pg, need_hub=True)
+        assert group is not None
+        row = pg.execute(
+            "SELECT 1 FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid"
+            " JOIN pg_roles m ON m.oid = a.member WHERE g.rolname = %s AND m.rolname = %s",
+            (group, name),
+        ).fetchone()
+        if row is None:
+            raise RaveError(f"{name} is not a member of this hub", hint="rave team list --hub URL")
+        revoke = f"REVOKE {ident(group)} FROM {ident(name)}"
+        _run(pg, [(revoke, revoke)], dry_run)
+    return TeamChange(
+        hub.masked(url),
+        (revoke,),
+        dry_run,
+        member=name,
+        note="what they pushed stays in the team's history",
+    )
+
+
+def members(url: str) -> Team:
+    """The hub's members, with how many operations each pushed and when last."""
+    with _admin_connection(url) as pg:
+        _me, group = _admin(pg, need_hub=True)
+        assert group is not None
+        rows = pg.execute(
+            "SELECT m.rolname, m.rolcanlogin, count(o.seq),"
+            " to_char(max(o.pushed_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+            " FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid"
+            " JOIN pg_roles m ON m.oid = a.member"
+            f" LEFT JOIN {S}.op o ON o.author = m.rolname"
+            " WHERE g.rolname = %s GROUP BY m.rolname, m.rolcanlogin ORDER BY m.rolname",
+            (group,),
+        ).fetchall()
+    return Team(
+        hub.masked(url), group, tuple(Member(str(n), bool(c), int(k), t) for n, c, k, t in rows)
+    )
+
+
+def _member_url(url: str, name: str, secret: str | None) -> str:
+    """The hub's URL for member ``name`` (with ``secret`` as password, else none)."""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    user = urllib.parse.quote(name, safe="")
+    login = user if secret is None else f"{user}:{urllib.parse.quote(secret, safe='')}"
+    return urllib.parse.urlunsplit(parts._replace(netloc=f"{login}@{host}"))
+
+
+@contextlib.contextmanager
+def _admin_connection(url: str) -> Iterator[psycopg.Connection[Any]]:
+    """A connection to the hub as its admin, closed at the end; database errors as
+    messages."""
+    if not hub.is_hub(url):
+        raise UsageError(
+            f"--hub {hub.masked(url)!r} is not a PostgreSQL URL",
+            hint="--hub postgresql://rave_admin@host/rave",
+        )
+    pg = hub.connect(url)
+    try:
+        with hub.failures(url):
+            yield pg
+    finally:
+        pg.close()

@@ -1,0 +1,501 @@
+"""The team hub on a real PostgreSQL server, started by the suite (issue 18, item 4):
+`rave team` sets it up and adds members; `rave sync --remote postgresql://...` shares one
+history while the server keeps private notes private, refuses forged authors, and never
+lets a reader skip a row, whatever pushes run at once."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import cron_env, rave_executable
+from pgserver import PgHub
+from test_oplog import Machine
+
+pytest.importorskip("psycopg")
+import psycopg
+
+
+def team(hub: PgHub, *args: str, code: int = 0) -> Any:
+    """`rave team ...` as the hub's admin (in-process), its result."""
+    m = Machine(Path(os.environ["RAVE_HOME"]), "admin")
+    result = m("team", *args, "--hub", hub.admin_url, ok=False)
+    assert result.exit_code == code, (args, result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    return result
+
+
+def member(hub: PgHub, name: str) -> str:
+    """Add member ``name`` (a cluster-unique role); the URL they sync with."""
+    result = team(hub, "add", hub.role(name), "--json")
+    url = json.loads(result.stdout)["member_url"]
+    assert isinstance(url, str) and ":" in url.split("@")[0].removeprefix("postgresql://")
+    return url
+
+
+@pytest.fixture
+def hub(pg_hub: PgHub) -> PgHub:
+    team(pg_hub, "setup")
+    return pg_hub
+
+
+def hub_rows(url: str) -> list[tuple[Any, ...]]:
+    """What role ``url`` may read of the hub: (author, private, entity, value)."""
+    with psycopg.connect(url, autocommit=True) as pg:
+        return pg.execute("SELECT author, private, entity, value::text FROM rave.op").fetchall()
+
+
+# --- setting up -----------------------------------------------------------------------------
+
+
+def test_setup_prints_the_sql_it_runs_and_running_it_again_loses_nothing(pg_hub: PgHub) -> None:
+    dry = team(pg_hub, "setup", "--dry-run")
+    assert "CREATE POLICY op_read" in dry.stdout and "nothing was run" in dry.stderr
+    with pg_hub.admin_conn() as pg:
+        assert pg.execute("SELECT to_regclass('rave.op')").fetchone() == (None,)
+    done = team(pg_hub, "setup")
+    printed = [line for line in done.stdout.splitlines() if line.endswith(";")]
+    assert printed == [line for line in dry.stdout.splitlines() if line.endswith(";")]
+    assert any("ENABLE ROW LEVEL SECURITY" in line for line in printed)
+    ana = member(pg_hub, "ana")
+    a = Machine(Path(os.environ["RAVE_HOME"]), "ana")
+    a("add", "Eve Stone")
+    a("sync", "--remote", ana)
+    team(pg_hub, "setup")  # again: a repair, nothing lost
+    assert len(hub_rows(ana)) == len(hub_rows(pg_hub.admin_url)) > 0
+
+
+def test_setup_refuses_a_superuser_and_nothing_is_made(pg_hub: PgHub) -> None:
+    m = Machine(Path(os.environ["RAVE_HOME"]), "root")
+    done = m("team", "setup", "--hub", pg_hub.server.superuser_url(pg_hub.dbname), ok=False)
+    assert done.exit_code == 1
+    assert "superuser" in done.stderr and "createuser --createrole" in done.stderr
+    with pg_hub.admin_conn() as pg:
+        assert pg.execute("SELECT to_regnamespace('rave')").fetchone() == (None,)
+
+
+def test_no_superuser_owner_or_rls_bypassing_role_becomes_or_syncs_as_a_member(
+    hub: PgHub,
+) -> None:
+    hub.server.execute_as_superuser(f'CREATE ROLE "{hub.role("root")}" SUPERUSER LOGIN')
+    hub.server.execute_as_superuser(f'CREATE ROLE "{hub.role("bypass")}" BYPASSRLS LOGIN')
+    for name in (hub.admin, hub.role("root"), hub.role("bypass")):
+        refused = team(hub, "add", name, code=1)
+        assert "refused" in refused.stderr and "private notes" in refused.stderr
+    a = Machine(Path(os.environ["RAVE_HOME"]), "owner")
+    a("add", "Eve Stone")
+    for url, why in (
+        (hub.admin_url, "the hub's owner"),
+        (hub.server.superuser_url(hub.dbname), "a superuser"),
+    ):
+        done = a("sync", "--remote", url, ok=False)
+        assert done.exit_code == 1 and why in done.stderr, done.stderr
+    with hub.admin_conn() as pg:
+        assert pg.execute("SELECT count(*) FROM rave.op").fetchone() == (0,)
+
+
+def test_a_role_outside_the_team_cannot_sync_nor_connect(hub: PgHub) -> None:
+    outsider = hub.role("eve")
+    hub.server.execute_as_superuser(f"CREATE ROLE \"{outsider}\" LOGIN PASSWORD 'pw'")
+    a = Machine(Path(os.environ["RAVE_HOME"]), "eve")
+    done = a("sync", "--remote", hub.url(outsider, "pw"), ok=False)
+    assert done.exit_code == 1 and "Traceback" not in done.stderr
+    assert "permission denied" in done.stderr or "not a member" in done.stderr
+
+
+# --- privacy and authorship -----------------------------------------------------------------
+
+
+def test_a_private_note_never_leaves_the_server_for_another_member(hub: PgHub) -> None:
+    ana_url, bob_url = member(hub, "ana"), member(hub, "bob")
+    root = Path(os.environ["RAVE_HOME"])
+    laptop, desktop, bob = Machine(root, "laptop"), Machine(root, "desktop"), Machine(root, "bob")
+    laptop("add", "Eve Stone", "--email", "eve@example.com")
+    laptop("note", "eve", "divorce: go easy on the small talk")
+    laptop("note", "eve", "prefers mail to calls", "--team")
+    laptop("log", "eve", "--follow-up", "send the deck", "--due", "friday")
+    laptop("post", "Notes on PSD3", "-c", "linkedin")
+    laptop("sync", "--remote", ana_url)
+    desktop("sync", "--remote", ana_url)
+    bob("sync", "--remote", bob_url)
+
+    secret = "divorce"
+    assert secret in json.dumps(desktop.exported())  # her other machine has it all
+    bob_sees = json.dumps(bob.exported())
+    assert secret not in bob_sees and "prefers mail to calls" in bob_sees
+    assert "send the deck" not in bob_sees and "PSD3" not in bob_sees
+    assert "Eve Stone" in bob_sees  # the people and the history are the team's
+    # on the server: bob's role reads none of her private rows, ana's reads them
+    assert not any(secret in (value or "") for _, _, _, value in hub_rows(bob_url))
+    assert any(secret in (value or "") for _, _, _, value in hub_rows(ana_url))
+    assert {author for author, private, _, _ in hub_rows(bob_url) if private} == set()
+
+
+def test_a_member_cannot_forge_an_author_nor_rewrite_the_history(hub: PgHub) -> None:
+    ana_url, bob_url = member(hub, "ana"), member(hub, "bob")
+    a = Machine(Path(os.environ["RAVE_HOME"]), "ana")
+    a("add", "Eve Stone")
+    a("sync", "--remote", ana_url)
+    row = (str(uuid.uuid4()), "1.0.x", "x", "create", "contact", str(uuid.uuid4()))
+    insert = (
+        "INSERT INTO rave.op (id, author, hlc, device, kind, entity, gid, value)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, '{}')"
+    )
+    with psycopg.connect(bob_url, autocommit=True) as pg:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+            pg.execute(insert, (row[0], hub.role("ana"), *row[1:]))
+        for sql in ("UPDATE rave.op SET author = session_user", "DELETE FROM rave.op"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                pg.execute(sql)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            pg.execute("SELECT nextval('rave.op_seq')")
+        pg.execute(insert, (row[0], hub.role("bob"), *row[1:]))  # as himself: fine
+    with hub.admin_conn() as pg, pytest.raises(psycopg.errors.RaiseException, match="append"):
+        pg.execute("DELETE FROM rave.op")  # not even its owner, by mistake
+
+
+# --- one history, each member's own choices --------------------------------------------------
+
+
+def test_each_member_keeps_their_own_tiers_cadences_and_snoozes(hub: PgHub) -> None:
+    ana_url, bob_url = member(hub, "ana"), member(hub, "bob")
+    root = Path(os.environ["RAVE_HOME"])
+    laptop, desktop, bob = Machine(root, "laptop"), Machine(root, "desktop"), Machine(root, "bob")
+    laptop("add", "Eve Stone", "--tier", "A", "--cadence", "10")
+    laptop("snooze", "eve", "2w")
+    laptop("sync", "--remote", ana_url)
+    bob("sync", "--remote", bob_url)
+    desktop("sync", "--remote", ana_url)
+
+    def eve(m: Machine) -> tuple[Any, ...]:
+        conn = m.conn()
+        try:
+            return tuple(
+                conn.execute(
+                    "SELECT tier, cadence_days, snoozed_until IS NOT NULL FROM contact"
+                ).fetchone()
+            )
+        finally:
+            conn.close()
+
+    assert eve(desktop) == ("A", 10, 1)
+    assert eve(bob) == ("none", None, 0)  # not his target until he says so
+    bob("edit", "eve", "--tier", "B")
+    bob("sync")
+    laptop("edit", "eve", "--cadence", "20")
+    laptop("sync")
+    for m in (laptop, desktop, bob):
+        m("sync")
+    assert eve(laptop) == eve(desktop) == ("A", 20, 1)
+    assert eve(bob) == ("B", None, 0)
+    # bob's tier never reached ana: it was private on the server
+    assert not [r for r in hub_rows(ana_url) if r[0] == hub.role("bob") and '"B"' in r[3]]
+    assert [r[1] for r in hub_rows(bob_url) if r[0] == hub.role("bob") and '"B"' in r[3]] == [True]
+
+
+def test_an_answer_by_one_member_clears_the_reply_lane_for_all_and_why_names_them(
+    hub: PgHub,
+) -> None:
+    ana_url, bob_url = member(hub, "ana"), member(hub, "bob")
+    root = Path(os.environ["RAVE_HOME"])
+    ana, bob = Machine(root, "ana"), Machine(root, "bob")
+    ana("add", "Eve Stone", "--email", "eve@example.com")
+    ana("log", "eve", "--in", "-c", "email", "-w", "yesterday")
+    ana("sync", "--remote", ana_url)
+    bob("sync", "--remote", bob_url)
+    listed = json.loads(bob("today", "--json").stdout)
+    assert [(s["name"], s["lane"]) for s in listed] == [("Eve Stone", "reply")]
+
+    ana("log", "eve", "-c", "email", "-n", "answered her")
+    ana("sync")
+    bob("sync")
+    assert json.loads(bob("today", "--json").stdout) == []
+    why = json.loads(bob("why", "eve", "--json").stdout)
+    assert why["answered_by"] == hub.role("ana")
+    assert f"last written to by {hub.role('ana')} (of your team)" in bob("why", "eve").stdout
+    assert json.loads(ana("why", "eve", "--json").stdout)["answered_by"] == "you"
+    # a store without a hub says nothing about a team
+    solo = Machine(root, "solo")
+    solo("add", "Eve Stone")
+    solo("log", "eve")
+    assert json.loads(solo("why", "eve", "--json").stdout)["answered_by"] is None
+
+
+def test_a_store_syncs_as_one_member_only(hub: PgHub) -> None:
+    ana_url, bob_url = member(hub, "ana"), member(hub, "bob")
+    a = Machine(Path(os.environ["RAVE_HOME"]), "ana")
+    a("add", "Eve Stone")
+    a("note", "eve", "ana's own thought")
+    a("sync", "--remote", ana_url)
+    refused = a("sync", "--remote", bob_url, ok=False)
+    assert refused.exit_code == 1 and "one member" in refused.stderr
+    assert not any(author == hub.role("bob") for author, *_ in hub_rows(ana_url))
+
+
+def test_team_list_and_remove(hub: PgHub) -> None:
+    ana_url, bob_url = member(hub, "ana"), member(hub, "bob")
+    a = Machine(Path(os.environ["RAVE_HOME"]), "ana")
+    a("add", "Eve Stone")
+    a("sync", "--remote", ana_url)
+    listed = json.loads(team(hub, "list", "--json").stdout)
+    counts = {m["name"]: m["operations"] for m in listed["members"]}
+    assert counts == {hub.role("ana"): len(hub_rows(ana_url)), hub.role("bob"): 0}
+    team(hub, "remove", hub.role("bob"))
+    b = Machine(Path(os.environ["RAVE_HOME"]), "bob")
+    done = b("sync", "--remote", bob_url, ok=False)
+    assert done.exit_code == 1 and "Eve" not in json.dumps(b.exported())
+    assert team(hub, "remove", hub.role("bob"), code=1).stderr.count("not a member") == 1
+    assert [m["name"] for m in json.loads(team(hub, "list", "--json").stdout)["members"]] == [
+        hub.role("ana")
+    ]
+
+
+# --- order and interruptions ----------------------------------------------------------------
+
+
+def test_no_reader_skips_a_row_while_pushes_commit_out_of_order(hub: PgHub) -> None:
+    """Writers hold their transactions open for random times, so without the hub's
+    ordering a later row could commit first and a reader reading "after the last row I
+    have" would skip the earlier one for good."""
+    urls = [member(hub, f"w{i}") for i in range(4)]
+    reader_url = member(hub, "reader")
+    written: list[str] = []
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def write(url: str, seed: int) -> None:
+        rng = random.Random(seed)
+        with psycopg.connect(url, autocommit=True) as pg:
+            for _ in range(15):
+                ids = [str(uuid.uuid4()) for _ in range(rng.randint(1, 3))]
+                with pg.transaction():
+                    for op_id in ids:
+                        pg.execute(
+                            "INSERT INTO rave.op (id, hlc, device, kind, entity, gid, value)"
+                            " VALUES (%s, '1.0.d', 'd', 'create', 'post', 'g', '{}')",
+                            (op_id,),
+                        )
+                    time.sleep(rng.random() * 0.03)
+                with lock:
+                    written.extend(ids)
+
+    seen: list[str] = []
+
+    def read() -> None:
+        after = 0
+        with psycopg.connect(reader_url, autocommit=True) as pg:
+            while True:
+                last = stop.is_set()
+                rows = pg.execute(
+                    "SELECT seq, id::text FROM rave.op WHERE seq > %s ORDER BY seq", (after,)
+                ).fetchall()
+                for seq, op_id in rows:
+                    seen.append(op_id)
+                    after = seq
+                if last:
+                    return
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    writers = [threading.Thread(target=write, args=(u, i)) for i, u in enumerate(urls)]
+    for w in writers:
+        w.start()
+    for w in writers:
+        w.join()
+    stop.set()
+    reader.join()
+    assert len(written) > 60
+    assert len(seen) == len(set(seen)) and sorted(seen) == sorted(written)
+
+
+def test_concurrent_syncs_of_many_members_lose_nothing(hub: PgHub) -> None:
+    root = Path(os.environ["RAVE_HOME"])
+    people = [(Machine(root, f"m{i}"), member(hub, f"m{i}")) for i in range(3)]
+    for i, (m, url) in enumerate(people):
+        m("sync", "--remote", url)
+        for j in range(8):
+            m("add", f"Person {i}-{j}", "--email", f"p{i}-{j}@example.com")
+            m("log", f"Person {i}-{j}", "-n", f"talk {j}")
+    env = {name: os.environ[name] for name in os.environ}
+
+    def sync(m: Machine) -> None:
+        done = subprocess.run(
+            [rave_executable(), "--db", str(m.path), "sync"],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+
+    for _ in range(2):
+        threads = [threading.Thread(target=sync, args=(m,)) for m, _ in people]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    for m, _ in people:
+        m("sync")
+    histories = [
+        sorted(i["note"] or "" for i in m.exported().get("interactions", {}).values())
+        for m, _ in people
+    ]
+    assert histories[0] == histories[1] == histories[2]
+    assert len(histories[0]) == 24
+
+
+def test_a_push_that_died_after_the_server_had_it_is_not_sent_twice(hub: PgHub) -> None:
+    url = member(hub, "ana")
+    a = Machine(Path(os.environ["RAVE_HOME"]), "ana")
+    a("add", "Eve Stone")
+    a("log", "eve")
+    a("sync", "--remote", url)
+    before = len(hub_rows(url))
+    conn = sqlite3.connect(a.path)
+    conn.execute("UPDATE sync_state SET hub_sent = 0")  # killed before it noted the push
+    conn.commit()
+    conn.close()
+    again = json.loads(a("sync", "--json").stdout)
+    assert again["sent"] == 0 and len(hub_rows(url)) == before
+
+
+@pytest.mark.slow
+def test_a_sync_killed_midway_then_run_again_converges(hub: PgHub, tmp_path: Path) -> None:
+    ana_url, bob_url = member(hub, "ana"), member(hub, "bob")
+    home = tmp_path / "ana-home"
+    home.mkdir()
+    env = cron_env(home)
+    exe = rave_executable()
+    cards = tmp_path / "people.vcf"
+    cards.write_text(
+        "".join(
+            f"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Person {i}\r\nN:{i};Person;;;\r\n"
+            f"EMAIL;TYPE=INTERNET:p{i}@example.com\r\nEND:VCARD\r\n"
+            for i in range(1500)
+        ),
+        encoding="utf-8",
+    )
+    subprocess.run([exe, "import", "vcard", str(cards)], env=env, check=True, capture_output=True)
+    rng = random.Random(5)
+    for _ in range(4):
+        sync = subprocess.Popen(
+            [exe, "sync", "--remote", ana_url],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(rng.random() * 0.8)
+        sync.send_signal(signal.SIGKILL)
+        sync.wait()
+    done = subprocess.run([exe, "sync", "--json"], env=env, text=True, capture_output=True)
+    assert done.returncode == 0, done.stderr
+    mine = sqlite3.connect(home / "rave.db")
+    (count,) = mine.execute("SELECT COUNT(*) FROM op").fetchone()
+    mine.close()
+    with psycopg.connect(ana_url, autocommit=True) as pg:
+        ids = [r[0] for r in pg.execute("SELECT id FROM rave.op").fetchall()]
+    assert len(ids) == len(set(ids)) == count  # every operation once: none lost, none twice
+    bob = Machine(tmp_path, "bob")
+    bob("sync", "--remote", bob_url)
+    assert len(bob.exported()["contacts"]) == 1500
+
+
+# --- convergence ----------------------------------------------------------------------------
+
+NAMES = ("Ana Lima", "Bo Chen", "Cy Park")
+
+
+@st.composite
+def team_steps(draw: st.DrawFn) -> list[tuple[int, tuple[str, ...] | None]]:
+    """(store, command or None for a sync) steps; stores 0 and 1 are ana's laptop and
+    desktop, 2 is bob's."""
+    out: list[tuple[int, tuple[str, ...] | None]] = []
+    for _ in range(draw(st.integers(4, 12))):
+        who = draw(st.integers(0, 2))
+        if draw(st.booleans()):
+            out.append((who, None))
+            continue
+        name = draw(st.sampled_from(NAMES))
+        word = draw(st.sampled_from(("tea", "golf", "books")))
+        out.append(
+            (
+                who,
+                draw(
+                    st.sampled_from(
+                        [
+                            ("log", name, "-n", word),
+                            ("log", name, "--in", "-c", "email", "-w", "yesterday"),
+                            ("note", name, word),
+                            ("note", name, f"team {word}", "--team"),
+                            ("edit", name, "--tier", draw(st.sampled_from("ABCD"))),
+                            ("edit", name, "--tag", word),
+                            ("snooze", name, "2w"),
+                        ]
+                    )
+                ),
+            )
+        )
+    return out
+
+
+def _shared(m: Machine) -> dict[str, Any]:
+    """What every member must see alike: people (without the member's own fields),
+    interactions, shared notes."""
+    document = m.exported()
+    people = {
+        g: {k: v for k, v in c.items() if k not in ("tier", "cadence_days", "snoozed_until")}
+        for g, c in document["contacts"].items()
+    }
+    notes = {g: n for g, n in document.get("notes", {}).items() if n.get("shared")}
+    return {"contacts": people, "interactions": document.get("interactions"), "notes": notes}
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(steps=team_steps())
+def test_members_converge_whatever_the_commands_and_the_sync_order(
+    pg_hubs: Callable[[], PgHub],
+    tmp_path_factory: pytest.TempPathFactory,
+    steps: list[tuple[int, tuple[str, ...] | None]],
+) -> None:
+    hub = pg_hubs()
+    team(hub, "setup")
+    urls = [member(hub, "ana"), member(hub, "bob")]
+    root = tmp_path_factory.mktemp("team")
+    stores = [Machine(root, "laptop"), Machine(root, "desktop"), Machine(root, "bob")]
+    for name in NAMES:
+        stores[0]("add", name, "--email", f"{name.split()[0].lower()}@example.com")
+    for i, m in enumerate(stores):
+        m("sync", "--remote", urls[0 if i < 2 else 1])
+    for who, step in steps:
+        if step is None:
+            stores[who]("sync")
+        else:
+            stores[who](*step, ok=False)
+    for m in (*stores, *stores):
+        m("sync")
+    laptop, desktop, bob = stores
+    assert laptop.exported() == desktop.exported()  # one member: everything alike
+    assert laptop.today() == desktop.today()
+    assert _shared(laptop) == _shared(bob)
+    for m in stores:
+        assert m.tallies_are_a_rebuild()
+        assert json.loads(m("sync", "--json").stdout)["applied"] == 0  # twice: nothing
