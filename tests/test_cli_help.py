@@ -18,14 +18,26 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import Rave, cron_env, run_cron
+from pgserver import PgHub
 from rave.cli import COMMANDS, app
 from test_capture_mail import maildir_copy
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
 # Every command and sub-command a person can ask for help on; () is `rave --help`.
-HELP_PATHS: list[tuple[str, ...]] = [(), *((name,) for name in COMMANDS), ("followup", "done")]
+TEAM_PATHS: list[tuple[str, ...]] = [
+    ("team",),
+    *(("team", sub) for sub in ("setup", "add", "remove", "list")),
+]
+HELP_PATHS: list[tuple[str, ...]] = [
+    (),
+    *((name,) for name in COMMANDS if name != "team"),
+    ("followup", "done"),
+    *TEAM_PATHS,
+]
 WITH_EXAMPLES = HELP_PATHS
+#: The hub of the `rave team` examples: replaced by a real one (tests/pgserver.py).
+EXAMPLE_HUB = "postgresql://admin@db/rave"
 
 # Typer's own type labels, and the Click ones of older releases.
 TYPE_LABEL = re.compile(r"<[a-z_\[\], |]+>|\b(?:INTEGER|TEXT|FLOAT|BOOLEAN|PATH RANGE)\b|range>")
@@ -143,7 +155,7 @@ def workdir(rave: Rave, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path
 ASKS_FIRST = {'rave rm "Bo Chen"', 'rave merge "Samuel Lee" "Sam Lee"'}
 
 
-@pytest.mark.parametrize("path", WITH_EXAMPLES, ids=_id)
+@pytest.mark.parametrize("path", [p for p in WITH_EXAMPLES if p not in TEAM_PATHS], ids=_id)
 def test_every_example_runs(rave: Rave, workdir: Path, path: tuple[str, ...]) -> None:
     for line in examples_of(help_text(rave, path)):
         words = shlex.split(line, comments=True)
@@ -159,6 +171,16 @@ def test_every_example_runs(rave: Rave, workdir: Path, path: tuple[str, ...]) ->
         assert result.exit_code == expected, (line, result)
         if expected:
             assert "--yes" in result.stderr
+
+
+def test_the_team_examples_run_against_a_real_hub(rave: Rave, pg_hub: PgHub) -> None:
+    """In the order a reader meets them: the group's, then each sub-command's."""
+    for path in TEAM_PATHS:
+        for line in examples_of(help_text(rave, path)):
+            assert EXAMPLE_HUB in line, line
+            words = shlex.split(line.replace(EXAMPLE_HUB, pg_hub.admin_url), comments=True)
+            result = rave(*words[1:])
+            assert result.exit_code == 0, (line, result)
 
 
 # --- any case, and shell completion -------------------------------------------------

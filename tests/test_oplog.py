@@ -214,6 +214,7 @@ def test_an_upgraded_store_has_its_history_as_operations(tmp_path: Path) -> None
     for table in ("op", "replica", "tombstone", "redirect", "sync_peer", "sync_state"):
         conn.execute(f"DROP TABLE {table}")
     conn.execute("DROP TABLE sync_conflict")
+    conn.execute("ALTER TABLE note DROP COLUMN shared")  # schema 8's
     conn.execute("PRAGMA user_version = 6")
     conn.commit()
     conn.close()

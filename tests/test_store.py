@@ -97,7 +97,7 @@ OPLOG_TABLES = {
     "tombstone": ["gid", "hlc"],
     "redirect": ["from_gid", "to_gid", "hlc"],
     "sync_peer": ["device", "applied"],
-    "sync_state": ["id", "remote", "last_sync"],
+    "sync_state": ["id", "remote", "last_sync", "member", "hub_seq", "hub_sent"],
     "sync_conflict": ["id", "kind", "gid", "detail", "winner"],
 }
 

@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import cron_env, rave_executable
+from conftest import cron_env, probe, rave_executable
 from pgserver import PgHub
 from test_oplog import Machine
 
@@ -262,6 +262,19 @@ def test_team_list_and_remove(hub: PgHub) -> None:
     assert [m["name"] for m in json.loads(team(hub, "list", "--json").stdout)["members"]] == [
         hub.role("ana")
     ]
+
+
+def test_read_commands_never_load_the_driver_nor_touch_the_hub(hub: PgHub, tmp_path: Path) -> None:
+    home = tmp_path / "ana"
+    home.mkdir()
+    exe, env = rave_executable(), cron_env(home)
+    for args in (("add", "Eve Stone"), ("sync", "--remote", member(hub, "ana"))):
+        subprocess.run([exe, *args], env=env, check=True, capture_output=True)
+    for args in (("today",), ("digest",), ("why", "eve"), ("show", "eve"), ("log", "eve")):
+        found = probe(home, *args)
+        assert found.exit_code == 0, args
+        loaded = {m for m in found.modules if m.split(".")[0] == "psycopg"}
+        assert not loaded and not {"rave.services.hub", "rave.services.team"} & found.modules
 
 
 # --- order and interruptions ----------------------------------------------------------------

@@ -528,6 +528,19 @@ def _operations(conn: sqlite3.Connection) -> None:
     oplog.snapshot(conn)
 
 
+# Version 8 (issue 18, the team hub: rave.services.hub): a note is private to its author
+# unless ``shared`` (`rave note --team`): the hub gives a private note to nobody else.
+# ``sync_state.member`` is the hub role this store syncs as (NULL: no hub; who "you" are
+# when `why` names who answered), ``hub_seq`` the last hub row applied, ``hub_sent`` the
+# last of this machine's operations (``op.seq``) the hub has.
+_V8 = """
+ALTER TABLE note ADD COLUMN shared INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sync_state ADD COLUMN member TEXT;
+ALTER TABLE sync_state ADD COLUMN hub_seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sync_state ADD COLUMN hub_sent INTEGER NOT NULL DEFAULT 0;
+"""
+
+
 #: Migration N brings a store from version N - 1 to version N: its SQL (or the function
 #: that writes it, when building it costs an import), then an optional
 #: step in Python that fills what the SQL created. (Version 3 made the tallies and once
@@ -543,6 +556,7 @@ MIGRATIONS: tuple[
     (_V5, _phones_in_e164),
     (_V6, _global_ids),
     (_V7, _operations),
+    (_V8, None),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

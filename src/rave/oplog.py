@@ -175,16 +175,16 @@ class Op:
         return (self.hlc, self.id)
 
 
-_OP_COLUMNS = "id, hlc, device, author, kind, entity, gid, field, value"
+OP_COLUMNS = "id, hlc, device, author, kind, entity, gid, field, value"
 
 
-def _dumps(value: Any) -> str:
+def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
 def to_json(op: Op) -> str:
     """One line of ``ops/<device>.jsonl`` (no newline inside)."""
-    return _dumps(
+    return dumps(
         {
             "id": op.id,
             "hlc": op.hlc,
@@ -208,10 +208,15 @@ def from_json(line: str) -> Op:
         data = json.loads(line)
     except ValueError as exc:
         raise BadOp(f"not JSON ({exc})") from None
+    return from_data(data)
+
+
+def from_data(data: Any) -> Op:
+    """An operation from its JSON object (a line of a git file, a row of a hub)."""
     if not isinstance(data, dict):
         raise BadOp("not an object")
     try:
-        op = Op(**{name: data[name] for name in _OP_COLUMNS.split(", ")})
+        op = Op(**{name: data[name] for name in OP_COLUMNS.split(", ")})
     except KeyError as exc:
         raise BadOp(f"no {exc.args[0]}") from None
     ok = (
@@ -229,7 +234,7 @@ def from_json(line: str) -> Op:
     return op
 
 
-def _row_op(row: Sequence[Any]) -> Op:
+def row_op(row: Sequence[Any]) -> Op:
     op_id, hlc, device, author, kind, entity, gid, field, value = row
     loaded = json.loads(value) if value is not None else None
     return Op(op_id, hlc, device, author, kind, entity, gid, field, loaded)
@@ -239,21 +244,21 @@ def ops_of(conn: sqlite3.Connection, device: str, after: int = 0) -> list[Op]:
     """The operations of ``device`` in the order this store has them, from the
     ``after``-th on (this device's own: the order they were made)."""
     rows = conn.execute(
-        f"SELECT {_OP_COLUMNS} FROM op WHERE device = ? ORDER BY seq LIMIT -1 OFFSET ?",
+        f"SELECT {OP_COLUMNS} FROM op WHERE device = ? ORDER BY seq LIMIT -1 OFFSET ?",
         (device, after),
     )
-    return [_row_op(r) for r in rows]
+    return [row_op(r) for r in rows]
 
 
 def all_ops(conn: sqlite3.Connection) -> list[Op]:
-    return [_row_op(r) for r in conn.execute(f"SELECT {_OP_COLUMNS} FROM op ORDER BY seq")]
+    return [row_op(r) for r in conn.execute(f"SELECT {OP_COLUMNS} FROM op ORDER BY seq")]
 
 
-_INSERT = f"INSERT OR IGNORE INTO op ({_OP_COLUMNS}, command) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT = f"INSERT OR IGNORE INTO op ({OP_COLUMNS}, command) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 
 def _row(op: Op, command: int | None) -> tuple[Any, ...]:
-    value = None if op.value is None else _dumps(op.value)
+    value = None if op.value is None else dumps(op.value)
     return (
         op.id,
         op.hlc,
@@ -411,7 +416,7 @@ def _element(
         owner, key = sorted((owner, other))
     else:
         parts = [row[k] for k in keys]
-        key = parts[0] if len(parts) == 1 else _dumps(parts)
+        key = parts[0] if len(parts) == 1 else dumps(parts)
     if owner is None or key is None:
         return None
     return owner, key, {c: row[c] for c in others}
@@ -799,7 +804,9 @@ class _Deriver:
                 " AND entity = ? AND hlc > ?",
                 (source, table, merged_at),
             ):
-                if name in best and (hlc, op_id) > best[name][0]:
+                # a field its creates lack is set too: a team hub gives a member other
+                # members' contacts without their tiers, cadences and snoozes
+                if name not in best or (hlc, op_id) > best[name][0]:
                     best[name] = ((hlc, op_id), json.loads(value)["v"])
         row = {name: v for name, (_, v) in best.items()}
         for (ref_table, column), target in REFERENCES.items():

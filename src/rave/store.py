@@ -314,11 +314,13 @@ def set_apart(
     return True
 
 
-def add_note(*, session: Session, contact_id: int, text: str, now: datetime) -> int:
+def add_note(
+    *, session: Session, contact_id: int, text: str, now: datetime, shared: bool = False
+) -> int:
     from rave.models.details import Note
 
     _contact(session, contact_id)
-    note = Note(contact_id=contact_id, text=text, created_at=now)
+    note = Note(contact_id=contact_id, text=text, created_at=now, shared=shared)
     return _saved(session, note)
 
 

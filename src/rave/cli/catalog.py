@@ -119,6 +119,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "recorded: one history everywhere.",
     ),
     "followup": ("log", "Close follow-ups (`rave followups` lists them)."),
+    "team": (
+        "team",
+        "Set up a team hub on PostgreSQL and manage its members (run by the hub's admin; "
+        "each statement is printed as it runs).",
+    ),
 }
 
 # The examples that end each command's `--help` (and a sub-command's, as "group command"):
@@ -255,6 +260,22 @@ EXAMPLES: dict[str, tuple[Example, ...]] = {
         ("rave sync --remote ../rave.git", "once: the bare repo your machines share"),
         ("rave sync", "send yours, apply theirs"),
         ("rave sync --pull --json", "only receive (a cron machine)"),
+    ),
+    "team setup": (
+        ("rave team setup --dry-run --hub postgresql://admin@db/rave", "SQL only"),
+        ("rave team setup --hub postgresql://admin@db/rave", "once"),
+    ),
+    "team add": (
+        ("rave team add ana --hub postgresql://admin@db/rave", "her URL"),
+        ("rave team add bo --no-password --hub postgresql://admin@db/rave", "certs"),
+    ),
+    "team remove": (
+        ("rave team remove ana --dry-run --hub postgresql://admin@db/rave", "SQL"),
+        ("rave team remove ana --hub postgresql://admin@db/rave", "out"),
+    ),
+    "team list": (
+        ("rave team list --hub postgresql://admin@db/rave", "who"),
+        ("rave team list --json --hub postgresql://admin@db/rave", "for scripts"),
     ),
     "followup done": (
         ("rave followup done 1", "ids from `rave followups`"),

@@ -373,12 +373,24 @@ def note(
             help="The note; '-' reads it from stdin (keeps it out of shell history).",
         ),
     ],
+    team: Annotated[
+        bool,
+        typer.Option(
+            "--team",
+            help="Share the note with your team through the hub (`rave sync`); "
+            "without it a note stays yours alone.",
+        ),
+    ] = False,
 ) -> None:
-    """Add a dated personal note (family, interests, work) about a contact."""
+    """Add a dated personal note (family, interests, work) about a contact.
+
+    With a team hub, notes are private: no other member ever receives them, unless
+    you give --team."""
     from rave.cli import render
     from rave.services import contacts
 
     if text == "-":
         text = sys.stdin.read()
-    found, note_id = contacts.add_note(paths(ctx).db, contact, text)
-    render.line(f"Noted for #{found.id} {found.name} (n{note_id})")
+    found, note_id = contacts.add_note(paths(ctx).db, contact, text, shared=team)
+    shared = ", shared with your team" if team else ""
+    render.line(f"Noted for #{found.id} {found.name} (n{note_id}{shared})")

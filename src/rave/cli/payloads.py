@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from rave.services.matcher import ImportReport
     from rave.services.stats import StatsReport
     from rave.services.sync import Synced
+    from rave.services.team import Team, TeamChange
 
 
 def followup(row: records.FollowUpRow) -> dict[str, Any]:
@@ -205,6 +206,9 @@ def why(result: ranking.WhyResult) -> dict[str, Any]:
         **why_dict(result.assessment, result.rank),
         "advice": result.assessment.advice,
         "skipped": result.skipped,
+        # with a team hub: who of the team wrote to them last ("you" or a member's role)
+        "answered_by": None if result.answered is None else result.answered[0],
+        "answered_at": None if result.answered is None else timeutil.iso_z(result.answered[1]),
     }
 
 
@@ -448,4 +452,33 @@ def synced(result: Synced) -> dict[str, Any]:
         "conflicts": result.conflicts,
         "pull_only": result.pull_only,
         "synced_at": timeutil.to_db(result.at),
+    }
+
+
+def team_change(result: TeamChange) -> dict[str, Any]:
+    """`rave team setup|add|remove --json`: the SQL run (passwords hidden)."""
+    return {
+        "hub": result.hub,
+        "sql": list(result.sql),
+        "dry_run": result.dry_run,
+        "member": result.member,
+        "member_url": result.member_url,
+        "note": result.note,
+    }
+
+
+def team(result: Team) -> dict[str, Any]:
+    """`rave team list --json`."""
+    return {
+        "hub": result.hub,
+        "group": result.group,
+        "members": [
+            {
+                "name": m.name,
+                "can_login": m.can_login,
+                "operations": m.operations,
+                "last_push": m.last_push,
+            }
+            for m in result.members
+        ],
     }

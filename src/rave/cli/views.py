@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from rave.services.ranking import Digest, WhyResult
     from rave.services.recording import LogResult
     from rave.services.sync import Synced
+    from rave.services.team import Team, TeamChange
 
 BROADCAST_LABEL = "Your broadcasting: "
 
@@ -146,6 +147,10 @@ def why(result: WhyResult) -> None:
     if a.talking_point:
         render.line(f"talking point: {a.talking_point}")
     render.line(f"last conversation: {since_last(s, s.as_of)}; warmth {s.warmth:.2f}")
+    if result.answered is not None:
+        who, when = result.answered
+        by = who if who == "you" else f"{who} (of your team)"
+        render.line(f"last written to by {by}, {timeutil.show_date(when)}")
 
 
 def _not_shown(skipped: dict[str, int] | Any) -> str:
@@ -553,3 +558,30 @@ def synced(result: Synced) -> None:
             f"{result.conflicts} conflict{'s' if result.conflicts != 1 else ''} settled by "
             "rule: `rave doctor` lists them."
         )
+
+
+def team_change(result: TeamChange) -> None:
+    """The SQL (stdout: what a DBA reviews or runs by hand), then what it means."""
+    for statement in result.sql:
+        render.line(statement + ";")
+    if result.dry_run:
+        render.info(f"Dry run on {result.hub}: nothing was run.")
+        return
+    if result.note:
+        render.info(result.note[0].upper() + result.note[1:] + ".")
+    if result.member_url:
+        render.info(f"{result.member} syncs with (give it privately; it is not shown again):")
+        render.line(f"  rave sync --remote '{result.member_url}'")
+
+
+def team(result: Team) -> None:
+    if not result.members:
+        render.line(f"No members in {result.group} yet: rave team add NAME --hub URL")
+        return
+    tables.table(
+        ["member", "login", "operations", "last push"],
+        [
+            [m.name, "yes" if m.can_login else "no", str(m.operations), m.last_push or "never"]
+            for m in result.members
+        ],
+    )

@@ -19,7 +19,7 @@ except lists, which may be missing or ``[]``)::
                    source, external_key, created_at, started_by,
                    contact_ids*: [contact id, ...] (not empty)}
     posts:        {id*, gid, text*, channel*, url, when*, created_at}
-    notes:        {id*, gid, contact_id*, text*, created_at}
+    notes:        {id*, gid, contact_id*, text*, created_at, shared}
     followups:    {id*, gid, contact_id*, interaction_id, text*, due, done_at,
                    created_at, external_key}
     apart:        {contact_id*, other_id*, created_at} (two contacts marked as two
@@ -227,6 +227,7 @@ _SPECS: dict[str, dict[str, tuple[Check, bool]]] = {
         "contact_id": (_id, True),
         "text": (_nonempty, True),
         "created_at": (_time, False),
+        "shared": (_bool, False),
     },
     "followups": {
         "id": (_id, True),

@@ -74,6 +74,10 @@ class Note(Table, table=True):
     created_at: datetime = Field(sa_column=when_column())
     # the global id (schema 6, rave.gid): what another machine knows the record by
     gid: str = Field(default_factory=new_gid, sa_column=text_column())
+    # schema 8: seen by your team through a hub (`rave note --team`); else yours alone
+    shared: bool = Field(
+        default=False, sa_column=Column(Integer, nullable=False, server_default="0")
+    )
 
 
 class DistinctPair(Table, table=True):

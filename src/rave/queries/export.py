@@ -97,9 +97,10 @@ def posts(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
 
 
 def notes(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
+    """Notes; ``shared`` only on a note shared with a team (`rave note --team`)."""
     keys = ("id", "gid", "contact_id", "text", "created_at")
-    for row in conn.execute(f"SELECT {', '.join(keys)} FROM note ORDER BY id"):
-        yield dict(zip(keys, row, strict=True))
+    for *row, shared in conn.execute(f"SELECT {', '.join(keys)}, shared FROM note ORDER BY id"):
+        yield dict(zip(keys, row, strict=True)) | ({"shared": True} if shared else {})
 
 
 def followups(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:

@@ -195,7 +195,10 @@ def merge_contacts(path: Path, keep_id: int, drop_id: int) -> None:
         )
 
 
-def add_note(path: Path, ref: str, text: str) -> tuple[records.ContactRef, int]:
+def add_note(
+    path: Path, ref: str, text: str, *, shared: bool = False
+) -> tuple[records.ContactRef, int]:
+    """A dated note; ``shared``: your team sees it through a hub (else it is yours)."""
     from rave import store
 
     clean = normalize.clean_text(text)
@@ -204,7 +207,11 @@ def add_note(path: Path, ref: str, text: str) -> tuple[records.ContactRef, int]:
     with store.writing(path) as session:
         contact = people.find_contact(store.raw(session), ref)
         note_id = store.add_note(
-            session=session, contact_id=contact.id, text=clean, now=timeutil.utcnow()
+            session=session,
+            contact_id=contact.id,
+            text=clean,
+            now=timeutil.utcnow(),
+            shared=shared,
         )
         return contact, note_id
 

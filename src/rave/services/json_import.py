@@ -314,6 +314,7 @@ def import_document(matcher: Matcher, file: Path, tick: Progress) -> None:
             "contact_id": contacts[rec["contact_id"]],
             "text": rec["text"],
             "created_at": rec.get("created_at") or matcher.now,
+            "shared": bool(rec.get("shared")),
         }
         report.notes_created += add("note", "contact_id, text, created_at", values, rec, None)
     for rec in document["followups"]:

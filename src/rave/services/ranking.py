@@ -30,6 +30,8 @@ class WhyResult:
     rank: int | None  # the position in today's list, None when not listed
     skipped: str | None  # "over_limit" / "intro_capped" when visible but not listed
     threshold: float  # lane 1's minimum score ([rank] threshold)
+    # with a team hub: who of the team wrote to them last, and when ("you" or a member)
+    answered: tuple[str, datetime] | None = None
 
 
 def rank_config(paths: Paths) -> RankConfig:
@@ -110,10 +112,13 @@ def why(paths: Paths, ref: str, *, as_of: datetime) -> WhyResult:
         if not mine:  # never listed: not among the states ranked
             mine = states.contact_states(conn, as_of=as_of, config=config, contact_id=contact.id)
         sent_today = states.intros_today(conn, as_of=as_of)
+        answered = _answered(conn, contact.id, as_of)
     ranking = rank(listable, as_of=as_of, config=config, unlisted=unlisted, intros_today=sent_today)
     for suggestion in ranking.suggestions:
         if suggestion.assessment.state.contact_id == contact.id:
-            return WhyResult(suggestion.assessment, suggestion.rank, None, config.threshold)
+            return WhyResult(
+                suggestion.assessment, suggestion.rank, None, config.threshold, answered
+            )
     (state,) = mine
     assessment = assess(state, as_of=as_of, config=config)
     skipped = None
@@ -121,7 +126,33 @@ def why(paths: Paths, ref: str, *, as_of: datetime) -> WhyResult:
         listed = sum(s.assessment.action == "intro" for s in ranking.suggestions)
         capped = listed + ranking.intros_today >= config.intro_per_day
         skipped = "intro_capped" if assessment.action == "intro" and capped else "over_limit"
-    return WhyResult(assessment, None, skipped, config.threshold)
+    return WhyResult(assessment, None, skipped, config.threshold, answered)
+
+
+def _answered(
+    conn: sqlite3.Connection, contact_id: int, as_of: datetime
+) -> tuple[str, datetime] | None:
+    """With a team hub (``sync_state.member``), who wrote to the contact last, and when:
+    the author the hub gave that interaction (``you`` for this member). Plain SQL: `why`
+    never imports the sync."""
+    state = conn.execute(
+        "SELECT s.member, r.device FROM sync_state s, replica r WHERE s.member IS NOT NULL"
+    ).fetchone()
+    if state is None:
+        return None
+    member, device = state
+    row = conn.execute(
+        "SELECT o.author, o.device, i.happened_at FROM interaction i"
+        " JOIN interaction_contact ic ON ic.interaction_id = i.id"
+        " JOIN op o ON o.gid = i.gid AND o.kind = 'create' AND o.entity = 'interaction'"
+        " WHERE ic.contact_id = ? AND i.direction IN ('out', 'both') AND i.happened_at <= ?"
+        " ORDER BY i.happened_at DESC, i.gid DESC LIMIT 1",
+        (contact_id, timeutil.to_db(as_of)),
+    ).fetchone()
+    if row is None:
+        return None
+    author, by, when = row
+    return ("you" if author == member or by == device else str(author)), timeutil.from_db(when)
 
 
 def snooze(path: Path, ref: str, until: date | None) -> tuple[records.ContactRef, datetime | None]:

@@ -30,7 +30,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -118,7 +118,7 @@ def _failed(what: str, stderr: str) -> RaveError:
 
 
 @contextlib.contextmanager
-def _locked(clone: Path) -> Iterator[None]:
+def locked(clone: Path) -> Iterator[None]:
     lock = clone.with_name(clone.name + ".lock")
     fd = os.open(lock, os.O_CREAT | os.O_RDWR, 0o600)
     try:
@@ -145,7 +145,7 @@ def last_sync(conn: sqlite3.Connection) -> datetime | None:
     return None if at is None else timeutil.from_db(at)
 
 
-def _write(path: Path, sql: str, args: tuple[object, ...]) -> None:
+def write(path: Path, sql: str, args: tuple[object, ...]) -> None:
     conn = db.connect(path, create=True)
     try:
         conn.execute("BEGIN IMMEDIATE")
@@ -237,7 +237,7 @@ def _push(git: _Git, db_path: Path, device: str, name: str) -> int:
     pushed_ok = git.run("push", "-q", "origin", f"HEAD:refs/heads/{BRANCH}", check=False)
     if pushed_ok.returncode != 0:
         raise _Rejected(pushed_ok.stderr)
-    _write(db_path, "UPDATE replica SET sent = max(sent, ?)", (top,))
+    write(db_path, "UPDATE replica SET sent = max(sent, ?)", (top,))
     return len(new)
 
 
@@ -250,11 +250,10 @@ def _apply(
 ) -> tuple[int, int, int]:
     """Apply the lines of ``files`` (device → lines) not applied yet, in one write
     transaction; (received, new, conflicts recorded)."""
-    try:
-        conn.execute("BEGIN IMMEDIATE")
+
+    def read() -> list[oplog.Op]:
         done = dict(conn.execute("SELECT device, applied FROM sync_peer").fetchall())
         ops: list[oplog.Op] = []
-        counts: dict[str, int] = {}
         for device, lines in sorted(files.items()):
             start = 0 if own or done.get(device, 0) > len(lines) else done.get(device, 0)
             for number, line in enumerate(lines[start:], start + 1):
@@ -265,16 +264,37 @@ def _apply(
                 if op.device != device:
                     raise _bad(device, number, f"an operation of another device ({op.device})")
                 ops.append(op)
-            counts[device] = len(lines)
-        before = conn.execute("SELECT COUNT(*) FROM sync_conflict").fetchone()[0]
-        applied = oplog.apply(conn, ops)
-        after = conn.execute("SELECT COUNT(*) FROM sync_conflict").fetchone()[0]
         if not own:
             conn.executemany(
                 "INSERT INTO sync_peer (device, applied) VALUES (?, ?)"
                 " ON CONFLICT (device) DO UPDATE SET applied = excluded.applied",
-                list(counts.items()),
+                [(device, len(lines)) for device, lines in files.items()],
             )
+        return ops
+
+    return apply_in_one(conn, db_path, read, synced=not own)
+
+
+def apply_in_one(
+    conn: sqlite3.Connection,
+    db_path: Path,
+    read: Callable[[], list[oplog.Op]],
+    *,
+    synced: bool = True,
+    then: Callable[[list[oplog.Op]], None] | None = None,
+) -> tuple[int, int, int]:
+    """In one write transaction: ``read`` the operations to apply (it may write where the
+    remote was read up to: the same transaction), apply them, ``then`` (given them), and
+    (``synced``) note the time of this sync; (received, new, conflicts recorded)."""
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        ops = read()
+        before = conn.execute("SELECT COUNT(*) FROM sync_conflict").fetchone()[0]
+        applied = oplog.apply(conn, ops)
+        if then is not None:
+            then(ops)
+        after = conn.execute("SELECT COUNT(*) FROM sync_conflict").fetchone()[0]
+        if synced:
             conn.execute(
                 "INSERT INTO sync_state (id, last_sync) VALUES (1, ?)"
                 " ON CONFLICT (id) DO UPDATE SET last_sync = excluded.last_sync",
@@ -309,23 +329,30 @@ def sync(db_path: Path, *, remote: str | None = None, pull_only: bool = False) -
     finally:
         conn.close()
     if remote is not None:
-        known = _remote_of(remote)
-        _write(
-            db_path,
-            "INSERT INTO sync_state (id, remote) VALUES (1, ?)"
-            " ON CONFLICT (id) DO UPDATE SET remote = excluded.remote",
-            (known,),
-        )
+        given = _remote_of(remote)
+        if given != known:  # another remote: its own cursors (a store stays one member's)
+            write(
+                db_path,
+                "INSERT INTO sync_state (id, remote) VALUES (1, ?) ON CONFLICT (id) DO UPDATE"
+                " SET remote = excluded.remote, hub_seq = 0, hub_sent = 0",
+                (given,),
+            )
+        known = given
     if known is None:
         raise UsageError(
             "no remote to sync with yet",
             hint="give it once: rave sync --remote /path/to/rave.git (a bare git repository; "
-            "make one with `git init --bare`) or --remote user@host:rave.git",
+            "make one with `git init --bare`) or --remote user@host:rave.git; a team hub: "
+            "--remote postgresql://you@host/db",
         )
+    from rave.services import hub
+
+    if hub.is_hub(known):
+        return hub.sync(db_path, known, device=device, pull_only=pull_only)
     clone = clone_path(db_path)
     git = _Git(clone, device)
     sent = 0
-    with _locked(clone):
+    with locked(clone):
         for attempt in range(2):
             _prepare(git, clone, known)
             if pull_only:
