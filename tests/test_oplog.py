@@ -30,6 +30,23 @@ class Machine:
         self.runner = CliRunner()
         if not self.path.exists():
             db.connect(self.path, create=True).close()
+            self.start_syncing()
+
+    def start_syncing(self, remote: str = "in-process") -> None:
+        """What `rave sync --remote` does first: the store records operations from now
+        on, its history so far as a snapshot."""
+        conn = self.conn()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            oplog.start_syncing(conn)
+            conn.execute(
+                "INSERT INTO sync_state (id, remote) VALUES (1, ?)"
+                " ON CONFLICT (id) DO UPDATE SET remote = excluded.remote",
+                (remote,),
+            )
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
 
     def __call__(self, *args: str, ok: bool = True) -> Any:
         result = self.runner.invoke(app, ["--db", str(self.path), *args], catch_exceptions=False)
@@ -220,9 +237,12 @@ def test_an_upgraded_store_has_its_history_as_operations(tmp_path: Path) -> None
     conn.close()
     b = Machine(tmp_path, "b")
     b("list")
+    a("list")  # upgrades a: no operations until it syncs
+    assert a.conn().execute("SELECT COUNT(*) FROM op").fetchone()[0] == 0
+    a.start_syncing()  # its first remote: its rows become operations
     remote = Remote()
     rng = random.Random(1)
-    remote.sync(a, rng)  # upgrades a: its rows become operations
+    remote.sync(a, rng)
     remote.sync(b, rng)
     assert b.exported() == a.exported()
 

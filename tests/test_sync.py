@@ -351,3 +351,64 @@ def test_one_sync_at_a_time_and_git_missing_is_a_message(tmp_path: Path, hub: Pa
     assert "git is not installed" in missing.stderr
     rave(home, "sync")
     assert len(remote_lines(hub)) == 1
+
+
+# --- a store records operations only once it syncs ---------------------------------------------
+
+PEOPLE_VCF = "".join(
+    f"BEGIN:VCARD\r\nVERSION:3.0\r\nUID:{uid}\r\nFN:{name}\r\nN:{name.split()[1]};"
+    f"{name.split()[0]};;;\r\nEMAIL;TYPE=INTERNET:{name.split()[0].lower()}@example.com\r\n"
+    "END:VCARD\r\n"
+    for uid, name in (
+        ("6a1f0b3e-0c52-4d0e-9d0a-1b2c3d4e5f60", "Nora Moretti"),
+        ("6a1f0b3e-0c52-4d0e-9d0a-1b2c3d4e5f61", "Omar Haddad"),
+        ("6a1f0b3e-0c52-4d0e-9d0a-1b2c3d4e5f62", "Pia Lund"),
+    )
+)
+
+
+def names(home: Path) -> list[str]:
+    return sorted(c["name"] for c in json.loads(rave(home, "export", "json").stdout)["contacts"])
+
+
+def test_a_store_that_never_synced_keeps_no_log_and_deletions_stay_final(
+    tmp_path: Path,
+) -> None:
+    home = tmp_path / "a"
+    cards = tmp_path / "people.vcf"
+    cards.write_text(PEOPLE_VCF, encoding="utf-8", newline="")
+    rave(home, "import", "vcard", str(cards))
+    rave(home, "log", "nora", "-n", "coffee")
+    rave(home, "rm", "omar", "--yes")
+    assert op_count(home) == 0
+    again = json.loads(rave(home, "import", "vcard", str(cards), "--json").stdout)
+    assert again["skipped_reasons"] == {"deleted here (rave rm)": 1}  # the nightly import
+    assert names(home) == ["Nora Moretti", "Pia Lund"]
+    rave(home, "undo", "--yes")  # the import changed nothing: this takes back the rm
+    assert names(home) == ["Nora Moretti", "Omar Haddad", "Pia Lund"]
+    rave(home, "import", "vcard", str(cards))  # back for good: no duplicate, no tombstone
+    assert names(home) == ["Nora Moretti", "Omar Haddad", "Pia Lund"]
+    assert op_count(home) == 0
+
+
+def test_the_first_remote_sends_the_history_and_what_was_deleted_or_merged_before(
+    tmp_path: Path, hub: Path
+) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    cards = tmp_path / "people.vcf"
+    cards.write_text(PEOPLE_VCF, encoding="utf-8", newline="")
+    for home in (a, b):
+        rave(home, "import", "vcard", str(cards))
+    rave(a, "rm", "omar", "--yes")
+    rave(a, "merge", "nora", "pia", "--yes")
+    rave(a, "log", "nora", "-n", "before any sync")
+    assert op_count(a) == 0
+    rave(a, "sync", "--remote", str(hub))
+    assert op_count(a) > 0
+    rave(b, "sync", "--remote", str(hub))
+    for home in (a, b, a):
+        rave(home, "sync")
+    assert names(a) == names(b) == ["Nora Moretti"]
+    assert exported(a) == exported(b)
+    rave(b, "import", "vcard", str(cards))  # deleted and merged away on a: not again
+    assert names(b) == ["Nora Moretti"]

@@ -522,18 +522,35 @@ CREATE TABLE sync_conflict (
 
 
 def _operations(conn: sqlite3.Connection) -> None:
-    """Version 7's step: this store's device id, and its history as operations."""
+    """Version 7's step: this store's device id (its history becomes operations when it
+    first syncs: ``oplog.snapshot``)."""
     from rave import oplog
 
-    oplog.snapshot(conn)
+    oplog.ensure_replica(conn)
+
+
+def _log_when_syncing(conn: sqlite3.Connection) -> None:
+    """Version 8's step: tombstones name their table; a store without a remote drops its
+    operation log (never sent: its next first sync sends a snapshot instead)."""
+    conn.execute(
+        "UPDATE tombstone SET entity = (SELECT o.entity FROM op o WHERE o.gid = tombstone.gid"
+        " AND o.kind = 'delete' LIMIT 1)"
+    )
+    if conn.execute("SELECT 1 FROM sync_state WHERE remote IS NOT NULL").fetchone() is None:
+        conn.execute("DELETE FROM op")
+        conn.execute("UPDATE replica SET sent = 0")
 
 
 # Version 8 (issue 18, the team hub: rave.services.hub): a note is private to its author
 # unless ``shared`` (`rave note --team`): the hub gives a private note to nobody else.
 # ``sync_state.member`` is the hub role this store syncs as (NULL: no hub; who "you" are
 # when `why` names who answered), ``hub_seq`` the last hub row applied, ``hub_sent`` the
-# last of this machine's operations (``op.seq``) the hub has.
+# last of this machine's operations (``op.seq``) the hub has. And the log is kept only by
+# a store that syncs (``oplog.syncing``: a remote is set; its first remote sends a
+# snapshot): a store that never synced drops it, keeping its tombstones (with their
+# record's table, ``entity``, for that snapshot) and redirects.
 _V8 = """
+ALTER TABLE tombstone ADD COLUMN entity TEXT;
 ALTER TABLE note ADD COLUMN shared INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sync_state ADD COLUMN member TEXT;
 ALTER TABLE sync_state ADD COLUMN hub_seq INTEGER NOT NULL DEFAULT 0;
@@ -556,7 +573,7 @@ MIGRATIONS: tuple[
     (_V5, _phones_in_e164),
     (_V6, _global_ids),
     (_V7, _operations),
-    (_V8, None),
+    (_V8, _log_when_syncing),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

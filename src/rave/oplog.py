@@ -488,11 +488,72 @@ class _Writer:
 def _note(conn: sqlite3.Connection, op: Op) -> None:
     """Keep the derived tables of the log (tombstones, redirects) in step with ``op``."""
     if op.kind == "delete":
+        _bury(conn, op.entity, op.gid, op.hlc)
+
+
+def _bury(conn: sqlite3.Connection, entity: str, gid: str, hlc: str) -> None:
+    conn.execute(
+        "INSERT INTO tombstone (gid, hlc, entity) VALUES (?, ?, ?)"
+        " ON CONFLICT (gid) DO UPDATE SET hlc = min(hlc, excluded.hlc)",
+        (gid, hlc, entity),
+    )
+
+
+def start_syncing(conn: sqlite3.Connection) -> int:
+    """In the write transaction that gives the store its first remote: its history, as
+    operations (:func:`snapshot`); how many (0: it syncs already)."""
+    return 0 if syncing(conn) else snapshot(conn)
+
+
+def syncing(conn: sqlite3.Connection) -> bool:
+    """Whether this store records operations: once it has a remote (`rave sync
+    --remote`). Before, a write keeps only what makes a deletion final
+    (:func:`_keep_buried`): a store never synced does not pay for a log."""
+    row = conn.execute("SELECT remote FROM sync_state").fetchone()
+    return row is not None and row[0] is not None
+
+
+def _keep_buried(conn: sqlite3.Connection, *, undoing: bool = False) -> None:
+    """A store that does not sync yet: of what the command did, only the tombstones of
+    the records it deleted and the redirects of the contacts it merged away (an import
+    must not bring them back; :func:`snapshot` sends them once a remote is set), and a
+    record made again (`rave undo` of a deletion or merge) loses its tombstone or
+    redirect. ``undoing``: `rave undo`, whose deletions take back what a command made:
+    no tombstone."""
+    changes = conn.execute(
+        "SELECT tbl, change, rid, gid, data FROM rave_op_change WHERE tbl IN"
+        f" ({', '.join(repr(t) for t in RECORDS)}) ORDER BY n"
+    ).fetchall()
+    conn.execute("DELETE FROM rave_op_change")
+    inserted: set[tuple[str, int]] = set()
+    deleted: dict[tuple[str, int], str] = {}
+    merges: dict[str, str] = {}
+    for table, change, rid, gid, data in changes:
+        if change == "merge":
+            merges[gid] = data
+        elif change == "insert":
+            inserted.add((table, rid))
+            deleted.pop((table, rid), None)
+        elif change == "delete" and gid is not None:
+            deleted[(table, rid)] = gid
+    for table, rid in inserted - deleted.keys():
+        row = conn.execute(f"SELECT gid FROM {table} WHERE id = ?", (rid,)).fetchone()
+        if row is not None:
+            conn.execute("DELETE FROM tombstone WHERE gid = ?", row)
+            conn.execute("DELETE FROM redirect WHERE from_gid = ?", row)
+    if undoing or not (deleted.keys() - inserted or merges):
+        return
+    stamp = clock(conn)
+    hlc = stamp.tick()
+    stamp.save(conn)
+    for drop, keep in merges.items():
         conn.execute(
-            "INSERT INTO tombstone (gid, hlc) VALUES (?, ?)"
-            " ON CONFLICT (gid) DO UPDATE SET hlc = min(hlc, excluded.hlc)",
-            (op.gid, op.hlc),
+            "INSERT OR REPLACE INTO redirect (from_gid, to_gid, hlc) VALUES (?, ?, ?)",
+            (drop, keep, hlc),
         )
+    for (table, rid), gid in deleted.items():
+        if (table, rid) not in inserted and gid not in merges:
+            _bury(conn, table, gid, hlc)
 
 
 def _last_command(conn: sqlite3.Connection) -> int | None:
@@ -505,6 +566,9 @@ def finish(conn: sqlite3.Connection) -> int:
     before ``undo_log.finish``: the operations belong to the last command of the undo
     log, so that `rave undo` can take back those never sent.)"""
     if not recording(conn):
+        return 0
+    if not syncing(conn):
+        _keep_buried(conn)
         return 0
     return _emit(conn, _last_command(conn))
 
@@ -622,6 +686,9 @@ def undone(conn: sqlite3.Connection, command: int) -> int:
     out (negative) or written."""
     if not recording(conn):
         return 0
+    if not syncing(conn):
+        _keep_buried(conn, undoing=True)
+        return 0
     sent = conn.execute("SELECT sent FROM replica").fetchone()[0]
     ops = conn.execute(
         "SELECT seq, kind, gid FROM op WHERE command = ? ORDER BY seq", (command,)
@@ -650,8 +717,10 @@ def buried(conn: sqlite3.Connection, gid: str) -> bool:
 
 
 def snapshot(conn: sqlite3.Connection) -> int:
-    """Operations that make every row the store holds now (schema 7's upgrade: the
-    history made before the log)."""
+    """Operations that make every row the store holds now, and the deletions and merges
+    made before (the tombstones and redirects :func:`_keep_buried` kept): the history
+    made before the store began to sync (its first remote), so that a machine that
+    imported the same files learns what was deleted here."""
     ensure_replica(conn)
     conn.execute(_STAGE)
     for table in RECORDS:
@@ -668,7 +737,23 @@ def snapshot(conn: sqlite3.Connection) -> int:
             f" FROM {table} ORDER BY rowid",
             (table,),
         )
-    return _emit(conn, None)
+    count = _emit(conn, None)
+    writer = _Writer(conn, None)
+    for gid, entity in conn.execute(
+        "SELECT t.gid, t.entity FROM tombstone t WHERE t.entity IS NOT NULL AND NOT EXISTS"
+        " (SELECT 1 FROM op WHERE op.gid = t.gid AND op.kind = 'delete') ORDER BY t.hlc, t.gid"
+    ).fetchall():
+        writer.emit("delete", entity, gid, None, None)
+    merges = conn.execute(
+        "SELECT r.from_gid, r.to_gid FROM redirect r WHERE NOT EXISTS (SELECT 1 FROM op"
+        " WHERE op.gid = r.from_gid AND op.kind = 'merge') ORDER BY r.hlc, r.from_gid"
+    ).fetchall()
+    for drop, keep in merges:
+        writer.emit("merge", "contact", drop, None, {"into": keep})
+    writer.done()
+    if merges:
+        _redirects(conn, [])
+    return count + writer.count
 
 
 # --- merges ---------------------------------------------------------------------------------

@@ -315,7 +315,8 @@ def _import(job: _Job, file: Path) -> ImportReport:
                     if _is_you(record, job.me):
                         stats.skip("you")
                         continue
-                    matcher.apply(record, fmt)
+                    if matcher.apply(record, fmt) is None:
+                        stats.skip("deleted here (rave rm)")
             report.skipped += stats.skipped_total
             report.skipped_reasons = dict(stats.skipped)
             report.encoding = stats.encoding

@@ -264,10 +264,11 @@ class Matcher:
 
     # -- writing ---------------------------------------------------------------------
 
-    def apply(self, record: ContactRecord, source: str) -> int:
-        """Create or update the contact for ``record``; its id. A record with no key of
-        its own (no URL, UID, email, or id) is keyed by its name (and LinkedIn's
-        connection date) within ``source``, so importing the file again finds it."""
+    def apply(self, record: ContactRecord, source: str) -> int | None:
+        """Create or update the contact for ``record``; its id (None: a person deleted
+        here, not made again). A record with no key of its own (no URL, UID, email, or
+        id) is keyed by its name (and LinkedIn's connection date) within ``source``, so
+        importing the file again finds it."""
         by_company = None
         if not record.refs and not any(h[0] in MATCH_CHANNELS for h in record.all_handles()):
             key = normalize.fold(record.name) or record.name  # a name of marks only folds to ""
@@ -282,10 +283,23 @@ class Matcher:
         if by_company is not None and not (found is None and self.apart):
             record.refs.remove(by_company)  # only a namesake kept apart needs it
         if found is None:
-            return self.create(record)
+            return None if self._deleted_here(record) else self.create(record)
         if self.update(found, record):
             self.report.contacts_updated += 1
         return found
+
+    def _deleted_here(self, record: ContactRecord) -> bool:
+        """Whether the person of ``record``, found nowhere in the store, was deleted (`rave
+        rm`, here or on a machine this store syncs with): the id their strongest key
+        gives them is a tombstone. The nightly import must not bring them back."""
+        keys = gid.contact_keys(record.refs, record.all_handles(), "")
+        return (
+            bool(keys)
+            and self.conn.execute(
+                "SELECT 1 FROM tombstone WHERE gid = ?", (gid.contact(*keys[0]),)
+            ).fetchone()
+            is not None
+        )
 
     def create(self, record: ContactRecord) -> int:
         name = normalize.clean_name(record.name)

@@ -145,10 +145,19 @@ def last_sync(conn: sqlite3.Connection) -> datetime | None:
     return None if at is None else timeutil.from_db(at)
 
 
-def write(path: Path, sql: str, args: tuple[object, ...]) -> None:
+def write(
+    path: Path,
+    sql: str,
+    args: tuple[object, ...],
+    *,
+    first: Callable[[sqlite3.Connection], object] | None = None,
+) -> None:
+    """One statement in a write transaction of the store (after ``first``, in it)."""
     conn = db.connect(path, create=True)
     try:
         conn.execute("BEGIN IMMEDIATE")
+        if first is not None:
+            first(conn)
         conn.execute(sql, args)
         conn.execute("COMMIT")
     except sqlite3.Error as exc:
@@ -330,12 +339,14 @@ def sync(db_path: Path, *, remote: str | None = None, pull_only: bool = False) -
         conn.close()
     if remote is not None:
         given = _remote_of(remote)
-        if given != known:  # another remote: its own cursors (a store stays one member's)
+        if given != known:  # another remote: its own cursors (a store stays one member's);
+            # the first one makes the store record operations, from a snapshot of its history
             write(
                 db_path,
                 "INSERT INTO sync_state (id, remote) VALUES (1, ?) ON CONFLICT (id) DO UPDATE"
                 " SET remote = excluded.remote, hub_seq = 0, hub_sent = 0",
                 (given,),
+                first=oplog.start_syncing,
             )
         known = given
     if known is None:
