@@ -150,7 +150,7 @@ def test_a_member_cannot_forge_an_author_nor_rewrite_the_history(hub: PgHub) -> 
     a = Machine(Path(os.environ["RAVE_HOME"]), "ana")
     a("add", "Eve Stone")
     a("sync", "--remote", ana_url)
-    row = (str(uuid.uuid4()), "1.0.x", "x", "create", "contact", str(uuid.uuid4()))
+    row = (str(uuid.uuid4()), "0000000000001.00000.x", "x", "create", "contact", str(uuid.uuid4()))
     insert = (
         "INSERT INTO rave.op (id, author, hlc, device, kind, entity, gid, value)"
         " VALUES (%s, %s, %s, %s, %s, %s, %s, '{}')"
@@ -299,7 +299,8 @@ def test_no_reader_skips_a_row_while_pushes_commit_out_of_order(hub: PgHub) -> N
                     for op_id in ids:
                         pg.execute(
                             "INSERT INTO rave.op (id, hlc, device, kind, entity, gid, value)"
-                            " VALUES (%s, '1.0.d', 'd', 'create', 'post', 'g', '{}')",
+                            " VALUES (%s, '0000000000001.00000.d', 'd', 'create', 'post',"
+                            " 'g', '{}')",
                             (op_id,),
                         )
                     time.sleep(rng.random() * 0.03)
@@ -417,11 +418,16 @@ def test_a_sync_killed_midway_then_run_again_converges(hub: PgHub, tmp_path: Pat
     done = subprocess.run([exe, "sync", "--json"], env=env, text=True, capture_output=True)
     assert done.returncode == 0, done.stderr
     mine = sqlite3.connect(home / "rave.db")
-    (count,) = mine.execute("SELECT COUNT(*) FROM op").fetchone()
+    local = {r[0] for r in mine.execute("SELECT id FROM op")}
+    (contacts,) = mine.execute(
+        "SELECT COUNT(*) FROM op WHERE entity = 'contact' AND kind = 'create'"
+    ).fetchone()
     mine.close()
     with psycopg.connect(ana_url, autocommit=True) as pg:
-        ids = [r[0] for r in pg.execute("SELECT id FROM rave.op").fetchall()]
-    assert len(ids) == len(set(ids)) == count  # every operation once: none lost, none twice
+        ids = [str(r[0]) for r in pg.execute("SELECT id FROM rave.op").fetchall()]
+    # every operation once (none lost, none twice), each contact's create with its three
+    # private rows of ana's own fields
+    assert local <= set(ids) and len(ids) == len(set(ids)) == len(local) + 3 * contacts
     bob = Machine(tmp_path, "bob")
     bob("sync", "--remote", bob_url)
     assert len(bob.exported()["contacts"]) == 1500
@@ -466,12 +472,13 @@ def team_steps(draw: st.DrawFn) -> list[tuple[int, tuple[str, ...] | None]]:
 
 
 def _shared(m: Machine) -> dict[str, Any]:
-    """What every member must see alike: people (without the member's own fields),
+    """What every member must see alike: people (without the member's own fields, and
+    ``updated_at``, which a change of those fields moves for that member only),
     interactions, shared notes."""
     document = m.exported()
+    own = ("tier", "cadence_days", "snoozed_until", "updated_at")
     people = {
-        g: {k: v for k, v in c.items() if k not in ("tier", "cadence_days", "snoozed_until")}
-        for g, c in document["contacts"].items()
+        g: {k: v for k, v in c.items() if k not in own} for g, c in document["contacts"].items()
     }
     notes = {g: n for g, n in document.get("notes", {}).items() if n.get("shared")}
     return {"contacts": people, "interactions": document.get("interactions"), "notes": notes}
@@ -512,3 +519,145 @@ def test_members_converge_whatever_the_commands_and_the_sync_order(
     for m in stores:
         assert m.tallies_are_a_rebuild()
         assert json.loads(m("sync", "--json").stdout)["applied"] == 0  # twice: nothing
+
+
+# --- what a member must not be able to do (found by review) -----------------------------------
+
+
+def test_no_role_that_can_get_past_row_level_security_becomes_or_syncs_as_a_member(
+    hub: PgHub,
+) -> None:
+    """CREATEROLE can grant itself the owner's role (PostgreSQL 15); a member of the
+    owner's role reads as the owner."""
+    carl, dana = hub.role("carl"), hub.role("dana")
+    hub.server.execute_as_superuser(f"CREATE ROLE \"{carl}\" LOGIN CREATEROLE PASSWORD 'pw'")
+    hub.server.execute_as_superuser(f"CREATE ROLE \"{dana}\" LOGIN PASSWORD 'pw'")
+    hub.server.execute_as_superuser(f'GRANT "{hub.admin}" TO "{dana}"')
+    for name in (carl, dana):
+        assert "refused" in team(hub, "add", name, code=1).stderr
+    # made members behind rave's back, they are still refused by `rave sync`
+    (group,) = hub.server.execute_as_superuser(
+        "SELECT member_role FROM rave.hub", dbname=hub.dbname
+    )[0]
+    for name in (carl, dana):
+        hub.server.execute_as_superuser(f'GRANT "{group}" TO "{name}"')
+        m = Machine(Path(os.environ["RAVE_HOME"]), name)
+        done = m("sync", "--remote", hub.url(name, "pw"), ok=False)
+        assert done.exit_code == 1 and "refused" in done.stderr, done.stderr
+
+
+def test_two_hubs_on_one_server_have_their_own_members(pg_hubs: Callable[[], PgHub]) -> None:
+    first, second = pg_hubs(), pg_hubs()
+    for hub in (first, second):
+        team(hub, "setup")
+    ana = member(first, "ana")
+    with first.admin_conn() as pg:
+        (g1,) = pg.execute("SELECT member_role FROM rave.hub").fetchone() or ("",)
+    with second.admin_conn() as pg:
+        (g2,) = pg.execute("SELECT member_role FROM rave.hub").fetchone() or ("",)
+    assert g1 != g2
+    password = ana.split("@")[0].rsplit(":", 1)[1]
+    other = second.url(first.role("ana"), password)
+    done = Machine(Path(os.environ["RAVE_HOME"]), "ana")("sync", "--remote", other, ok=False)
+    assert done.exit_code == 1 and "Traceback" not in done.stderr
+
+
+def test_ana_s_tiers_cadences_and_snoozes_never_leave_the_server_for_bob(hub: PgHub) -> None:
+    ana_url, bob_url = member(hub, "ana"), member(hub, "bob")
+    a = Machine(Path(os.environ["RAVE_HOME"]), "ana")
+    a("add", "Eve Stone", "--tier", "A", "--cadence", "10")
+    a("snooze", "eve", "2w")
+    a("sync", "--remote", ana_url)
+    bob_reads = hub_rows(bob_url)
+    assert bob_reads and all(author == hub.role("ana") for author, *_ in bob_reads)
+    for word in ('"tier"', '"cadence_days"', '"snoozed_until"', '{"v":"A"}', '{"v":10}'):
+        assert word not in json.dumps(bob_reads)
+    hers = [value for *_, value in hub_rows(ana_url)]
+    assert '{"v":"A"}' in hers and '{"v":10}' in hers  # her own machines get them
+
+
+def test_moving_from_git_to_a_hub_keeps_your_tiers(hub: PgHub, tmp_path: Path) -> None:
+    repo = tmp_path / "rave.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(repo)], check=True)
+    url = member(hub, "ana")
+    laptop, desktop = Machine(tmp_path, "laptop"), Machine(tmp_path, "desktop")
+    for m in (laptop, desktop):
+        m("sync", "--remote", str(repo))
+    desktop("add", "Eve Stone", "--tier", "A")
+    desktop("sync")
+    laptop("sync")
+    for m in (laptop, desktop, laptop):
+        m("sync", "--remote", url)
+    assert laptop.exported() == desktop.exported()
+    assert [c["tier"] for c in laptop.exported()["contacts"].values()] == ["A"]
+
+
+def test_a_malformed_row_is_skipped_and_listed_and_a_newer_one_stops_the_sync(
+    hub: PgHub,
+) -> None:
+    bob_url = member(hub, "bob")
+    b = Machine(Path(os.environ["RAVE_HOME"]), "bob")
+    b("sync", "--remote", bob_url)
+    insert = (
+        "INSERT INTO rave.op (id, hlc, device, kind, entity, gid, value)"
+        " VALUES (%s, %s, 'x', %s, %s, 'g', %s)"
+    )
+    clock = f"{int(time.time() * 1000):013d}.00000.x"
+    carl = member(hub, "carl")
+    with psycopg.connect(carl, autocommit=True) as pg:
+        pg.execute(insert, (str(uuid.uuid4()), clock, "create", "contact", "[1]"))
+        pg.execute(insert, (str(uuid.uuid4()), clock, "merge", "contact", "{}"))
+    done = json.loads(b("sync", "--json").stdout)
+    assert done["conflicts"] == 2
+    doctor = b("doctor", ok=False)
+    assert "malformed" in doctor.stdout + doctor.stderr
+    with psycopg.connect(carl, autocommit=True) as pg:
+        pg.execute(insert, (str(uuid.uuid4()), clock, "reshape", "contact", "{}"))
+    newer = b("sync", ok=False)
+    assert newer.exit_code == 65 and "upgrade rave" in newer.stderr
+
+
+def test_the_hub_refuses_a_forged_clock_and_a_member_cannot_take_the_push_turn(
+    hub: PgHub,
+) -> None:
+    url = member(hub, "bob")
+    insert = (
+        "INSERT INTO rave.op (id, hlc, device, kind, entity, gid, value)"
+        " VALUES (%s, %s, %s, 'create', 'contact', 'g', '{}')"
+    )
+    with psycopg.connect(url, autocommit=True) as pg:
+        for hlc, device in (
+            ("9999999999999.99999.x", "x"),  # years ahead: it would win every field
+            (f"{int(time.time() * 1000):013d}.00000.y", "x"),  # another device's clock
+            ("1.0.x", "x"),
+        ):
+            with pytest.raises(psycopg.errors.RaiseException, match="rave: "):
+                pg.execute(insert, (str(uuid.uuid4()), hlc, device))
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            pg.execute("BEGIN; LOCK TABLE rave.push_turn IN EXCLUSIVE MODE")
+
+
+def test_a_hub_url_rave_cannot_read_is_exit_2_and_not_remembered(rave: Any) -> None:
+    assert rave("add", "Eve Stone").exit_code == 0
+    for url in ("postgresql://[bad/db", "postgresql://ana@host:port/db", "postgresql:///db"):
+        done = rave("sync", "--remote", url)
+        assert done.exit_code == 2 and "Traceback" not in done.stderr, (url, done.stderr)
+    assert "no remote" in rave("sync").stderr  # nothing was remembered
+
+
+def test_many_rows_arrive_in_batches_each_applied_with_its_cursor(
+    hub: PgHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rave.services import hub as hubs
+
+    ana_url, bob_url = member(hub, "ana"), member(hub, "bob")
+    root = Path(os.environ["RAVE_HOME"])
+    a, b = Machine(root, "ana"), Machine(root, "bob")
+    for n in range(7):
+        a("add", f"Person {n}")
+        a("log", f"Person {n}", "-n", f"talk {n}")
+    a("sync", "--remote", ana_url)
+    monkeypatch.setattr(hubs, "_BATCH", 3)
+    b("sync", "--remote", bob_url)
+    assert len(b.exported()["contacts"]) == 7 and len(b.exported()["interactions"]) == 7
+    assert json.loads(b("sync", "--json").stdout)["received"] == 0

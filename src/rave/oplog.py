@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -109,8 +110,10 @@ class Clock:
         wall = _wall_ms()
         if wall > self.ms:
             self.ms, self.counter = wall, 0
-        else:
+        elif self.counter < 99_999:
             self.counter += 1
+        else:  # the counter has five digits: the text order must stay the clock order
+            self.ms, self.counter = self.ms + 1, 0
         return _hlc(self.ms, self.counter, self.device)
 
     def receive(self, hlc: str) -> None:
@@ -200,7 +203,39 @@ def to_json(op: Op) -> str:
 
 
 class BadOp(ValueError):
-    """A line that is not an operation rave can apply."""
+    """A line that is not an operation rave can apply: ``unknown`` when it may be a newer
+    rave's (an unknown kind or record), else malformed."""
+
+    def __init__(self, message: str, *, unknown: bool = False) -> None:
+        super().__init__(message)
+        self.unknown = unknown
+
+
+_CLOCK = re.compile(r"[0-9]{13}\.[0-9]{5}\.(.+)")
+
+
+def _shape_error(op: Op) -> str | None:
+    """What is wrong with the shape of ``op``'s field and value for its kind, if anything
+    (so that applying it never fails half-way)."""
+    value, field = op.value, op.field
+    if op.kind in ("create", "add"):
+        ok = isinstance(value, dict) and (field is None) == (op.kind == "create")
+    elif op.kind == "set":
+        ok = isinstance(value, dict) and "v" in value and isinstance(field, str)
+    elif op.kind == "remove":
+        saw = value.get("saw") if isinstance(value, dict) else None
+        ok = isinstance(saw, list) and all(isinstance(s, str) for s in saw)
+        ok = ok and isinstance(field, str)
+    elif op.kind == "merge":
+        ok = isinstance(value, dict) and isinstance(value.get("into"), str)
+        ok = ok and op.entity == "contact"
+    else:  # delete
+        ok = value is None and op.entity in RECORDS
+    if op.kind in ("create", "set") and op.entity not in RECORDS:
+        ok = False
+    if op.kind in ("add", "remove") and op.entity not in SETS:
+        ok = False
+    return None if ok else f"a {op.kind} of {op.entity} with field {field!r}, value {value!r}"
 
 
 def from_json(line: str) -> Op:
@@ -219,18 +254,19 @@ def from_data(data: Any) -> Op:
         op = Op(**{name: data[name] for name in OP_COLUMNS.split(", ")})
     except KeyError as exc:
         raise BadOp(f"no {exc.args[0]}") from None
-    ok = (
-        op.kind in KINDS
-        and (op.entity in RECORDS or op.entity in SETS)
-        and all(isinstance(x, str) for x in (op.id, op.hlc, op.device, op.author, op.gid))
-        and (op.field is None or isinstance(op.field, str))
-    )
-    if not ok:
-        raise BadOp(f"not an operation of this rave (kind {op.kind!r}, entity {op.entity!r})")
-    try:
-        _parse(op.hlc)
-    except ValueError:
-        raise BadOp(f"a clock rave cannot read: {op.hlc!r}") from None
+    if op.kind not in KINDS or (op.entity not in RECORDS and op.entity not in SETS):
+        raise BadOp(
+            f"not an operation of this rave (kind {op.kind!r}, entity {op.entity!r})",
+            unknown=True,
+        )
+    if not all(isinstance(x, str) for x in (op.id, op.hlc, op.device, op.author, op.gid)):
+        raise BadOp("an id, clock, device, author or gid that is not text")
+    clock_of = _CLOCK.fullmatch(op.hlc)
+    if clock_of is None or clock_of.group(1) != op.device:
+        raise BadOp(f"a clock that is not its device's: {op.hlc!r}")
+    shape = _shape_error(op)
+    if shape is not None:
+        raise BadOp(shape)
     return op
 
 
@@ -779,7 +815,7 @@ def _redirects(conn: sqlite3.Connection, new: Iterable[Op]) -> set[str]:
     ):
         into = json.loads(value)["into"]
         if drop in accepted:
-            _conflict(
+            conflict(
                 conn,
                 "merge",
                 drop,
@@ -788,7 +824,7 @@ def _redirects(conn: sqlite3.Connection, new: Iterable[Op]) -> set[str]:
             )
             continue
         if resolve(into) == drop:
-            _conflict(
+            conflict(
                 conn, "merge", drop, f"merged into {into}, which was merged into it", into=drop
             )
             continue
@@ -807,7 +843,8 @@ def _redirects(conn: sqlite3.Connection, new: Iterable[Op]) -> set[str]:
     )
 
 
-def _conflict(conn: sqlite3.Connection, kind: str, gid: str, detail: str, *, into: str) -> None:
+def conflict(conn: sqlite3.Connection, kind: str, gid: str, detail: str, *, into: str) -> None:
+    """Record what applying settled by rule (`rave doctor` lists it)."""
     conn.execute(
         "INSERT OR IGNORE INTO sync_conflict (kind, gid, detail, winner) VALUES (?, ?, ?, ?)",
         (kind, gid, detail, into),
@@ -926,7 +963,7 @@ class _Deriver:
                     f"INSERT INTO {table} ({columns}) VALUES ({marks})", [*want.values(), gid]
                 )
             except sqlite3.IntegrityError as exc:  # an external key another record has
-                _conflict(self.conn, table, gid, f"not made here: {exc}", into="")
+                conflict(self.conn, table, gid, f"not made here: {exc}", into="")
                 return False
             new_id = cursor.lastrowid
         else:
@@ -938,7 +975,7 @@ class _Deriver:
                         f"UPDATE {table} SET {sets} WHERE id = ?", [*diff.values(), current["id"]]
                     )
                 except sqlite3.IntegrityError as exc:
-                    _conflict(self.conn, table, gid, f"not changed here: {exc}", into="")
+                    conflict(self.conn, table, gid, f"not changed here: {exc}", into="")
             new_id = current["id"]
         if table == "contact":
             self.touched_contacts.add(int(new_id))  # type: ignore[arg-type]
@@ -1063,7 +1100,7 @@ class _Deriver:
         if len(claims) <= 1:
             return True
         winner = min(claims, key=lambda g: (claims[g], g))
-        _conflict(self.conn, entity, key, f"given to {len(claims)} people", into=winner)
+        conflict(self.conn, entity, key, f"given to {len(claims)} people", into=winner)
         return winner == owner_gid
 
     def _pairs(self, owner_gid: str, owner_id: int) -> None:

@@ -33,14 +33,16 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import re
 import sqlite3
 import urllib.parse
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rave import db, oplog, timeutil
-from rave.errors import BadInputError, RaveError
+from rave.errors import BadInputError, RaveError, UsageError
 
 if TYPE_CHECKING:
     import psycopg
@@ -63,14 +65,33 @@ def is_hub(remote: str) -> bool:
     return remote.startswith(("postgresql://", "postgres://"))
 
 
+def checked(url: str) -> str:
+    """``url`` if libpq can read it as a hub's address, else exit 2 (before anything is
+    remembered)."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        _ = parts.port  # a port that is not a number fails here
+    except ValueError as exc:
+        raise UsageError(
+            f"{masked(url)!r} is not a PostgreSQL URL rave can read: {exc}",
+            hint="postgresql://ROLE@HOST[:PORT]/DATABASE (the password in ~/.pgpass)",
+        ) from None
+    if not parts.hostname and "host=" not in parts.query:
+        raise UsageError(
+            f"{masked(url)!r} names no server", hint="postgresql://ROLE@HOST[:PORT]/DATABASE"
+        )
+    return url
+
+
 def masked(url: str) -> str:
-    """The URL as shown: its password replaced by ``***``."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.password is None:
+    """The URL as shown: a password (``user:PASSWORD@``, ``?password=``) as ``***``."""
+    url = re.sub(r"(?i)([?&]password=)[^&#]*", r"\1***", url)
+    scheme, sep, rest = url.partition("://")
+    netloc, slash, path = rest.partition("/")
+    login, at, host = netloc.rpartition("@")
+    if not at or ":" not in login:
         return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    user = parts.netloc.rsplit("@", 1)[0].split(":", 1)[0]
-    return urllib.parse.urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+    return f"{scheme}{sep}{login.split(':', 1)[0]}:***@{host}{slash}{path}"
 
 
 def _driver() -> Any:
@@ -93,28 +114,32 @@ def connect(url: str) -> psycopg.Connection[Any]:
         conn: psycopg.Connection[Any] = driver.connect(
             url, connect_timeout=15, application_name="rave", autocommit=True
         )
+        # a push waits its turn a minute at most (a stalled push of someone else's)
+        conn.execute("SET lock_timeout = '60s'")
     except driver.Error as exc:
         raise unreachable(url, exc) from None
     return conn
 
 
-def unreachable(url: str, exc: Exception) -> RaveError:
+_SYNC_HINT = (
+    "check the address, your role's password (~/.pgpass or PGPASSWORD) and the network; "
+    "nothing was lost: run `rave sync` again"
+)
+
+
+def unreachable(url: str, exc: Exception, hint: str = _SYNC_HINT) -> RaveError:
     said = next((line for line in str(exc).splitlines() if line.strip()), "no message")
-    return RaveError(
-        f"cannot use the hub {masked(url)}: {said.strip()}",
-        hint="check the address, your role's password (~/.pgpass or PGPASSWORD) and the "
-        "network; nothing was lost: run `rave sync` again",
-    )
+    return RaveError(f"cannot use the hub {masked(url)}: {said.strip()}", hint=hint)
 
 
 @contextlib.contextmanager
-def failures(url: str) -> Iterator[None]:
+def failures(url: str, hint: str = _SYNC_HINT) -> Iterator[None]:
     """A database error in the block as a message (exit 1), never a traceback."""
     driver = _driver()
     try:
         yield
     except driver.Error as exc:
-        raise unreachable(url, exc) from None
+        raise unreachable(url, exc, hint) from None
 
 
 # --- who may sync ---------------------------------------------------------------------------
@@ -125,14 +150,15 @@ def member(pg: psycopg.Connection[Any]) -> str:
     superuser, not the hub's owner and not a role that bypasses row-level security (each
     would receive everyone's private notes)."""
     row = pg.execute(
-        "SELECT session_user, r.rolsuper, r.rolbypassrls,"
-        " (SELECT tableowner FROM pg_tables WHERE schemaname = %s AND tablename = 'op'),"
-        " (SELECT tableowner FROM pg_tables WHERE schemaname = %s AND tablename = 'hub')"
-        " FROM pg_roles r WHERE r.rolname = session_user",
+        "SELECT session_user, r.rolsuper, r.rolbypassrls OR r.rolcreaterole, t.tableowner,"
+        " (SELECT tableowner FROM pg_tables WHERE schemaname = %s AND tablename = 'hub'),"
+        " t.tableowner IS NOT NULL AND pg_has_role(session_user, t.tableowner, 'MEMBER')"
+        " FROM pg_roles r LEFT JOIN pg_tables t ON t.schemaname = %s AND t.tablename = 'op'"
+        " WHERE r.rolname = session_user",
         (SCHEMA, SCHEMA),
     ).fetchone()
     assert row is not None
-    role, superuser, bypass, owner, has_hub = row
+    role, superuser, bypass, owner, has_hub, owners = row
     if owner is None or has_hub is None:
         raise RaveError(
             "no rave hub in this database",
@@ -142,8 +168,8 @@ def member(pg: psycopg.Connection[Any]) -> str:
         "a superuser"
         if superuser
         else "the hub's owner"
-        if role == owner
-        else "a role that bypasses row-level security"
+        if role == owner or owners
+        else "a role that can get past row-level security (BYPASSRLS or CREATEROLE)"
         if bypass
         else None
     )
@@ -196,16 +222,60 @@ def private(op: oplog.Op, shared_notes: set[str]) -> bool:
     return op.entity == "contact" and op.kind == "set" and op.field in MEMBER_FIELDS
 
 
+def _hub_rows(
+    ops: list[tuple[oplog.Op, int | None]], shared_notes: set[str]
+) -> list[tuple[Any, ...]]:
+    """The hub rows of this machine's operations (with the command that made each): a
+    contact's ``create`` goes without the member's own fields, which follow as private
+    ``set`` rows of the same clock (ids derived from the create's); a ``set`` of
+    ``updated_at`` that only dates a change of those fields is private too."""
+    sets: dict[tuple[int | None, str], set[str]] = {}
+    for op, command in ops:
+        if op.entity == "contact" and op.kind == "set" and op.field:
+            sets.setdefault((command, op.gid), set()).add(op.field)
+    own_only = {
+        key
+        for key, fields in sets.items()
+        if fields & set(MEMBER_FIELDS) and fields <= {*MEMBER_FIELDS, "updated_at"}
+    }
+
+    def row(op: oplog.Op, hidden: bool) -> tuple[Any, ...]:
+        value = None if op.value is None else oplog.dumps(op.value)
+        return (op.id, hidden, op.hlc, op.device, op.kind, op.entity, op.gid, op.field, value)
+
+    out = []
+    for op, command in ops:
+        if op.entity == "contact" and op.kind == "create" and isinstance(op.value, dict):
+            mine = {k: v for k, v in op.value.items() if k in MEMBER_FIELDS}
+            team = {k: v for k, v in op.value.items() if k not in MEMBER_FIELDS}
+            out.append(row(dataclasses.replace(op, value=team), False))
+            for name, v in mine.items():
+                own = str(uuid.uuid5(uuid.UUID(op.id), name))
+                out.append(
+                    row(
+                        dataclasses.replace(op, id=own, kind="set", field=name, value={"v": v}),
+                        True,
+                    )
+                )
+            continue
+        hidden = private(op, shared_notes) or (
+            op.entity == "contact" and op.field == "updated_at" and (command, op.gid) in own_only
+        )
+        out.append(row(op, hidden))
+    return out
+
+
 def _push(pg: psycopg.Connection[Any], db_path: Path, device: str) -> int:
-    """Send this machine's operations the hub may lack, in one transaction; how many it
-    did not have."""
+    """Send this machine's operations the hub may lack, in one transaction; how many
+    rows it did not have."""
     from rave.services import sync as syncing
 
     conn = db.connect(db_path, create=True)
     try:
         (after,) = conn.execute("SELECT hub_sent FROM sync_state").fetchone()
         rows = conn.execute(
-            f"SELECT seq, {oplog.OP_COLUMNS} FROM op WHERE device = ? AND seq > ? ORDER BY seq",
+            f"SELECT seq, command, {oplog.OP_COLUMNS} FROM op WHERE device = ? AND seq > ?"
+            " ORDER BY seq",
             (device, after),
         ).fetchall()
         shared = _shared_notes(conn) if rows else set()
@@ -213,25 +283,9 @@ def _push(pg: psycopg.Connection[Any], db_path: Path, device: str) -> int:
         conn.close()
     if not rows:
         return 0
-    ops = [oplog.row_op(r[1:]) for r in rows]
     with pg.transaction(), pg.cursor() as cursor:
-        cursor.executemany(  # rows the hub has already (a push that died after it) are skipped
-            _PUSH,
-            [
-                (
-                    op.id,
-                    private(op, shared),
-                    op.hlc,
-                    op.device,
-                    op.kind,
-                    op.entity,
-                    op.gid,
-                    op.field,
-                    None if op.value is None else oplog.dumps(op.value),
-                )
-                for op in ops
-            ],
-        )
+        # rows the hub has already (a push that died after it) are skipped
+        cursor.executemany(_PUSH, _hub_rows([(oplog.row_op(r[2:]), r[1]) for r in rows], shared))
         new = max(cursor.rowcount, 0)
     top = rows[-1][0]
     # the hub has them: `rave undo` now reverts them with new operations
@@ -248,30 +302,32 @@ _PULL = (
 )
 
 
-def _received(row: tuple[Any, ...], me: str) -> oplog.Op | None:
-    """The operation of a hub row as this member applies it (None: not theirs to take)."""
-    seq, op_id, hlc, device, author, kind, entity, gid, field, value = row
+def _decoded(row: tuple[Any, ...]) -> oplog.Op:
+    """The operation of a hub row (``BadOp`` when it is none rave can apply)."""
+    _seq, op_id, hlc, device, author, kind, entity, gid, field, value = row
     try:
-        op = oplog.from_data(
-            {
-                "id": op_id,
-                "hlc": hlc,
-                "device": device,
-                "author": author,
-                "kind": kind,
-                "entity": entity,
-                "gid": gid,
-                "field": field,
-                "value": None if value is None else json.loads(value),
-            }
-        )
-    except (oplog.BadOp, ValueError) as exc:
-        error = BadInputError("the hub's rave.op", seq, str(exc))
-        error.hint = (
-            "nothing of it was applied; a newer rave wrote it: upgrade rave on every machine"
-        )
-        raise error from None
-    if author == me or op.entity != "contact":
+        loaded = None if value is None else json.loads(value)
+    except ValueError as exc:
+        raise oplog.BadOp(f"a value that is not JSON ({exc})") from None
+    return oplog.from_data(
+        {
+            "id": op_id,
+            "hlc": hlc,
+            "device": device,
+            "author": author,
+            "kind": kind,
+            "entity": entity,
+            "gid": gid,
+            "field": field,
+            "value": loaded,
+        }
+    )
+
+
+def _as_member(op: oplog.Op, me: str) -> oplog.Op | None:
+    """``op`` as this member applies it: another member's contacts come without their
+    own fields (None: nothing of it is this member's to take)."""
+    if op.author == me or op.entity != "contact":
         return op
     if op.kind == "set" and op.field in MEMBER_FIELDS:
         return None  # another member's own judgement (pushed private: defence in depth)
@@ -281,20 +337,52 @@ def _received(row: tuple[Any, ...], me: str) -> oplog.Op | None:
     return op
 
 
-def _untiered(conn: sqlite3.Connection, ops: list[oplog.Op], me: str, device: str) -> None:
-    """Another member's new contacts are tier ``none`` here (in the reply lane when they
+def _read_batch(
+    conn: sqlite3.Connection, rows: list[tuple[Any, ...]], me: str
+) -> tuple[list[oplog.Op], set[str]]:
+    """The operations of hub ``rows`` to apply, and the contacts other members made that
+    this store has never had (they start at tier ``none`` here). A row rave knows but
+    cannot apply (malformed, pushed by hand) is skipped and listed by `rave doctor`; one
+    of a newer rave stops the sync (exit 65), nothing applied."""
+    ops: list[oplog.Op] = []
+    for row in rows:
+        try:
+            op = _decoded(row)
+        except oplog.BadOp as exc:
+            if exc.unknown:
+                error = BadInputError("the hub's rave.op", row[0], str(exc))
+                error.hint = "nothing of it was applied: upgrade rave on every machine together"
+                raise error from None
+            oplog.conflict(conn, "malformed", row[1], f"from {row[4]}, skipped: {exc}", into="")
+            continue
+        taken = _as_member(op, me)
+        if taken is not None:
+            ops.append(taken)
+    creates = {
+        (op.gid, op.author == me) for op in ops if op.kind == "create" and op.entity == "contact"
+    }
+    theirs = {g for g, mine in creates if not mine} - {g for g, mine in creates if mine}
+    unknown = {
+        g
+        for g in theirs
+        if conn.execute(
+            "SELECT 1 FROM contact WHERE gid = ?1 UNION ALL SELECT 1 FROM redirect"
+            " WHERE from_gid = ?1",
+            (g,),
+        ).fetchone()
+        is None
+    }
+    return ops, unknown
+
+
+def _untiered(conn: sqlite3.Connection, gids: set[str]) -> None:
+    """Another member's contacts new here are tier ``none`` (in the reply lane when they
     write, never an outreach target) until this member gives them a tier: whom to reach
     out to is each member's own choice."""
-    theirs = [op.gid for op in ops if op.entity == "contact" and op.kind == "create"]
-    for gid in theirs:
-        conn.execute(
-            "UPDATE contact SET tier = 'none', cadence_days = NULL, snoozed_until = NULL"
-            " WHERE gid = ?1 AND NOT EXISTS (SELECT 1 FROM op WHERE op.gid = ?1"
-            " AND (op.author = ?2 OR op.device = ?3)"
-            " AND (op.kind = 'create' OR (op.kind = 'set' AND op.field IN"
-            " ('tier', 'cadence_days', 'snoozed_until'))))",
-            (gid, me, device),
-        )
+    conn.executemany(
+        "UPDATE contact SET tier = 'none', cadence_days = NULL, snoozed_until = NULL WHERE gid = ?",
+        [(g,) for g in sorted(gids)],
+    )
 
 
 def _pull(pg: psycopg.Connection[Any], db_path: Path, device: str, me: str) -> tuple[int, int, int]:
@@ -308,15 +396,17 @@ def _pull(pg: psycopg.Connection[Any], db_path: Path, device: str, me: str) -> t
         while True:
             (after,) = conn.execute("SELECT hub_seq FROM sync_state").fetchone()
             rows = pg.execute(_PULL, (after, device, _BATCH)).fetchall()
+            fresh: set[str] = set()
 
-            def read(rows: list[tuple[Any, ...]] = rows) -> list[oplog.Op]:
-                ops = [op for r in rows if (op := _received(r, me)) is not None]
+            def read(rows: list[tuple[Any, ...]] = rows, fresh: set[str] = fresh) -> list[oplog.Op]:
+                ops, unknown = _read_batch(conn, rows, me)
+                fresh |= unknown
                 if rows:
                     conn.execute("UPDATE sync_state SET hub_seq = ?", (rows[-1][0],))
                 return ops
 
-            def untiered(ops: list[oplog.Op]) -> None:
-                _untiered(conn, ops, me, device)
+            def untiered(_ops: list[oplog.Op], fresh: set[str] = fresh) -> None:
+                _untiered(conn, fresh)
 
             done = syncing.apply_in_one(conn, db_path, read, then=untiered)
             totals = [a + b for a, b in zip(totals, done, strict=True)]

@@ -142,17 +142,19 @@ def _answered(
         return None
     member, device = state
     row = conn.execute(
-        "SELECT o.author, o.device, i.happened_at FROM interaction i"
+        "SELECT o.author, o.device IN (SELECT device FROM sync_peer) OR o.device = ?,"
+        " i.happened_at FROM interaction i"
         " JOIN interaction_contact ic ON ic.interaction_id = i.id"
         " JOIN op o ON o.gid = i.gid AND o.kind = 'create' AND o.entity = 'interaction'"
         " WHERE ic.contact_id = ? AND i.direction IN ('out', 'both') AND i.happened_at <= ?"
-        " ORDER BY i.happened_at DESC, i.gid DESC LIMIT 1",
-        (contact_id, timeutil.to_db(as_of)),
+        " ORDER BY i.happened_at DESC, i.gid DESC, o.hlc, o.id LIMIT 1",
+        (device, contact_id, timeutil.to_db(as_of)),
     ).fetchone()
     if row is None:
         return None
-    author, by, when = row
-    return ("you" if author == member or by == device else str(author)), timeutil.from_db(when)
+    # you: this member's role, this machine, or a machine of yours over git (sync_peer)
+    author, yours, when = row
+    return ("you" if author == member or yours else str(author)), timeutil.from_db(when)
 
 
 def snooze(path: Path, ref: str, until: date | None) -> tuple[records.ContactRef, datetime | None]:

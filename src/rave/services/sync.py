@@ -64,6 +64,10 @@ def _remote_of(text: str) -> str:
     """The remote as remembered: a local path made absolute (the clone lives elsewhere)."""
     if not text.strip():
         raise UsageError("--remote needs a git URL or the path of a bare repository")
+    if text.startswith(("postgresql://", "postgres://")):
+        from rave.services import hub
+
+        return hub.checked(text)
     if "://" in text or (":" in text.split("/", 1)[0] and not Path(text).exists()):
         return text  # ssh://host/path, user@host:path, file://...
     return str(Path(text).expanduser().resolve())
@@ -297,8 +301,8 @@ def apply_in_one(
     (``synced``) note the time of this sync; (received, new, conflicts recorded)."""
     try:
         conn.execute("BEGIN IMMEDIATE")
-        ops = read()
         before = conn.execute("SELECT COUNT(*) FROM sync_conflict").fetchone()[0]
+        ops = read()
         applied = oplog.apply(conn, ops)
         if then is not None:
             then(ops)

@@ -34,8 +34,10 @@ if TYPE_CHECKING:
     import psycopg
 
 S = hub.SCHEMA
-#: A lock key for the pushes of one database (advisory locks are per database).
-_PUSH_LOCK = 0x72617665  # "rave"
+_TEAM_HINT = (
+    "run `rave team` as the hub's admin (a role with CREATEROLE that owns the database); "
+    "nothing was changed: the statements run in one transaction"
+)
 _NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
@@ -87,16 +89,18 @@ def member_name(name: str) -> str:
     return name
 
 
-def setup_sql(group: str, database: str) -> list[str]:
-    """The statements that make (or, run again, complete) a hub in ``database`` whose
-    members are in the role ``group``; each can run again without harm."""
+def setup_sql(group: str, database: str, *, new: bool) -> list[str]:
+    """The statements that make (``new``) or, run again, complete a hub in ``database``
+    whose members are in the role ``group``; all but the first ``CREATE ROLE`` can run
+    again without harm (a group role of that name already there is refused: it is
+    another hub's, or someone's)."""
     g = ident(group)
     return [
+        *([f"CREATE ROLE {g} NOLOGIN"] if new else []),
         # the hub's database is for its members (by default any role may connect to any)
         f"REVOKE CONNECT, TEMPORARY ON DATABASE {ident(database)} FROM PUBLIC",
         f"CREATE SCHEMA IF NOT EXISTS {S}",
         f"REVOKE ALL ON SCHEMA {S} FROM PUBLIC",
-        f"DO $$ BEGIN CREATE ROLE {g} NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$",
         f"CREATE TABLE IF NOT EXISTS {S}.hub (id integer PRIMARY KEY CHECK (id = 1),"
         " member_role text NOT NULL, format integer NOT NULL)",
         f"INSERT INTO {S}.hub VALUES (1, {literal(group)}, {hub.FORMAT})"
@@ -107,10 +111,18 @@ def setup_sql(group: str, database: str) -> list[str]:
         " hlc text NOT NULL, device text NOT NULL, kind text NOT NULL, entity text NOT NULL,"
         " gid text NOT NULL, field text, value json,"
         " pushed_at timestamptz NOT NULL DEFAULT now())",
-        # one push at a time, numbered in commit order: a reader never skips a row
+        # one push at a time, numbered in commit order: a reader never skips a row. The
+        # turn is a lock on a table no member may lock (nor hold outside a push), and a
+        # clock must be its device's and not run a day ahead of the server's
+        f"CREATE TABLE IF NOT EXISTS {S}.push_turn (id integer)",
         f"CREATE OR REPLACE FUNCTION {S}.op_in_order() RETURNS trigger LANGUAGE plpgsql"
         " SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$ BEGIN"
-        f" PERFORM pg_advisory_xact_lock({_PUSH_LOCK});"
+        r" IF NEW.hlc !~ '^[0-9]{13}\.[0-9]{5}\.' OR split_part(NEW.hlc, '.', 3) <> NEW.device"
+        " THEN RAISE EXCEPTION 'rave: a clock that is not its device''s: %', NEW.hlc; END IF;"
+        " IF split_part(NEW.hlc, '.', 1)::bigint > (extract(epoch FROM clock_timestamp())"
+        " * 1000)::bigint + 86400000 THEN RAISE EXCEPTION"
+        " 'rave: this machine''s clock is more than a day ahead of the hub''s'; END IF;"
+        f" LOCK TABLE {S}.push_turn IN EXCLUSIVE MODE;"
         f" NEW.seq := nextval('{S}.op_seq'); NEW.pushed_at := now(); RETURN NEW; END $$",
         f"CREATE OR REPLACE FUNCTION {S}.op_kept() RETURNS trigger LANGUAGE plpgsql AS $$"
         " BEGIN RAISE EXCEPTION 'the hub''s operations are append-only'; END $$",
@@ -126,7 +138,7 @@ def setup_sql(group: str, database: str) -> list[str]:
         " USING (NOT private OR author = session_user)",
         f"DROP POLICY IF EXISTS op_write ON {S}.op",
         f"CREATE POLICY op_write ON {S}.op FOR INSERT TO {g} WITH CHECK (author = session_user)",
-        f"REVOKE ALL ON {S}.op, {S}.hub FROM PUBLIC",
+        f"REVOKE ALL ON {S}.op, {S}.hub, {S}.push_turn FROM PUBLIC",
         f"REVOKE ALL ON SEQUENCE {S}.op_seq FROM PUBLIC",
         f"REVOKE ALL ON FUNCTION {S}.op_in_order(), {S}.op_kept() FROM PUBLIC",
         f"GRANT CONNECT ON DATABASE {ident(database)} TO {g}",
@@ -172,11 +184,11 @@ def _admin(pg: psycopg.Connection[Any], *, need_hub: bool) -> tuple[str, str | N
     return str(me), group
 
 
-def _group_for(database: str) -> str:
-    """A new hub's group role: ``rave_<database>_members`` (roles are shared by every
-    database of a server: one group per hub)."""
+def _group_for(database: str, oid: int) -> str:
+    """A new hub's group role: ``rave_<database>_<its oid>`` (roles are shared by every
+    database of a server: one group per hub, never another's)."""
     clean = re.sub(r"[^a-z0-9_]+", "_", database.lower()).strip("_") or "rave"
-    return f"rave_{clean}"[:55] + "_members"
+    return f"rave_{clean}"[:45] + f"_{oid}"
 
 
 def _run(pg: psycopg.Connection[Any], statements: list[tuple[str, str]], dry_run: bool) -> None:
@@ -192,9 +204,12 @@ def setup(url: str, *, dry_run: bool = False) -> TeamChange:
     """Make the hub (run again: complete or repair it, nothing lost)."""
     with _admin_connection(url) as pg:
         _me, group = _admin(pg, need_hub=False)
-        (database,) = pg.execute("SELECT current_database()").fetchone() or ("",)
-        group = group or _group_for(str(database))
-        statements = [(s, s) for s in setup_sql(group, str(database))]
+        database, oid = pg.execute(
+            "SELECT datname, oid::bigint FROM pg_database WHERE datname = current_database()"
+        ).fetchone() or ("", 0)
+        new = group is None
+        group = group or _group_for(str(database), int(oid))
+        statements = [(s, s) for s in setup_sql(group, str(database), new=new)]
         _run(pg, statements, dry_run)
     return TeamChange(
         hub.masked(url),
@@ -212,17 +227,18 @@ def add(url: str, name: str, *, password: bool = True, dry_run: bool = False) ->
         me, group = _admin(pg, need_hub=True)
         assert group is not None
         row = pg.execute(
-            "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = %s", (name,)
+            "SELECT rolsuper OR rolbypassrls OR rolcreaterole OR pg_has_role(rolname, %s,"
+            " 'MEMBER') FROM pg_roles WHERE rolname = %s",
+            (me, name),
         ).fetchone()
         why = (
             "the hub's owner"
             if name == me
             else "the members' group"
             if name == group
-            else "a superuser"
+            else "a role that can read past row-level security (a superuser, BYPASSRLS, "
+            "CREATEROLE, or a member of the hub's owner)"
             if row and row[0]
-            else "a role that bypasses row-level security"
-            if row and row[1]
             else None
         )
         if why is not None:
@@ -244,7 +260,9 @@ def add(url: str, name: str, *, password: bool = True, dry_run: bool = False) ->
             else:
                 statements.append((create, create))
         grant = f"GRANT {ident(group)} TO {ident(name)}"
-        statements.append((grant, grant))
+        # a push left open (a stalled laptop) must not hold the others' turn for long
+        idle = f"ALTER ROLE {ident(name)} SET idle_in_transaction_session_timeout = '1min'"
+        statements += [(grant, grant), (idle, idle)]
         _run(pg, statements, dry_run)
     note = None
     if row is not None:
@@ -323,9 +341,9 @@ def _admin_connection(url: str) -> Iterator[psycopg.Connection[Any]]:
             f"--hub {hub.masked(url)!r} is not a PostgreSQL URL",
             hint="--hub postgresql://rave_admin@host/rave",
         )
-    pg = hub.connect(url)
+    pg = hub.connect(hub.checked(url))
     try:
-        with hub.failures(url):
+        with hub.failures(url, _TEAM_HINT):
             yield pg
     finally:
         pg.close()
