@@ -325,7 +325,10 @@ def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
     return [row[1] for row in conn.execute(f"SELECT * FROM pragma_table_info('{table}')")]
 
 
-def _triggers(conn: sqlite3.Connection) -> Iterator[str]:
+def _triggers(conn: sqlite3.Connection, *, light: bool = False) -> Iterator[str]:
+    """The TEMP triggers that stage what a command changes; ``light`` (a store that does
+    not sync): only records made and deleted (:func:`_keep_buried`)."""
+
     def stage(table: str, change: str, rid: str, gid: str, data: str) -> str:
         return (
             "INSERT INTO rave_op_change (tbl, change, rid, gid, data)"
@@ -348,17 +351,19 @@ def _triggers(conn: sqlite3.Connection) -> Iterator[str]:
             + " END"
         )
         yield (
+            f"CREATE TEMP TRIGGER rave_op_{table}_delete AFTER DELETE ON main.{table} BEGIN "
+            + stage(table, "delete", "OLD.id", "OLD.gid", "NULL")
+            + " END"
+        )
+        if light:
+            continue
+        yield (
             f"CREATE TEMP TRIGGER rave_op_{table}_update AFTER UPDATE ON main.{table}"
             f" WHEN {differs} BEGIN "
             + stage(table, "update", "NEW.id", "NULL", f"json_array({changed})")
             + " END"
         )
-        yield (
-            f"CREATE TEMP TRIGGER rave_op_{table}_delete AFTER DELETE ON main.{table} BEGIN "
-            + stage(table, "delete", "OLD.id", "OLD.gid", "NULL")
-            + " END"
-        )
-    for table in SETS:
+    for table in () if light else SETS:
         if table not in present:
             continue
         columns = _columns(conn, table)
@@ -385,14 +390,25 @@ def _triggers(conn: sqlite3.Connection) -> Iterator[str]:
 
 
 def start(conn: sqlite3.Connection) -> None:
-    """Begin recording on ``conn`` (inside its write transaction, until it closes)."""
+    """Begin recording on ``conn`` (inside its write transaction, until it closes): all
+    changes in a store that syncs, else only records made and deleted."""
     conn.execute(_STAGE)
     conn.execute("DELETE FROM rave_op_change")
-    if conn.execute(
-        "SELECT 1 FROM sqlite_temp_master WHERE name = 'rave_op_contact_insert'"
-    ).fetchone():
+    light = not syncing(conn)
+    have = {
+        name
+        for (name,) in conn.execute(
+            "SELECT name FROM sqlite_temp_master WHERE name IN"
+            " ('rave_op_contact_insert', 'rave_op_contact_update')"
+        )
+    }
+    if "rave_op_contact_update" in have or (light and have):
         return
-    for sql in _triggers(conn):
+    for (name,) in conn.execute(  # the light set of a store that began to sync since
+        "SELECT name FROM sqlite_temp_master WHERE type = 'trigger' AND name LIKE 'rave_op_%'"
+    ).fetchall():
+        conn.execute(f"DROP TRIGGER temp.{name}")
+    for sql in _triggers(conn, light=light):
         conn.execute(sql)
 
 
