@@ -133,6 +133,12 @@ def sync_cost(root: Path, count: int = 10_000) -> tuple[int, float, float]:
     rave(a, "add", "Ana Pérez", "--email", "ana@example.com")
     rave(a, "sync", "--remote", str(hub))
     rave(b, "sync", "--remote", str(hub))
+    return exchange(a, b, count)
+
+
+def exchange(a: Path, b: Path, count: int) -> tuple[int, float, float]:
+    """``a`` logs ``count`` operations and syncs, then ``b`` syncs: (operations ``b``
+    has, seconds to send, seconds to receive and apply)."""
     lines = "".join(
         json.dumps({"contact": "Ana", "channel": "email", "note": f"message {n}"}) + "\n"
         for n in range(count // 2)  # two operations each: the interaction, its person
@@ -170,16 +176,7 @@ def hub_sync_cost(root: Path, count: int = 10_000) -> tuple[int, float, float] |
         rave(a, "add", "Ana Pérez", "--email", "ana@example.com")
         rave(a, "sync", "--remote", urls[0])
         rave(b, "sync", "--remote", urls[1])
-        lines = "".join(
-            json.dumps({"contact": "Ana", "channel": "email", "note": f"message {n}"}) + "\n"
-            for n in range(count // 2)
-        )
-        rave(a, "log", "--batch", "-", stdin=lines)
-        sent = rave(a, "sync")
-        received = rave(b, "sync")
-        with sqlite3.connect(b / "rave.db") as conn:
-            got = conn.execute("SELECT COUNT(*) FROM op").fetchone()[0]
-        return got, sent, received
+        return exchange(a, b, count)
 
 
 def main() -> None:

@@ -223,9 +223,7 @@ def add(url: str, name: str, *, password: bool = True, dry_run: bool = False) ->
     """Make ``name`` a member (a new login role with a generated password, unless
     ``password`` is false or the role exists already)."""
     name = member_name(name)
-    with _admin_connection(url) as pg:
-        me, group = _admin(pg, need_hub=True)
-        assert group is not None
+    with _hub_admin(url) as (pg, me, group):
         row = pg.execute(
             "SELECT rolsuper OR rolbypassrls OR rolcreaterole OR pg_has_role(rolname, %s,"
             " 'MEMBER') FROM pg_roles WHERE rolname = %s",
@@ -283,9 +281,7 @@ def remove(url: str, name: str, *, dry_run: bool = False) -> TeamChange:
     """Take ``name`` out of the team: they receive nothing more; what they pushed stays
     in the history (append-only)."""
     name = member_name(name)
-    with _admin_connection(url) as pg:
-        _me, group = _admin(pg, need_hub=True)
-        assert group is not None
+    with _hub_admin(url) as (pg, _me, group):
         row = pg.execute(
             "SELECT 1 FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid"
             " JOIN pg_roles m ON m.oid = a.member WHERE g.rolname = %s AND m.rolname = %s",
@@ -306,9 +302,7 @@ def remove(url: str, name: str, *, dry_run: bool = False) -> TeamChange:
 
 def members(url: str) -> Team:
     """The hub's members, with how many operations each pushed and when last."""
-    with _admin_connection(url) as pg:
-        _me, group = _admin(pg, need_hub=True)
-        assert group is not None
+    with _hub_admin(url) as (pg, _me, group):
         rows = pg.execute(
             "SELECT m.rolname, m.rolcanlogin, count(o.seq),"
             " to_char(max(o.pushed_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
@@ -330,6 +324,15 @@ def _member_url(url: str, name: str, secret: str | None) -> str:
     user = urllib.parse.quote(name, safe="")
     login = user if secret is None else f"{user}:{urllib.parse.quote(secret, safe='')}"
     return urllib.parse.urlunsplit(parts._replace(netloc=f"{login}@{host}"))
+
+
+@contextlib.contextmanager
+def _hub_admin(url: str) -> Iterator[tuple[psycopg.Connection[Any], str, str]]:
+    """A connection to an existing hub as its admin: (connection, admin, group)."""
+    with _admin_connection(url) as pg:
+        me, group = _admin(pg, need_hub=True)
+        assert group is not None
+        yield pg, me, group
 
 
 @contextlib.contextmanager
