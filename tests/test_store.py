@@ -94,7 +94,7 @@ OPLOG_TABLES = {
         "command",
     ],
     "replica": ["id", "device", "name", "hlc", "sent"],
-    "tombstone": ["gid", "hlc", "entity"],
+    "tombstone": ["gid", "hlc", "entity", "undone"],
     "redirect": ["from_gid", "to_gid", "hlc"],
     "sync_peer": ["device", "applied"],
     "sync_state": ["id", "remote", "last_sync", "member", "hub_seq", "hub_sent"],

@@ -21,6 +21,8 @@ from conftest import probe, run_cron
 from rave import oplog
 from test_oplog import NAMES, by_gid, command
 
+FIXTURES = Path(__file__).parent / "fixtures"
+
 
 def bare(path: Path) -> Path:
     subprocess.run(["git", "init", "-q", "--bare", str(path)], check=True)
@@ -412,3 +414,101 @@ def test_the_first_remote_sends_the_history_and_what_was_deleted_or_merged_befor
     assert exported(a) == exported(b)
     rave(b, "import", "vcard", str(cards))  # deleted and merged away on a: not again
     assert names(b) == ["Nora Moretti"]
+
+
+def test_edits_made_before_the_other_machine_first_synced_still_win(
+    tmp_path: Path, hub: Path
+) -> None:
+    """The first sync's snapshot dates each record by its last change, not by the sync:
+    an edit made elsewhere since wins, as it would have had both synced all along."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    cards = tmp_path / "people.vcf"
+    cards.write_text(PEOPLE_VCF, encoding="utf-8", newline="")
+    rave(b, "import", "vcard", str(cards))
+    rave(b, "sync", "--remote", str(hub))
+    rave(a, "import", "vcard", str(cards))
+    rave(a, "merge", "nora", "pia", "--yes")
+    rave(b, "edit", "omar", "--tier", "A", "--company", "B Corp")
+    rave(b, "edit", "pia", "--title", "CTO")  # after a merged her into Nora
+    rave(b, "sync")
+    rave(a, "sync", "--remote", str(hub))
+    rave(b, "sync")
+    people = {c["name"]: c for c in exported(a)["contacts"].values()}
+    assert (people["Omar Haddad"]["tier"], people["Omar Haddad"]["company"]) == ("A", "B Corp")
+    assert people["Nora Moretti"]["title"] == "CTO" and "Pia Lund" not in people
+    assert exported(a) == exported(b)
+
+
+def test_an_import_taken_back_after_the_first_sync_can_be_made_again(
+    tmp_path: Path, hub: Path
+) -> None:
+    home = tmp_path / "a"
+    cards = tmp_path / "people.vcf"
+    cards.write_text(PEOPLE_VCF, encoding="utf-8", newline="")
+    rave(home, "import", "vcard", str(cards))
+    rave(home, "sync", "--remote", str(hub))
+    rave(home, "undo", "--yes")  # sent already: undone by deleting them everywhere
+    assert names(home) == []
+    again = json.loads(rave(home, "import", "vcard", str(cards), "--json").stdout)
+    assert again["contacts_created"] == 3 and again["skipped_reasons"] == {}
+
+
+def test_a_person_deleted_here_is_found_deleted_by_any_key_of_theirs(tmp_path: Path) -> None:
+    """LinkedIn made Nora (her profile's id); a vCard with her UID and address joined
+    her; after `rave rm`, neither file, nor her LinkedIn messages, bring her back."""
+    home = tmp_path / "a"
+    connections = tmp_path / "Connections.csv"
+    connections.write_text(
+        "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+        "Nora,Moretti,https://www.linkedin.com/in/nora-moretti,nora@example.com,Acme,CTO,"
+        "01 Mar 2024\n",
+        encoding="utf-8",
+    )
+    card = tmp_path / "nora.vcf"
+    card.write_text(
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:1f0c2a9e-8a55-4c47-9d5e-2b6f1f7c0d11\r\n"
+        "FN:Nora Moretti\r\nN:Moretti;Nora;;;\r\nEMAIL;TYPE=INTERNET:nora@example.com\r\n"
+        "NOTE:met at the Lyon meetup\r\nEND:VCARD\r\n",
+        encoding="utf-8",
+        newline="",
+    )
+    rave(home, "import", "linkedin", str(connections))
+    rave(home, "import", "vcard", str(card))
+    assert names(home) == ["Nora Moretti"]
+    rave(home, "rm", "nora", "--yes")
+    for fmt, path in (("vcard", card), ("linkedin", connections)):
+        done = json.loads(rave(home, "import", fmt, str(path), "--json").stdout)
+        assert done["skipped_reasons"] == {"deleted here (rave rm)": 1}, fmt
+    messages = tmp_path / "messages.csv"
+    messages.write_text(
+        (FIXTURES / "linkedin" / "messages.csv").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    rave(
+        home,
+        "import",
+        "linkedin-messages",
+        str(messages),
+        "--me",
+        "https://www.linkedin.com/in/maya-haddad",
+    )
+    assert "Nora Moretti" not in names(home)
+
+
+def test_a_note_deleted_here_is_not_imported_again(tmp_path: Path) -> None:
+    home = tmp_path / "a"
+    card = tmp_path / "nora.vcf"
+    card.write_text(
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:1f0c2a9e-8a55-4c47-9d5e-2b6f1f7c0d12\r\n"
+        "FN:Nora Moretti\r\nN:Moretti;Nora;;;\r\nNOTE:met at the Lyon meetup\r\nEND:VCARD\r\n",
+        encoding="utf-8",
+        newline="",
+    )
+    rave(home, "import", "vcard", str(card))
+    (note,) = exported_list(home, "notes")
+    rave(home, "delete", f"n{note['id']}", "--yes")
+    done = json.loads(rave(home, "import", "vcard", str(card), "--json").stdout)
+    assert done["notes_created"] == 0 and exported_list(home, "notes") == []
+
+
+def exported_list(home: Path, kind: str) -> list[dict[str, Any]]:
+    return list(json.loads(rave(home, "export", "json").stdout)[kind])

@@ -548,9 +548,11 @@ def _log_when_syncing(conn: sqlite3.Connection) -> None:
 # last of this machine's operations (``op.seq``) the hub has. And the log is kept only by
 # a store that syncs (``oplog.syncing``: a remote is set; its first remote sends a
 # snapshot): a store that never synced drops it, keeping its tombstones (with their
-# record's table, ``entity``, for that snapshot) and redirects.
+# record's table, ``entity``, for that snapshot, and ``undone`` when `rave undo` made
+# them: an import may make that record again) and redirects.
 _V8 = """
 ALTER TABLE tombstone ADD COLUMN entity TEXT;
+ALTER TABLE tombstone ADD COLUMN undone INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE note ADD COLUMN shared INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sync_state ADD COLUMN member TEXT;
 ALTER TABLE sync_state ADD COLUMN hub_seq INTEGER NOT NULL DEFAULT 0;

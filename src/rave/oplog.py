@@ -56,6 +56,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rave import gid as gids
+from rave import timeutil
 from rave.errors import RaveError
 
 #: Records: tables with a gid, created, set and deleted one by one.
@@ -500,18 +501,41 @@ def _seen_adds(conn: sqlite3.Connection, entity: str, owner: str, key: str) -> l
 class _Writer:
     """Makes and stores this machine's operations."""
 
-    def __init__(self, conn: sqlite3.Connection, command: int | None) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, command: int | None, *, undoing: bool = False
+    ) -> None:
         self.conn = conn
         self.clock = clock(conn)
         self.author = replica(conn)[1]
         self.command = command
+        self.undoing = undoing  # `rave undo`: its deletions take back, they do not delete
         self.count = 0
         self.pending: list[tuple[Any, ...]] = []  # written in batches (an import: many)
+        self.dated: dict[int, int] = {}  # a snapshot's clocks: ms → the next counter
 
-    def emit(self, kind: str, entity: str, gid: str, field: str | None, value: Any) -> Op:
+    def at(self, when: str | None) -> str | None:
+        """A snapshot's clock for a record last changed at ``when`` (its ``updated_at``
+        or ``created_at``): that moment on this device, never after now, so that an edit
+        another machine made since wins, as it would have had this store synced then."""
+        if not when:
+            return None
+        ms = min(int(timeutil.from_db(when).timestamp() * 1000), _wall_ms())
+        counter = self.dated.get(ms, 0)
+        self.dated[ms] = counter + 1
+        return _hlc(ms + counter // 100_000, counter % 100_000, self.clock.device)
+
+    def emit(
+        self,
+        kind: str,
+        entity: str,
+        gid: str,
+        field: str | None,
+        value: Any,
+        hlc: str | None = None,
+    ) -> Op:
         op = Op(
             gids.new(),
-            self.clock.tick(),
+            hlc or self.clock.tick(),
             self.clock.device,
             self.author,
             kind,
@@ -521,7 +545,7 @@ class _Writer:
             value,
         )
         self.pending.append(_row(op, self.command))
-        _note(self.conn, op)
+        _note(self.conn, op, undone=self.undoing)
         self.count += 1
         return op
 
@@ -537,17 +561,21 @@ class _Writer:
             self.clock.save(self.conn)
 
 
-def _note(conn: sqlite3.Connection, op: Op) -> None:
-    """Keep the derived tables of the log (tombstones, redirects) in step with ``op``."""
+def _note(conn: sqlite3.Connection, op: Op, *, undone: bool = False) -> None:
+    """Keep the derived tables of the log (tombstones, redirects) in step with ``op``;
+    ``undone``: a deletion by `rave undo` (an import may make that record again)."""
     if op.kind == "delete":
-        _bury(conn, op.entity, op.gid, op.hlc)
+        _bury(conn, op.entity, op.gid, op.hlc, undone=undone)
 
 
-def _bury(conn: sqlite3.Connection, entity: str, gid: str, hlc: str) -> None:
+def _bury(
+    conn: sqlite3.Connection, entity: str, gid: str, hlc: str, *, undone: bool = False
+) -> None:
     conn.execute(
-        "INSERT INTO tombstone (gid, hlc, entity) VALUES (?, ?, ?)"
-        " ON CONFLICT (gid) DO UPDATE SET hlc = min(hlc, excluded.hlc)",
-        (gid, hlc, entity),
+        "INSERT INTO tombstone (gid, hlc, entity, undone) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (gid) DO UPDATE SET hlc = min(hlc, excluded.hlc),"
+        " undone = min(undone, excluded.undone)",
+        (gid, hlc, entity, int(undone)),
     )
 
 
@@ -555,6 +583,29 @@ def start_syncing(conn: sqlite3.Connection) -> int:
     """In the write transaction that gives the store its first remote: its history, as
     operations (:func:`snapshot`); how many (0: it syncs already)."""
     return 0 if syncing(conn) else snapshot(conn)
+
+
+def bury_keys(conn: sqlite3.Connection, contact_id: int) -> None:
+    """Before `rave rm` deletes contact ``contact_id``: tombstones for the ids each of its
+    keys that name one person (a LinkedIn profile, a vCard UID, ...) would give a contact
+    (``gid.contact_keys``), so that an import of them, by whichever of those keys, finds
+    them deleted (``matcher.deleted_here``). The contact's own gid is buried by the
+    deletion itself. Local: another machine buries the contact's gid only."""
+    own = conn.execute("SELECT gid FROM contact WHERE id = ?", (contact_id,)).fetchone()
+    refs = conn.execute("SELECT source, key FROM contact_ref WHERE contact_id = ?", (contact_id,))
+    handles = conn.execute(
+        "SELECT channel, value FROM handle WHERE contact_id = ?", (contact_id,)
+    ).fetchall()
+    keys = gids.contact_keys(refs.fetchall(), handles, "")
+    buried_ids = [gids.contact(*key) for key in keys]
+    buried_ids = [g for g in buried_ids if own is None or g != own[0]]
+    if not buried_ids:
+        return
+    stamp = clock(conn)
+    hlc = stamp.tick()
+    stamp.save(conn)
+    for g in buried_ids:
+        _bury(conn, "contact", g, hlc)
 
 
 def syncing(conn: sqlite3.Connection) -> bool:
@@ -625,14 +676,23 @@ def finish(conn: sqlite3.Connection) -> int:
     return _emit(conn, _last_command(conn))
 
 
-def _emit(conn: sqlite3.Connection, command: int | None) -> int:
+def _emit(
+    conn: sqlite3.Connection,
+    command: int | None,
+    *,
+    dated: bool = False,
+    undoing: bool = False,
+) -> int:
+    """Turn the staged changes into operations; ``dated`` (a snapshot): each record's
+    and element's clock is when its record was last changed (:meth:`_Writer.at`)."""
     changes = conn.execute(
         "SELECT tbl, change, rid, gid, data FROM rave_op_change ORDER BY n"
     ).fetchall()
     conn.execute("DELETE FROM rave_op_change")
     if not changes:
         return 0
-    writer = _Writer(conn, command)
+    writer = _Writer(conn, command, undoing=undoing)
+    when: dict[str, str | None] = {}  # a snapshot's record gid → its last change
     gone: dict[Any, str] = {}
     inserted: dict[tuple[str, int], bool] = {}
     updated: dict[tuple[str, int], list[str]] = {}
@@ -670,7 +730,16 @@ def _emit(conn: sqlite3.Connection, command: int | None) -> int:
         if record is None:
             continue
         _revived(conn, record["gid"])
-        writer.emit("create", table, record["gid"], None, _record_value(conn, table, record, gone))
+        if dated:
+            when[record["gid"]] = record.get("updated_at") or record.get("created_at")
+        writer.emit(
+            "create",
+            table,
+            record["gid"],
+            None,
+            _record_value(conn, table, record, gone),
+            writer.at(when.get(record["gid"])),
+        )
     for (table, rid), names in sorted(updated.items(), key=lambda k: (order[k[0][0]], k[0][1])):
         if (table, rid) in inserted or (table, rid) in deleted:
             continue
@@ -688,7 +757,7 @@ def _emit(conn: sqlite3.Connection, command: int | None) -> int:
             saw = _seen_adds(conn, table, owner, element)
             writer.emit("remove", table, owner, element, {"saw": saw})
         if after and (not before or steps[0][1] != steps[-1][1]):
-            writer.emit("add", table, owner, element, steps[-1][1])
+            writer.emit("add", table, owner, element, steps[-1][1], writer.at(when.get(owner)))
     for drop, keep in merges.items():
         op = writer.emit("merge", "contact", drop, None, {"into": keep})
         writer.flush()
@@ -759,13 +828,22 @@ def undone(conn: sqlite3.Connection, command: int) -> int:
         if any(kind == "merge" for _, kind, _ in ops):
             _redirects(conn, [])
         return -len(ops)
-    return _emit(conn, None)
+    return _emit(conn, None, undoing=True)
 
 
 def buried(conn: sqlite3.Connection, gid: str) -> bool:
     """Whether ``gid`` was deleted (here or on another machine): an import must not make
-    it again."""
-    return conn.execute("SELECT 1 FROM tombstone WHERE gid = ?", (gid,)).fetchone() is not None
+    it again. Not when `rave undo` deleted it (an import taken back may be made again,
+    under a new gid: ``gid.taken`` counts every tombstone)."""
+    row = conn.execute("SELECT 1 FROM tombstone WHERE gid = ? AND NOT undone", (gid,))
+    return row.fetchone() is not None
+
+
+def _own(hlc: str, device: str) -> str | None:
+    """``hlc`` when it is this device's clock (a tombstone or redirect kept before the
+    store synced), else None (a new tick)."""
+    found = _CLOCK.fullmatch(hlc)
+    return hlc if found is not None and found.group(1) == device else None
 
 
 def snapshot(conn: sqlite3.Connection) -> int:
@@ -789,19 +867,23 @@ def snapshot(conn: sqlite3.Connection) -> int:
             f" FROM {table} ORDER BY rowid",
             (table,),
         )
-    count = _emit(conn, None)
+    count = _emit(conn, None, dated=True)
     writer = _Writer(conn, None)
-    for gid, entity in conn.execute(
-        "SELECT t.gid, t.entity FROM tombstone t WHERE t.entity IS NOT NULL AND NOT EXISTS"
-        " (SELECT 1 FROM op WHERE op.gid = t.gid AND op.kind = 'delete') ORDER BY t.hlc, t.gid"
+    # deletions and merges at the clocks they were made with (this device's, then)
+    for gid, entity, hlc, undone in conn.execute(
+        "SELECT t.gid, t.entity, t.hlc, t.undone FROM tombstone t WHERE t.entity IS NOT NULL"
+        " AND NOT EXISTS (SELECT 1 FROM op WHERE op.gid = t.gid AND op.kind = 'delete')"
+        " ORDER BY t.hlc, t.gid"
     ).fetchall():
-        writer.emit("delete", entity, gid, None, None)
+        writer.undoing = bool(undone)
+        writer.emit("delete", entity, gid, None, None, _own(hlc, writer.clock.device))
+    writer.undoing = False
     merges = conn.execute(
-        "SELECT r.from_gid, r.to_gid FROM redirect r WHERE NOT EXISTS (SELECT 1 FROM op"
+        "SELECT r.from_gid, r.to_gid, r.hlc FROM redirect r WHERE NOT EXISTS (SELECT 1 FROM op"
         " WHERE op.gid = r.from_gid AND op.kind = 'merge') ORDER BY r.hlc, r.from_gid"
     ).fetchall()
-    for drop, keep in merges:
-        writer.emit("merge", "contact", drop, None, {"into": keep})
+    for drop, keep, hlc in merges:
+        writer.emit("merge", "contact", drop, None, {"into": keep}, _own(hlc, writer.clock.device))
     writer.done()
     if merges:
         _redirects(conn, [])

@@ -236,6 +236,7 @@ def delete_contact(*, session: Session, contact_id: int) -> None:
     stay (for them); handles, tags, notes and follow-ups go with the contact."""
     _contact(session, contact_id)
     conn = raw(session)
+    oplog.bury_keys(conn, contact_id)  # an import finds them deleted by any key of theirs
     conn.execute(
         """
         DELETE FROM interaction WHERE id IN (

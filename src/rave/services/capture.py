@@ -231,8 +231,11 @@ class People:
                 record.handles.append((channel, value))
         return record
 
-    def _created(self, party: Party) -> int:
+    def _created(self, party: Party) -> int | None:
+        """A new contact for ``party`` (None: a person deleted here, not made again)."""
         record = self._record(party)
+        if self.matcher.deleted_here(record):
+            return None
         cid = self.matcher.create(record)
         self._names().setdefault(normalize.fold(record.name), []).append(cid)
         return cid

@@ -113,7 +113,9 @@ def _is_you(record: ContactRecord, me: MeConfig) -> bool:
     return bool(names & named and set(record.phones) & set(me.phones))
 
 
-def _message_person(matcher: Matcher, person: Participant) -> int:
+def _message_person(matcher: Matcher, person: Participant) -> int | None:
+    """The contact of a message's participant, made when unknown (None: a person
+    deleted here: not made again)."""
     found = matcher.find_person(person)
     if found is not None:
         if person.url:  # found by name: remember the profile for next time
@@ -132,7 +134,7 @@ def _message_person(matcher: Matcher, person: Participant) -> int:
         handles=[("linkedin", person.url)] if person.url else [],
         refs=[("linkedin", person.url)] if person.url else [],
     )
-    return matcher.create(record)
+    return None if matcher.deleted_here(record) else matcher.create(record)
 
 
 def _import_messages(
@@ -144,7 +146,8 @@ def _import_messages(
         if capture.imported_before(conn, message.external_key):
             matcher.report.already_present += 1
             continue
-        people = list(dict.fromkeys(_message_person(matcher, p) for p in message.others))
+        found = (_message_person(matcher, p) for p in message.others)
+        people = list(dict.fromkeys(p for p in found if p is not None))
         if not people:
             matcher.report.skipped += 1
             continue

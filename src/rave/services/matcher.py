@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from rave import choices, gid, normalize, timeutil
+from rave import choices, gid, normalize, oplog, timeutil
 from rave.formats import ContactRecord, Participant
 from rave.queries import people
 
@@ -283,23 +283,20 @@ class Matcher:
         if by_company is not None and not (found is None and self.apart):
             record.refs.remove(by_company)  # only a namesake kept apart needs it
         if found is None:
-            return None if self._deleted_here(record) else self.create(record)
+            return None if self.deleted_here(record) else self.create(record)
         if self.update(found, record):
             self.report.contacts_updated += 1
         return found
 
-    def _deleted_here(self, record: ContactRecord) -> bool:
+    def deleted_here(self, record: ContactRecord) -> bool:
         """Whether the person of ``record``, found nowhere in the store, was deleted (`rave
-        rm`, here or on a machine this store syncs with): the id their strongest key
-        gives them is a tombstone. The nightly import must not bring them back."""
+        rm`, here or on a machine this store syncs with): the id one of their keys that
+        name one person gives is a tombstone (`rave rm` buries the ids of all such keys
+        of the contact: ``oplog.bury_keys``). The nightly import must not bring them
+        back. A person known by an email or a phone only cannot be told apart so (a
+        family shares them): such a record is made again."""
         keys = gid.contact_keys(record.refs, record.all_handles(), "")
-        return (
-            bool(keys)
-            and self.conn.execute(
-                "SELECT 1 FROM tombstone WHERE gid = ?", (gid.contact(*keys[0]),)
-            ).fetchone()
-            is not None
-        )
+        return any(oplog.buried(self.conn, gid.contact(*key)) for key in keys)
 
     def create(self, record: ContactRecord) -> int:
         name = normalize.clean_name(record.name)
@@ -416,10 +413,9 @@ class Matcher:
             exists = self.conn.execute(
                 "SELECT 1 FROM note WHERE contact_id = ? AND text = ?", (cid, record.note)
             ).fetchone()
-            if exists is None:
-                note_gid = gid.first_free(
-                    self.conn, "note", [gid.note(self.gid_of(cid), record.note)]
-                )
+            own = gid.note(self.gid_of(cid), record.note)
+            if exists is None and not oplog.buried(self.conn, own):  # deleted: not again
+                note_gid = gid.first_free(self.conn, "note", [own])
                 self.conn.execute(
                     "INSERT INTO note (contact_id, text, created_at, gid) VALUES (?, ?, ?, ?)",
                     (cid, record.note, self.now, note_gid),
