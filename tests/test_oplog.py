@@ -24,13 +24,14 @@ from rave.cli import app
 class Machine:
     """One replica: its own store, driven through the real CLI."""
 
-    def __init__(self, root: Path, name: str) -> None:
+    def __init__(self, root: Path, name: str, *, syncing: bool = True) -> None:
         self.path = root / name / "rave.db"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.runner = CliRunner()
         if not self.path.exists():
             db.connect(self.path, create=True).close()
-            self.start_syncing()
+            if syncing:
+                self.start_syncing()
 
     def start_syncing(self, remote: str = "in-process") -> None:
         """What `rave sync --remote` does first: the store records operations from now
@@ -511,24 +512,34 @@ def scripts(draw: st.DrawFn) -> list[tuple[int, tuple[str, ...] | None]]:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(script=scripts(), seed=st.integers(0, 2**16))
+@given(script=scripts(), seed=st.integers(0, 2**16), late=st.booleans())
 def test_replicas_converge_whatever_the_commands_and_the_sync_order(
     tmp_path_factory: pytest.TempPathFactory,
     script: list[tuple[int, tuple[str, ...] | None]],
     seed: int,
+    late: bool,
 ) -> None:
+    """``late``: each machine records only tombstones until its first sync, which sends
+    a snapshot of what it did before (as `rave sync --remote` does)."""
     root = tmp_path_factory.mktemp("machines")
-    machines = [Machine(root, name) for name in "abc"]
+    machines = [Machine(root, name, syncing=not late) for name in "abc"]
     remote, rng = Remote(), random.Random(seed)
     for name in NAMES:
         machines[0]("add", name, "--email", f"{name.split()[0].lower()}@example.com")
-    for m in machines:
-        remote.sync(m, rng)
+    if not late:
+        for m in machines:
+            remote.sync(m, rng)
+    started: set[int] = set()
     for index, step in script:
         if step is None:
+            if index not in started:
+                started.add(index)
+                machines[index].start_syncing()
             remote.sync(machines[index], rng)
         else:
             machines[index](*step, ok=False)
+    for m in machines:
+        m.start_syncing()
     for m in (*machines, *machines):
         remote.sync(m, rng)
     first = machines[0].exported()
