@@ -392,5 +392,5 @@ def note(
     if text == "-":
         text = sys.stdin.read()
     found, note_id = contacts.add_note(paths(ctx).db, contact, text, shared=team)
-    shared = ", shared with your team" if team else ""
+    shared = ", for your team" if team else ""
     render.line(f"Noted for #{found.id} {found.name} (n{note_id}{shared})")

@@ -95,6 +95,7 @@ def contact_detail(row: records.ContactDetail) -> dict[str, Any]:
                 "ref": choices.ref("note", n.id),
                 "text": n.text,
                 "created_at": timeutil.iso_z(n.created_at),
+                "shared": n.shared,
             }
             for n in row.notes
         ],
@@ -463,6 +464,8 @@ def team_change(result: TeamChange) -> dict[str, Any]:
         "dry_run": result.dry_run,
         "member": result.member,
         "member_url": result.member_url,
+        "password": result.password,
+        "pgpass": result.pgpass,
         "note": result.note,
     }
 

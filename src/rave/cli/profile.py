@@ -99,7 +99,8 @@ def contact(detail: records.ContactDetail) -> None:
     if detail.notes:
         render.section("Notes")
         for note in detail.notes[:10]:
-            render.item(f"  n{note.id}  {timeutil.show_date(note.created_at)}  ", note.text)
+            team = " (team)" if note.shared else ""
+            render.item(f"  n{note.id}  {timeutil.show_date(note.created_at)}{team}  ", note.text)
     if detail.followups:
         render.section("Open follow-ups")
         for item in detail.followups:

@@ -20,7 +20,8 @@ def sync(
             "--remote",
             metavar="URL",
             help="The git remote your machines share (a bare repository: a path, "
-            "user@host:path or ssh://...), remembered for the next syncs.",
+            "user@host:path or ssh://...), or your team's hub (postgresql://you@host/db), "
+            "remembered for the next syncs.",
             show_default=False,
         ),
     ] = None,

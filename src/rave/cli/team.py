@@ -68,8 +68,8 @@ def add(
     dry_run: DryRunOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Add a member: a login role of their own, with a generated password, and the URL
-    they sync with (printed once: hand it over privately).
+    """Add a member: a login role of their own, with a generated password (printed once,
+    with its ~/.pgpass line: hand it over privately), and the URL they sync with.
 
     A superuser, the hub's owner or a role that bypasses row-level security is refused."""
     from rave.cli import payloads, render, views

@@ -569,9 +569,14 @@ def team_change(result: TeamChange) -> None:
         return
     if result.note:
         render.info(result.note[0].upper() + result.note[1:] + ".")
+    if result.password and result.pgpass:
+        render.info(f"{result.member}'s password, shown once (hand it over privately):")
+        render.line(f"  {result.password}")
+        render.info("for their ~/.pgpass (mode 0600), where libpq finds it:")
+        render.line(f"  {result.pgpass}")
     if result.member_url:
-        render.info(f"{result.member} syncs with (give it privately; it is not shown again):")
-        render.line(f"  rave sync --remote '{result.member_url}'")
+        render.info(f"then, on each of {result.member}'s machines:")
+        render.line(f"  rave sync --remote {result.member_url}")
 
 
 def team(result: Team) -> None:

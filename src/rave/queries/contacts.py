@@ -258,9 +258,9 @@ def contact_detail(
     handles = tuple((r[0], r[1]) for r in rows)
     typed = {(r[0], r[1]): r[2] for r in rows if r[2] is not None}
     notes = tuple(
-        NoteRow(r[0], r[1], timeutil.from_db(r[2]), r[3])
+        NoteRow(r[0], r[1], timeutil.from_db(r[2]), r[3], bool(r[4]))
         for r in conn.execute(
-            "SELECT id, text, created_at, gid FROM note WHERE contact_id = ? "
+            "SELECT id, text, created_at, gid, shared FROM note WHERE contact_id = ? "
             "ORDER BY created_at DESC, id DESC",
             (contact_id,),
         )

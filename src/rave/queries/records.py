@@ -33,6 +33,7 @@ class NoteRow:
     text: str
     created_at: datetime
     gid: str | None = None
+    shared: bool = False  # `rave note --team`: a team hub gives it to the team
 
 
 @dataclass(frozen=True, slots=True)

@@ -76,11 +76,12 @@ def checked(url: str) -> str:
             f"{masked(url)!r} is not a PostgreSQL URL rave can read: {exc}",
             hint="postgresql://ROLE@HOST[:PORT]/DATABASE (the password in ~/.pgpass)",
         ) from None
-    if not parts.hostname and "host=" not in parts.query:
-        raise UsageError(
-            f"{masked(url)!r} names no server", hint="postgresql://ROLE@HOST[:PORT]/DATABASE"
-        )
-    return url
+    return url  # no host: libpq's local socket (a peer login on the server itself)
+
+
+def without_password(url: str) -> str:
+    """``url`` without its password (``user:PASSWORD@``, ``?password=``)."""
+    return masked(url).replace(":***@", "@").replace("password=***", "").rstrip("?&")
 
 
 def masked(url: str) -> str:
@@ -96,7 +97,13 @@ def masked(url: str) -> str:
 
 def _driver() -> Any:
     try:
+        import logging
+
         import psycopg
+
+        # what psycopg logs while a Ctrl-C ends a push is noise: rave says what happened
+        logging.getLogger("psycopg").addHandler(logging.NullHandler())
+        logging.getLogger("psycopg").propagate = False
     except ImportError:
         raise RaveError(
             "a team hub needs PostgreSQL's driver, which is not installed",
@@ -105,7 +112,7 @@ def _driver() -> Any:
     return psycopg
 
 
-def connect(url: str) -> psycopg.Connection[Any]:
+def connect(url: str, hint: str | None = None) -> psycopg.Connection[Any]:
     """A connection to the hub at ``url`` (libpq reads a password from ``~/.pgpass`` or
     ``PGPASSWORD`` when the URL has none), in autocommit: a transaction only where one is
     asked for (``pg.transaction()``)."""
@@ -117,7 +124,12 @@ def connect(url: str) -> psycopg.Connection[Any]:
         # a push waits its turn a minute at most (a stalled push of someone else's)
         conn.execute("SET lock_timeout = '60s'")
     except driver.Error as exc:
-        raise unreachable(url, exc) from None
+        if "permission denied for database" in str(exc):  # no CONNECT: not a member
+            raise RaveError(
+                f"cannot use the hub {masked(url)}: this role is not a member of it",
+                hint="ask the hub's admin: rave team add NAME --hub URL",
+            ) from None
+        raise unreachable(url, exc, hint or _SYNC_HINT) from None
     return conn
 
 
@@ -203,14 +215,21 @@ _PUSH = (
 )
 
 
-def _shared_notes(conn: sqlite3.Connection) -> set[str]:
-    """Gids of the notes shared with the team (`rave note --team`)."""
-    rows = conn.execute(
-        "SELECT gid FROM op WHERE entity = 'note' AND kind = 'create'"
-        " AND json_extract(value, '$.shared')"
-        " UNION SELECT gid FROM note WHERE shared"
-    )
-    return {r[0] for r in rows}
+def _shared_notes(conn: sqlite3.Connection, gids: set[str]) -> set[str]:
+    """Which of the notes ``gids`` are shared with the team (`rave note --team`)."""
+    shared: set[str] = set()
+    ordered = sorted(gids)
+    for start in range(0, len(ordered), 500):
+        chunk = ordered[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        rows = conn.execute(
+            f"SELECT gid FROM op WHERE gid IN ({marks}) AND entity = 'note' AND kind = 'create'"
+            f" AND json_extract(value, '$.shared') UNION SELECT gid FROM note WHERE gid IN"
+            f" ({marks}) AND shared",
+            (*chunk, *chunk),
+        )
+        shared.update(r[0] for r in rows)
+    return shared
 
 
 def private(op: oplog.Op, shared_notes: set[str]) -> bool:
@@ -246,7 +265,7 @@ def _hub_rows(
     out = []
     for op, command in ops:
         if op.entity == "contact" and op.kind == "create" and isinstance(op.value, dict):
-            mine = {k: v for k, v in op.value.items() if k in MEMBER_FIELDS}
+            mine = {k: v for k, v in op.value.items() if k in MEMBER_FIELDS and v is not None}
             team = {k: v for k, v in op.value.items() if k not in MEMBER_FIELDS}
             out.append(row(dataclasses.replace(op, value=team), False))
             for name, v in mine.items():
@@ -273,12 +292,15 @@ def _push(pg: psycopg.Connection[Any], db_path: Path, device: str) -> int:
     conn = db.connect(db_path, create=True)
     try:
         (after,) = conn.execute("SELECT hub_sent FROM sync_state").fetchone()
+        # this machine's, and those of your other machines that came over git before
+        # this store moved to the hub (``sync_peer``): all yours, and the hub's only copy
         rows = conn.execute(
-            f"SELECT seq, command, {oplog.OP_COLUMNS} FROM op WHERE device = ? AND seq > ?"
-            " ORDER BY seq",
-            (device, after),
+            f"SELECT seq, command, {oplog.OP_COLUMNS} FROM op WHERE seq > ? AND (device = ?"
+            " OR device IN (SELECT device FROM sync_peer)) ORDER BY seq",
+            (after, device),
         ).fetchall()
-        shared = _shared_notes(conn) if rows else set()
+        notes = {r[8] for r in rows if r[7] == "note"}
+        shared = _shared_notes(conn, notes) if notes else set()
     finally:
         conn.close()
     if not rows:
@@ -288,9 +310,14 @@ def _push(pg: psycopg.Connection[Any], db_path: Path, device: str) -> int:
         cursor.executemany(_PUSH, _hub_rows([(oplog.row_op(r[2:]), r[1]) for r in rows], shared))
         new = max(cursor.rowcount, 0)
     top = rows[-1][0]
-    # the hub has them: `rave undo` now reverts them with new operations
-    syncing.write(db_path, "UPDATE sync_state SET hub_sent = max(hub_sent, ?)", (top,))
-    syncing.write(db_path, "UPDATE replica SET sent = max(sent, ?)", (top,))
+    # the hub has them: `rave undo` now reverts them with new operations (one transaction:
+    # an undo must never take the hub's operations for unsent ones)
+    syncing.write(
+        db_path,
+        "UPDATE replica SET sent = max(sent, ?)",
+        (top,),
+        first=lambda c: c.execute("UPDATE sync_state SET hub_sent = max(hub_sent, ?)", (top,)),
+    )
     return new
 
 
@@ -324,26 +351,34 @@ def _decoded(row: tuple[Any, ...]) -> oplog.Op:
     )
 
 
-def _as_member(op: oplog.Op, me: str) -> oplog.Op | None:
-    """``op`` as this member applies it: another member's contacts come without their
-    own fields (None: nothing of it is this member's to take)."""
+def _as_member(op: oplog.Op, me: str) -> list[oplog.Op]:
+    """``op`` as this member applies it. Another member's contact comes without their own
+    fields, and with tier ``none`` at the smallest clock there is (an operation of its
+    own, the same on each of this member's machines): the contact shows in the reply lane
+    when they write, never as an outreach target, until this member gives it a tier
+    (any tier of theirs, older or newer, wins over it)."""
     if op.author == me or op.entity != "contact":
-        return op
+        return [op]
     if op.kind == "set" and op.field in MEMBER_FIELDS:
-        return None  # another member's own judgement (pushed private: defence in depth)
+        return []  # another member's own judgement (pushed private: defence in depth)
     if op.kind == "create" and isinstance(op.value, dict):
         kept = {k: v for k, v in op.value.items() if k not in MEMBER_FIELDS}
-        return dataclasses.replace(op, value=kept)
-    return op
+        untiered = dataclasses.replace(
+            op,
+            id=str(uuid.uuid5(uuid.UUID(op.id), "tier none")),
+            hlc=f"{0:013d}.{0:05d}.{op.device}",
+            kind="set",
+            field="tier",
+            value={"v": "none"},
+        )
+        return [dataclasses.replace(op, value=kept), untiered]
+    return [op]
 
 
-def _read_batch(
-    conn: sqlite3.Connection, rows: list[tuple[Any, ...]], me: str
-) -> tuple[list[oplog.Op], set[str]]:
-    """The operations of hub ``rows`` to apply, and the contacts other members made that
-    this store has never had (they start at tier ``none`` here). A row rave knows but
-    cannot apply (malformed, pushed by hand) is skipped and listed by `rave doctor`; one
-    of a newer rave stops the sync (exit 65), nothing applied."""
+def _read_batch(conn: sqlite3.Connection, rows: list[tuple[Any, ...]], me: str) -> list[oplog.Op]:
+    """The operations of hub ``rows`` to apply. A row rave knows but cannot apply
+    (malformed, pushed by hand) is skipped and listed by `rave doctor`; one of a newer
+    rave stops the sync (exit 65), nothing applied."""
     ops: list[oplog.Op] = []
     for row in rows:
         try:
@@ -355,34 +390,8 @@ def _read_batch(
                 raise error from None
             oplog.conflict(conn, "malformed", row[1], f"from {row[4]}, skipped: {exc}", into="")
             continue
-        taken = _as_member(op, me)
-        if taken is not None:
-            ops.append(taken)
-    creates = {
-        (op.gid, op.author == me) for op in ops if op.kind == "create" and op.entity == "contact"
-    }
-    theirs = {g for g, mine in creates if not mine} - {g for g, mine in creates if mine}
-    unknown = {
-        g
-        for g in theirs
-        if conn.execute(
-            "SELECT 1 FROM contact WHERE gid = ?1 UNION ALL SELECT 1 FROM redirect"
-            " WHERE from_gid = ?1",
-            (g,),
-        ).fetchone()
-        is None
-    }
-    return ops, unknown
-
-
-def _untiered(conn: sqlite3.Connection, gids: set[str]) -> None:
-    """Another member's contacts new here are tier ``none`` (in the reply lane when they
-    write, never an outreach target) until this member gives them a tier: whom to reach
-    out to is each member's own choice."""
-    conn.executemany(
-        "UPDATE contact SET tier = 'none', cadence_days = NULL, snoozed_until = NULL WHERE gid = ?",
-        [(g,) for g in sorted(gids)],
-    )
+        ops += _as_member(op, me)
+    return ops
 
 
 def _pull(pg: psycopg.Connection[Any], db_path: Path, device: str, me: str) -> tuple[int, int, int]:
@@ -396,19 +405,14 @@ def _pull(pg: psycopg.Connection[Any], db_path: Path, device: str, me: str) -> t
         while True:
             (after,) = conn.execute("SELECT hub_seq FROM sync_state").fetchone()
             rows = pg.execute(_PULL, (after, device, _BATCH)).fetchall()
-            fresh: set[str] = set()
 
-            def read(rows: list[tuple[Any, ...]] = rows, fresh: set[str] = fresh) -> list[oplog.Op]:
-                ops, unknown = _read_batch(conn, rows, me)
-                fresh |= unknown
+            def read(rows: list[tuple[Any, ...]] = rows) -> list[oplog.Op]:
+                ops = _read_batch(conn, rows, me)
                 if rows:
                     conn.execute("UPDATE sync_state SET hub_seq = ?", (rows[-1][0],))
                 return ops
 
-            def untiered(_ops: list[oplog.Op], fresh: set[str] = fresh) -> None:
-                _untiered(conn, fresh)
-
-            done = syncing.apply_in_one(conn, db_path, read, then=untiered)
+            done = syncing.apply_in_one(conn, db_path, read)
             totals = [a + b for a, b in zip(totals, done, strict=True)]
             if len(rows) < _BATCH:
                 return totals[0], totals[1], totals[2]

@@ -60,13 +60,20 @@ def clone_path(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".sync")
 
 
+def _where(remote: str) -> str:
+    """What identifies a remote: a hub's URL without its password."""
+    from rave.services import hub
+
+    return hub.without_password(remote) if hub.is_hub(remote) else remote
+
+
 def _remote_of(text: str) -> str:
     """The remote as remembered: a local path made absolute (the clone lives elsewhere)."""
     if not text.strip():
         raise UsageError("--remote needs a git URL or the path of a bare repository")
-    if text.startswith(("postgresql://", "postgres://")):
-        from rave.services import hub
+    from rave.services import hub
 
+    if hub.is_hub(text):
         return hub.checked(text)
     if "://" in text or (":" in text.split("/", 1)[0] and not Path(text).exists()):
         return text  # ssh://host/path, user@host:path, file://...
@@ -294,18 +301,15 @@ def apply_in_one(
     read: Callable[[], list[oplog.Op]],
     *,
     synced: bool = True,
-    then: Callable[[list[oplog.Op]], None] | None = None,
 ) -> tuple[int, int, int]:
     """In one write transaction: ``read`` the operations to apply (it may write where the
-    remote was read up to: the same transaction), apply them, ``then`` (given them), and
-    (``synced``) note the time of this sync; (received, new, conflicts recorded)."""
+    remote was read up to: the same transaction), apply them and (``synced``) note the
+    time of this sync; (received, new, conflicts recorded)."""
     try:
         conn.execute("BEGIN IMMEDIATE")
         before = conn.execute("SELECT COUNT(*) FROM sync_conflict").fetchone()[0]
         ops = read()
         applied = oplog.apply(conn, ops)
-        if then is not None:
-            then(ops)
         after = conn.execute("SELECT COUNT(*) FROM sync_conflict").fetchone()[0]
         if synced:
             conn.execute(
@@ -343,8 +347,9 @@ def sync(db_path: Path, *, remote: str | None = None, pull_only: bool = False) -
         conn.close()
     if remote is not None:
         given = _remote_of(remote)
-        if given != known:  # another remote: its own cursors (a store stays one member's);
-            # the first one makes the store record operations, from a snapshot of its history
+        if known is None or _where(given) != _where(known):
+            # another remote: its own cursors (a store stays one member's); the first one
+            # makes the store record operations, from a snapshot of its history
             write(
                 db_path,
                 "INSERT INTO sync_state (id, remote) VALUES (1, ?) ON CONFLICT (id) DO UPDATE"
@@ -352,6 +357,8 @@ def sync(db_path: Path, *, remote: str | None = None, pull_only: bool = False) -
                 (given,),
                 first=oplog.start_syncing,
             )
+        elif given != known:  # the same, written otherwise (a password added or left out)
+            write(db_path, "UPDATE sync_state SET remote = ?", (given,))
         known = given
     if known is None:
         raise UsageError(

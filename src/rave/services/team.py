@@ -49,7 +49,9 @@ class TeamChange:
     sql: tuple[str, ...]
     dry_run: bool
     member: str | None = None
-    member_url: str | None = None  # `rave team add`: what the member syncs with
+    member_url: str | None = None  # `rave team add`: what the member syncs with (no password)
+    password: str | None = None  # `rave team add`: the member's new password, shown once
+    pgpass: str | None = None  # the member's ~/.pgpass line for it
     note: str | None = None
 
 
@@ -272,7 +274,9 @@ def add(url: str, name: str, *, password: bool = True, dry_run: bool = False) ->
         tuple(s for s, _ in statements),
         dry_run,
         member=name,
-        member_url=_member_url(url, name, None if dry_run else secret),
+        member_url=_member_url(url, name),
+        password=None if dry_run else secret,
+        pgpass=None if dry_run or secret is None else _pgpass(url, name, secret),
         note=note,
     )
 
@@ -317,13 +321,29 @@ def members(url: str) -> Team:
     )
 
 
-def _member_url(url: str, name: str, secret: str | None) -> str:
-    """The hub's URL for member ``name`` (with ``secret`` as password, else none)."""
+def _member_url(url: str, name: str) -> str:
+    """The hub's URL for member ``name``, without a password (it goes in ~/.pgpass)."""
     parts = urllib.parse.urlsplit(url)
     host = parts.netloc.rsplit("@", 1)[-1]
-    user = urllib.parse.quote(name, safe="")
-    login = user if secret is None else f"{user}:{urllib.parse.quote(secret, safe='')}"
-    return urllib.parse.urlunsplit(parts._replace(netloc=f"{login}@{host}"))
+    query = "&".join(
+        p for p in parts.query.split("&") if p and not p.lower().startswith("password=")
+    )
+    netloc = f"{urllib.parse.quote(name, safe='')}@{host}"
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc, query=query))
+
+
+def _pgpass(url: str, name: str, secret: str) -> str:
+    """The ``~/.pgpass`` line (libpq's password file) for member ``name`` of the hub."""
+    parts = urllib.parse.urlsplit(url)
+
+    def field(text: str) -> str:
+        return text.replace("\\", "\\\\").replace(":", "\\:")
+
+    database = urllib.parse.unquote(parts.path.lstrip("/")) or name
+    return ":".join(
+        field(x)
+        for x in (parts.hostname or "localhost", str(parts.port or 5432), database, name, secret)
+    )
 
 
 @contextlib.contextmanager
@@ -344,7 +364,7 @@ def _admin_connection(url: str) -> Iterator[psycopg.Connection[Any]]:
             f"--hub {hub.masked(url)!r} is not a PostgreSQL URL",
             hint="--hub postgresql://rave_admin@host/rave",
         )
-    pg = hub.connect(hub.checked(url))
+    pg = hub.connect(hub.checked(url), _TEAM_HINT)
     try:
         with hub.failures(url, _TEAM_HINT):
             yield pg
