@@ -550,3 +550,28 @@ def test_replicas_converge_whatever_the_commands_and_the_sync_order(
         assert m.today() == today
         assert m.tallies_are_a_rebuild()
         assert remote.sync(m, rng).new == 0  # syncing again changes nothing
+
+
+def test_a_follow_up_for_a_contact_merged_twice_elsewhere_follows_the_merges(
+    tmp_path: Path,
+) -> None:
+    """Found by the convergence property under CI: b merges Ana into Bo, c merges Bo into
+    Cy, a logs a follow-up for Ana meanwhile. On b, the follow-up first lands on Bo;
+    when c's merge moves Bo, what refers to Ana (merged into Bo) must move too, not go
+    with Bo's row."""
+    machines = [Machine(tmp_path, n) for n in "abc"]
+    remote, rng = Remote(), random.Random(0)
+    for name in NAMES:
+        machines[0]("add", name, "--email", f"{name.split()[0].lower()}@example.com")
+    for m in machines:
+        remote.sync(m, rng)
+    a, b, c = machines
+    remote.sync(a, rng)
+    c("merge", "Cy Diaz", "Bo Chen", "--yes")
+    a("log", "Ana Perez", "--follow-up", "tea", "--due", "friday")
+    b("merge", "Bo Chen", "Ana Perez", "--yes")
+    for m in (*machines, *machines):
+        remote.sync(m, rng)
+    for m in machines:
+        assert [f["text"] for f in m.exported().get("followups", {}).values()] == ["tea"]
+        assert m.exported() == a.exported()

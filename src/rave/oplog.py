@@ -1280,6 +1280,17 @@ def apply(conn: sqlite3.Connection, ops: Iterable[Op]) -> Applied:
     merges = [op for op in fresh if op.kind == "merge"]
     if merges:
         moved = _redirects(conn, merges)
+        # and every contact merged into a moved one, however long ago: what refers to
+        # them (a follow-up made for a contact merged away since) moves along
+        into: dict[str, list[str]] = {}
+        for source, target in conn.execute("SELECT from_gid, to_gid FROM redirect"):
+            into.setdefault(target, []).append(source)
+        todo = list(moved)
+        while todo:
+            for source in into.get(todo.pop(), []):
+                if source not in moved:
+                    moved.add(source)
+                    todo.append(source)
         touched |= _dependents(conn, moved)
         for g in moved:
             for (iid,) in conn.execute(
