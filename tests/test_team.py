@@ -650,24 +650,6 @@ def test_a_hub_url_rave_cannot_read_is_exit_2_and_not_remembered(rave: Any) -> N
     assert "no remote" in rave("sync").stderr  # nothing was remembered
 
 
-def test_many_rows_arrive_in_batches_each_applied_with_its_cursor(
-    hub: PgHub, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from rave.services import hub as hubs
-
-    ana_url, bob_url = member(hub, "ana"), member(hub, "bob")
-    root = Path(os.environ["RAVE_HOME"])
-    a, b = Machine(root, "ana"), Machine(root, "bob")
-    for n in range(7):
-        a("add", f"Person {n}")
-        a("log", f"Person {n}", "-n", f"talk {n}")
-    a("sync", "--remote", ana_url)
-    monkeypatch.setattr(hubs, "_BATCH", 3)
-    b("sync", "--remote", bob_url)
-    assert len(b.exported()["contacts"]) == 7 and len(b.exported()["interactions"]) == 7
-    assert json.loads(b("sync", "--json").stdout)["received"] == 0
-
-
 # --- found by the last review -------------------------------------------------------------------
 
 
@@ -755,7 +737,7 @@ def test_without_the_driver_a_hub_is_a_message_not_a_traceback(
             assert done.exit_code == 1 and "pip install 'rave[team]'" in done.stderr, args
 
 
-def test_an_interrupted_pull_keeps_the_batches_it_applied(
+def test_rows_arrive_in_batches_and_an_interrupted_pull_keeps_those_it_applied(
     hub: PgHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from rave.services import hub as hubs
@@ -766,6 +748,9 @@ def test_an_interrupted_pull_keeps_the_batches_it_applied(
     for n in range(4):
         a("add", f"Person {n}")
     a("sync", "--remote", ana_url)
+    for n in range(4):
+        a("log", f"Person {n}", "-n", f"talk {n}")
+    a("sync")
     monkeypatch.setattr(hubs, "_BATCH", 2)
     real = hubs._read_batch
     calls = []
@@ -780,5 +765,6 @@ def test_an_interrupted_pull_keeps_the_batches_it_applied(
     assert b("sync", "--remote", bo_url, ok=False).exit_code == 130
     assert len(b.exported().get("contacts", {})) == 2  # the first batch, with its cursor
     monkeypatch.setattr(hubs, "_read_batch", real)
-    b("sync")
-    assert len(b.exported()["contacts"]) == 4
+    b("sync")  # the rest, two rows at a time
+    assert len(b.exported()["contacts"]) == 4 and len(b.exported()["interactions"]) == 4
+    assert json.loads(b("sync", "--json").stdout)["received"] == 0
