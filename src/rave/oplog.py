@@ -589,7 +589,7 @@ def bury_keys(conn: sqlite3.Connection, contact_id: int) -> None:
     """Before `rave rm` deletes contact ``contact_id``: tombstones for the ids each of its
     keys that name one person (a LinkedIn profile, a vCard UID, ...) would give a contact
     (``gid.contact_keys``), so that an import of them, by whichever of those keys, finds
-    them deleted (``matcher.deleted_here``). The contact's own gid is buried by the
+    them deleted (``Matcher.create``). The contact's own gid is buried by the
     deletion itself. Local: another machine buries the contact's gid only."""
     own = conn.execute("SELECT gid FROM contact WHERE id = ?", (contact_id,)).fetchone()
     refs = conn.execute("SELECT source, key FROM contact_ref WHERE contact_id = ?", (contact_id,))
@@ -616,6 +616,45 @@ def syncing(conn: sqlite3.Connection) -> bool:
     return row is not None and row[0] is not None
 
 
+@dataclass(slots=True)
+class _Staged:
+    """What a command did, from its staged changes (``rave_op_change``), net: records
+    made (in order), fields changed, records deleted (their gids; ``gone`` keeps those
+    made again too), contacts merged away (→ kept gid), rows of set tables."""
+
+    inserted: dict[tuple[str, int], bool]
+    updated: dict[tuple[str, int], list[str]]
+    deleted: dict[tuple[str, int], str]
+    gone: dict[Any, str]
+    merges: dict[str, str]
+    raw_sets: list[tuple[str, str, dict[str, Any]]]
+
+
+def _staged(conn: sqlite3.Connection) -> _Staged:
+    """Read and clear the staged changes of the command."""
+    changes = conn.execute(
+        "SELECT tbl, change, rid, gid, data FROM rave_op_change ORDER BY n"
+    ).fetchall()
+    conn.execute("DELETE FROM rave_op_change")
+    out = _Staged({}, {}, {}, {}, {}, [])
+    for table, change, rid, gid, data in changes:
+        if change == "merge":
+            out.merges[gid] = data
+        elif table in RECORDS:
+            key = (table, rid)
+            if change == "insert":
+                out.inserted[key] = True
+                out.deleted.pop(key, None)
+            elif change == "update":
+                out.updated.setdefault(key, []).extend(n for n in json.loads(data) if n)
+            else:
+                out.deleted[key] = gid
+                out.gone[key] = gid
+        else:
+            out.raw_sets.append((table, change, json.loads(data)))
+    return out
+
+
 def _keep_buried(conn: sqlite3.Connection, *, undoing: bool = False) -> None:
     """A store that does not sync yet: of what the command did, only the tombstones of
     the records it deleted and the redirects of the contacts it merged away (an import
@@ -623,22 +662,9 @@ def _keep_buried(conn: sqlite3.Connection, *, undoing: bool = False) -> None:
     record made again (`rave undo` of a deletion or merge) loses its tombstone or
     redirect. ``undoing``: `rave undo`, whose deletions take back what a command made:
     no tombstone."""
-    changes = conn.execute(
-        "SELECT tbl, change, rid, gid, data FROM rave_op_change WHERE tbl IN"
-        f" ({', '.join(repr(t) for t in RECORDS)}) ORDER BY n"
-    ).fetchall()
-    conn.execute("DELETE FROM rave_op_change")
-    inserted: set[tuple[str, int]] = set()
-    deleted: dict[tuple[str, int], str] = {}
-    merges: dict[str, str] = {}
-    for table, change, rid, gid, data in changes:
-        if change == "merge":
-            merges[gid] = data
-        elif change == "insert":
-            inserted.add((table, rid))
-            deleted.pop((table, rid), None)
-        elif change == "delete" and gid is not None:
-            deleted[(table, rid)] = gid
+    staged = _staged(conn)
+    inserted, merges = staged.inserted.keys(), staged.merges
+    deleted = {key: gid for key, gid in staged.deleted.items() if gid is not None}
     for table, rid in inserted - deleted.keys():
         row = conn.execute(f"SELECT gid FROM {table} WHERE id = ?", (rid,)).fetchone()
         if row is not None:
@@ -685,38 +711,15 @@ def _emit(
 ) -> int:
     """Turn the staged changes into operations; ``dated`` (a snapshot): each record's
     and element's clock is when its record was last changed (:meth:`_Writer.at`)."""
-    changes = conn.execute(
-        "SELECT tbl, change, rid, gid, data FROM rave_op_change ORDER BY n"
-    ).fetchall()
-    conn.execute("DELETE FROM rave_op_change")
-    if not changes:
+    staged = _staged(conn)
+    inserted, updated, deleted = staged.inserted, staged.updated, staged.deleted
+    gone, merges = staged.gone, staged.merges
+    if not (inserted or updated or deleted or merges or staged.raw_sets):
         return 0
     writer = _Writer(conn, command, undoing=undoing)
     when: dict[str, str | None] = {}  # a snapshot's record gid → its last change
-    gone: dict[Any, str] = {}
-    inserted: dict[tuple[str, int], bool] = {}
-    updated: dict[tuple[str, int], list[str]] = {}
-    deleted: dict[tuple[str, int], str] = {}
-    merges: dict[str, str] = {}
     elements: dict[tuple[str, str, str], list[tuple[str, dict[str, Any]]]] = {}
-    raw_sets: list[tuple[str, str, dict[str, Any]]] = []
-    for table, change, rid, gid, data in changes:
-        if change == "merge":
-            merges[gid] = data
-        elif table in RECORDS:
-            key = (table, rid)
-            if change == "insert":
-                inserted[key] = True
-                deleted.pop(key, None)
-            elif change == "update":
-                names = [n for n in json.loads(data) if n]
-                updated.setdefault(key, []).extend(names)
-            else:
-                deleted[key] = gid
-                gone[key] = gid
-        else:
-            raw_sets.append((table, change, json.loads(data)))
-    for table, change, row in raw_sets:
+    for table, change, row in staged.raw_sets:
         found = _element(conn, table, row, gone)
         if found is not None:
             owner, element, others = found

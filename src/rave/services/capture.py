@@ -234,10 +234,9 @@ class People:
     def _created(self, party: Party) -> int | None:
         """A new contact for ``party`` (None: a person deleted here, not made again)."""
         record = self._record(party)
-        if self.matcher.deleted_here(record):
-            return None
         cid = self.matcher.create(record)
-        self._names().setdefault(normalize.fold(record.name), []).append(cid)
+        if cid is not None:
+            self._names().setdefault(normalize.fold(record.name), []).append(cid)
         return cid
 
 

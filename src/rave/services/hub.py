@@ -80,19 +80,29 @@ def checked(url: str) -> str:
 
 
 def without_password(url: str) -> str:
-    """``url`` without its password (``user:PASSWORD@``, ``?password=``)."""
-    return masked(url).replace(":***@", "@").replace("password=***", "").rstrip("?&")
+    """``url`` without its password (``user:PASSWORD@``, ``?password=``): what identifies
+    a hub."""
+    return _password_as(url, None)
 
 
 def masked(url: str) -> str:
     """The URL as shown: a password (``user:PASSWORD@``, ``?password=``) as ``***``."""
-    url = re.sub(r"(?i)([?&]password=)[^&#]*", r"\1***", url)
+    return _password_as(url, "***")
+
+
+def _password_as(url: str, shown: str | None) -> str:
+    """``url`` with its password replaced by ``shown`` (None: left out)."""
+    if shown is None:
+        url = re.sub(r"(?i)(?<=[?&])password=[^&#]*&?", "", url).rstrip("?&")
+    else:
+        url = re.sub(r"(?i)([?&]password=)[^&#]*", rf"\g<1>{shown}", url)
     scheme, sep, rest = url.partition("://")
     netloc, slash, path = rest.partition("/")
     login, at, host = netloc.rpartition("@")
     if not at or ":" not in login:
         return url
-    return f"{scheme}{sep}{login.split(':', 1)[0]}:***@{host}{slash}{path}"
+    user = login.split(":", 1)[0]
+    return f"{scheme}{sep}{user}{'' if shown is None else ':' + shown}@{host}{slash}{path}"
 
 
 def _driver() -> Any:

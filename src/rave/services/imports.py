@@ -134,7 +134,7 @@ def _message_person(matcher: Matcher, person: Participant) -> int | None:
         handles=[("linkedin", person.url)] if person.url else [],
         refs=[("linkedin", person.url)] if person.url else [],
     )
-    return None if matcher.deleted_here(record) else matcher.create(record)
+    return matcher.create(record)
 
 
 def _import_messages(

@@ -283,12 +283,12 @@ class Matcher:
         if by_company is not None and not (found is None and self.apart):
             record.refs.remove(by_company)  # only a namesake kept apart needs it
         if found is None:
-            return None if self.deleted_here(record) else self.create(record)
+            return self.create(record)
         if self.update(found, record):
             self.report.contacts_updated += 1
         return found
 
-    def deleted_here(self, record: ContactRecord) -> bool:
+    def _deleted_here(self, record: ContactRecord) -> bool:
         """Whether the person of ``record``, found nowhere in the store, was deleted (`rave
         rm`, here or on a machine this store syncs with): the id one of their keys that
         name one person gives is a tombstone (`rave rm` buries the ids of all such keys
@@ -298,7 +298,11 @@ class Matcher:
         keys = gid.contact_keys(record.refs, record.all_handles(), "")
         return any(oplog.buried(self.conn, gid.contact(*key)) for key in keys)
 
-    def create(self, record: ContactRecord) -> int:
+    def create(self, record: ContactRecord) -> int | None:
+        """A new contact for ``record``; its id (None: a person deleted here, whom no
+        import makes again)."""
+        if self._deleted_here(record):
+            return None
         name = normalize.clean_name(record.name)
         met = record.met
         if met is None and record.connected_on is not None:
